@@ -1,0 +1,211 @@
+import {
+  ConfigurationError,
+  MalformedHashError,
+  PasswordPolicyError,
+  UnknownHashError,
+} from '../errors.js';
+import { randomBytes, toHex, utf8 } from './encodings.js';
+import { MAX_PASSWORD_BYTES } from './limits.js';
+import type { PasswordScheme, SchemeSettings, UpdatePolicy } from './scheme.js';
+import { lookupScheme } from './registry.js';
+
+export type Password = string | Uint8Array;
+
+export interface CryptContextOptions {
+  /** Scheme names (built-in or registered with `registerScheme`) or scheme objects, in order. */
+  schemes: ReadonlyArray<string | PasswordScheme<any>>;
+  /** The scheme new hashes use. Default: the first scheme that is not deprecated. */
+  default?: string;
+  /** 'auto': every scheme but the default. Or an explicit list of names. Default: none. */
+  deprecated?: 'auto' | readonly string[];
+  /** Per-scheme settings over the scheme's defaults, e.g. `{ bcrypt: { rounds: 12 } }`. */
+  settings?: Readonly<Record<string, SchemeSettings>>;
+  /** How `needsUpdate` treats parameters that differ from the configured ones. Default 'exact'. */
+  updatePolicy?: UpdatePolicy;
+  /** Passwords longer than this (UTF-8 bytes) are refused before hashing. Default 4096. */
+  maxPasswordBytes?: number;
+}
+
+export interface VerifyAndUpdateResult {
+  valid: boolean;
+  /** A fresh hash with the default scheme, only when the password is right and the hash outdated. */
+  newHash: string | null;
+}
+
+interface Entry {
+  scheme: PasswordScheme<SchemeSettings>;
+  settings: SchemeSettings;
+  deprecated: boolean;
+}
+
+/**
+ * A registry of password-hash schemes with a policy, after passlib's CryptContext:
+ * new hashes use the default scheme, every registered scheme stays verifiable, and
+ * `verifyAndUpdate` moves outdated hashes onto the current policy at login.
+ */
+export class CryptContext {
+  readonly defaultScheme: string;
+  readonly updatePolicy: UpdatePolicy;
+  readonly maxPasswordBytes: number;
+  readonly #entries: Entry[];
+  readonly #byName = new Map<string, Entry>();
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(options: CryptContextOptions) {
+    if (!options || !Array.isArray(options.schemes) || options.schemes.length === 0) {
+      throw new ConfigurationError('CryptContext needs at least one scheme');
+    }
+    const deprecatedNames = options.deprecated === 'auto' ? null : new Set(options.deprecated ?? []);
+    this.#entries = options.schemes.map((spec) => {
+      const scheme = typeof spec === 'string' ? lookupScheme(spec) : spec;
+      if (!scheme || typeof scheme.name !== 'string' || typeof scheme.verify !== 'function') {
+        throw new ConfigurationError(`unknown password scheme ${JSON.stringify(typeof spec === 'string' ? spec : String(spec))}`);
+      }
+      if (this.#byName.has(scheme.name)) throw new ConfigurationError(`scheme ${scheme.name} listed twice`);
+      const entry: Entry = {
+        scheme: scheme as PasswordScheme<SchemeSettings>,
+        settings: { ...scheme.defaults, ...(options.settings?.[scheme.name] ?? {}) },
+        deprecated: false,
+      };
+      this.#byName.set(scheme.name, entry);
+      return entry;
+    });
+    for (const name of Object.keys(options.settings ?? {})) {
+      if (!this.#byName.has(name)) throw new ConfigurationError(`settings given for unlisted scheme ${name}`);
+    }
+    for (const name of deprecatedNames ?? []) {
+      if (!this.#byName.has(name)) throw new ConfigurationError(`deprecated scheme ${name} is not listed`);
+    }
+
+    const defaultName =
+      options.default ?? this.#entries.find((e) => !deprecatedNames?.has(e.scheme.name))?.scheme.name;
+    const defaultEntry = defaultName === undefined ? undefined : this.#byName.get(defaultName);
+    if (!defaultEntry) throw new ConfigurationError(`default scheme ${String(defaultName)} is not listed`);
+    if (typeof defaultEntry.scheme.hash !== 'function') {
+      throw new ConfigurationError(`default scheme ${defaultEntry.scheme.name} can only verify, not hash`);
+    }
+    if (deprecatedNames?.has(defaultEntry.scheme.name)) {
+      throw new ConfigurationError(`default scheme ${defaultEntry.scheme.name} cannot be deprecated`);
+    }
+    for (const entry of this.#entries) {
+      entry.deprecated = deprecatedNames ? deprecatedNames.has(entry.scheme.name) : entry !== defaultEntry;
+    }
+    this.defaultScheme = defaultEntry.scheme.name;
+    this.updatePolicy = options.updatePolicy ?? 'exact';
+    if (this.updatePolicy !== 'exact' && this.updatePolicy !== 'minimum') {
+      throw new ConfigurationError(`updatePolicy must be 'exact' or 'minimum'`);
+    }
+    this.maxPasswordBytes = options.maxPasswordBytes ?? MAX_PASSWORD_BYTES;
+  }
+
+  /** Names of the registered schemes, in order. */
+  get schemes(): string[] {
+    return this.#entries.map((e) => e.scheme.name);
+  }
+
+  /** The effective settings of a scheme (its defaults merged with this context's). */
+  settingsOf(name: string): Readonly<SchemeSettings> | undefined {
+    return this.#byName.get(name)?.settings;
+  }
+
+  isDeprecated(name: string): boolean {
+    return this.#byName.get(name)?.deprecated ?? false;
+  }
+
+  /** The name of the scheme that reads `hash`, or null. */
+  identify(hash: unknown): string | null {
+    return typeof hash === 'string' ? (this.#find(hash)?.scheme.name ?? null) : null;
+  }
+
+  /** Hash with the default scheme (or `scheme`, which must be listed and able to hash). */
+  async hash(password: Password, options: { scheme?: string } = {}): Promise<string> {
+    const bytes = this.#passwordBytes(password);
+    if (bytes === null) throw new PasswordPolicyError('must be a string or Uint8Array');
+    if (bytes.length > this.maxPasswordBytes) {
+      throw new PasswordPolicyError(`longer than ${this.maxPasswordBytes} bytes`);
+    }
+    const entry = this.#byName.get(options.scheme ?? this.defaultScheme);
+    if (!entry) throw new ConfigurationError(`scheme ${String(options.scheme)} is not listed`);
+    if (!entry.scheme.hash) throw new ConfigurationError(`scheme ${entry.scheme.name} can only verify, not hash`);
+    return entry.scheme.hash(bytes, entry.settings);
+  }
+
+  /**
+   * True when `password` matches `hash`. A wrong, empty, oversized or non-string password gives
+   * false; a hash no scheme reads throws UnknownHashError. A null/undefined hash (user without a
+   * password) spends the time of a real verify and gives false.
+   */
+  async verify(password: Password, hash: string | null | undefined): Promise<boolean> {
+    if (hash === null || hash === undefined) return this.dummyVerify();
+    const entry = this.#require(hash);
+    const bytes = this.#passwordBytes(password);
+    if (bytes === null || bytes.length > this.maxPasswordBytes) {
+      await this.dummyVerify();
+      return false;
+    }
+    return entry.scheme.verify(bytes, hash, entry.settings);
+  }
+
+  /** True when the hash's scheme is deprecated or its parameters are not the configured ones. */
+  needsUpdate(hash: string): boolean {
+    const entry = this.#require(hash);
+    return entry.deprecated || entry.scheme.needsUpdate(hash, entry.settings, this.updatePolicy);
+  }
+
+  /** Verify, and when the password is right but the hash outdated, rehash with the default scheme. */
+  async verifyAndUpdate(password: Password, hash: string | null | undefined): Promise<VerifyAndUpdateResult> {
+    const valid = await this.verify(password, hash);
+    if (!valid || hash === null || hash === undefined || !this.needsUpdate(hash)) return { valid, newHash: null };
+    try {
+      return { valid, newHash: await this.hash(password) };
+    } catch (error) {
+      // The default scheme may refuse a password a legacy scheme accepted (bcrypt's 72 bytes):
+      // keep the old hash rather than lose the user's ability to log in.
+      if (error instanceof PasswordPolicyError) return { valid, newHash: null };
+      throw error;
+    }
+  }
+
+  /**
+   * Spend the time of verifying against a default-scheme hash and return false: used for
+   * unknown users so that login timing does not reveal which usernames exist.
+   */
+  async dummyVerify(): Promise<false> {
+    const entry = this.#byName.get(this.defaultScheme)!;
+    this.#dummyHash ??= entry.scheme.hash!(utf8(toHex(randomBytes(16))), entry.settings);
+    let hash: string;
+    try {
+      hash = await this.#dummyHash;
+    } catch (error) {
+      this.#dummyHash = undefined;
+      throw error;
+    }
+    await entry.scheme.verify(utf8(toHex(randomBytes(16))), hash, entry.settings);
+    return false;
+  }
+
+  #find(hash: string): Entry | undefined {
+    let found: Entry | undefined;
+    for (const entry of this.#entries) {
+      if (!entry.scheme.identify(hash)) continue;
+      if (found) {
+        throw new ConfigurationError(`schemes ${found.scheme.name} and ${entry.scheme.name} both claim the same hash`);
+      }
+      found = entry;
+    }
+    return found;
+  }
+
+  #require(hash: string): Entry {
+    if (typeof hash !== 'string') throw new MalformedHashError('unknown', 'hash must be a string');
+    const entry = this.#find(hash);
+    if (!entry) throw new UnknownHashError();
+    return entry;
+  }
+
+  #passwordBytes(password: Password): Uint8Array | null {
+    if (typeof password === 'string') return utf8(password);
+    if (password instanceof Uint8Array) return password;
+    return null;
+  }
+}
