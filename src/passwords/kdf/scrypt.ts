@@ -1,0 +1,75 @@
+/**
+ * scrypt (RFC 7914). On Node, Deno and Bun: node:crypto's async scrypt (OpenSSL, on the libuv
+ * thread pool, so the event loop stays free). Elsewhere: @noble/hashes' scryptAsync, which
+ * yields to the event loop between slices of work. Both give the same bytes.
+ */
+import { scryptAsync } from '@noble/hashes/scrypt.js';
+import { nodeCrypto } from '../../runtime.js';
+
+export interface ScryptParams {
+  /** CPU/memory cost: a power of two, 2 <= N < 2^(16 r). */
+  N: number;
+  /** Block size (memory per lane is 128 * N * r bytes). */
+  r: number;
+  /** Parallelism; r * p < 2^30. */
+  p: number;
+  /** Output length in bytes. */
+  dkLen: number;
+  /**
+   * Refuse (RangeError, before any work) when the derivation needs more than this many bytes.
+   * Default: whatever N, r and p need (callers bound the parameters themselves).
+   */
+  maxmem?: number;
+}
+
+/** Bytes both implementations allocate: the V table (128 r N) plus the B and scratch blocks. */
+function scryptMemoryBytes(N: number, r: number, p: number): number {
+  return 128 * r * (N + p + 2);
+}
+
+// Headroom over the exact requirement: OpenSSL and noble account for a block or two differently.
+const MAXMEM_MARGIN = 64 * 1024;
+// No JS engine allocates more than this in one typed array; refuse early with a clear error.
+const MAX_DK_LEN = 2 ** 30;
+
+function isPositiveInteger(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
+}
+
+/** RFC 7914's constraints, checked here so both implementations refuse the same inputs. */
+function checkParams({ N, r, p, dkLen, maxmem }: ScryptParams): number {
+  if (!isPositiveInteger(r)) throw new RangeError('scrypt: r must be a positive integer');
+  if (!isPositiveInteger(p)) throw new RangeError('scrypt: p must be a positive integer');
+  if (!isPositiveInteger(N) || N < 2 || N > 2 ** 32 || (N & (N - 1)) !== 0) {
+    // `N & (N - 1)` is 32-bit; N = 2^32 wraps to 0 and passes, as it should.
+    throw new RangeError('scrypt: N must be a power of two, 2 <= N <= 2^32');
+  }
+  if (r < 32 && N >= 2 ** (16 * r)) throw new RangeError('scrypt: N must be less than 2^(16 r)');
+  if (r * p >= 2 ** 30) throw new RangeError('scrypt: r * p must be less than 2^30');
+  if (!isPositiveInteger(dkLen) || dkLen > MAX_DK_LEN) throw new RangeError('scrypt: dkLen out of range');
+  const needed = scryptMemoryBytes(N, r, p);
+  if (maxmem !== undefined && !(needed <= maxmem)) {
+    throw new RangeError('scrypt: parameters need more memory than maxmem allows');
+  }
+  return needed;
+}
+
+/** Derive `dkLen` bytes with scrypt. Throws RangeError for parameters RFC 7914 forbids. */
+export async function scryptKdf(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
+  const needed = checkParams(params);
+  const { N, r, p, dkLen } = params;
+  const maxmem = needed + MAXMEM_MARGIN;
+  const node = nodeCrypto();
+  if (node) {
+    const key = await new Promise<Uint8Array>((resolve, reject) => {
+      node.scrypt(password, salt, dkLen, { N, r, p, maxmem }, (error, derived) =>
+        error ? reject(error) : resolve(derived),
+      );
+    });
+    // A plain Uint8Array, whatever the path: Buffer's methods differ (slice, equals).
+    return new Uint8Array(key.buffer, key.byteOffset, key.byteLength);
+  }
+  // asyncTick: at most ~10 ms of work between yields, noble's recommended balance of
+  // responsiveness against the cost of each yield (a macrotask hop).
+  return scryptAsync(password, salt, { N, r, p, dkLen, maxmem, asyncTick: 10 });
+}
