@@ -13,3 +13,6 @@ export const builtinSchemes: ReadonlyArray<PasswordScheme<any>> = [
 ];
 
 export { bcrypt, scrypt, pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512 };
+export type { BcryptIdent, BcryptSettings } from './bcrypt.js';
+export type { ScryptSettings } from './scrypt.js';
+export type { Pbkdf2Settings } from './pbkdf2.js';

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigurationError,
+  CryptContext,
+  PasswordPolicyError,
+  UnknownHashError,
+  defineScheme,
+  hashPassword,
+  verifyPassword,
+  type PasswordScheme,
+} from '../src/index.js';
+import { constantTimeEqualString, fromUtf8 } from '../src/passwords/encodings.js';
+
+/**
+ * A transparent test scheme `$test$<cost>$<password>` whose hash and verify count their calls, so
+ * the policy (default selection, deprecation, needsUpdate, upgrade, dummy verify) is checked
+ * independently of any real algorithm.
+ */
+function testScheme(name: string, defaultCost = 1) {
+  const calls = { hash: 0, verify: 0 };
+  const prefix = `$${name}$`;
+  const parse = (hash: string) => {
+    const m = new RegExp(`^\\$${name}\\$(\\d+)\\$(.*)$`).exec(hash);
+    if (!m) throw new Error('malformed');
+    return { cost: Number(m[1]), secret: m[2]! };
+  };
+  const scheme: PasswordScheme<{ cost: number }> = defineScheme({
+    name,
+    defaults: { cost: defaultCost },
+    identify: (hash) => hash.startsWith(prefix),
+    async hash(password, settings) {
+      calls.hash++;
+      return `${prefix}${settings.cost}$${fromUtf8(password)}`;
+    },
+    async verify(password, hash) {
+      calls.verify++;
+      return constantTimeEqualString(parse(hash).secret, fromUtf8(password));
+    },
+    needsUpdate(hash, settings, policy) {
+      const { cost } = parse(hash);
+      return policy === 'exact' ? cost !== settings.cost : cost < settings.cost;
+    },
+  });
+  return { scheme, calls };
+}
+
+describe('CryptContext policy', () => {
+  it('hashes with the first scheme and verifies every listed scheme', async () => {
+    const a = testScheme('alpha');
+    const b = testScheme('beta');
+    const ctx = new CryptContext({ schemes: [a.scheme, b.scheme], deprecated: 'auto' });
+    expect(ctx.defaultScheme).toBe('alpha');
+    expect(await ctx.hash('pw')).toBe('$alpha$1$pw');
+    expect(await ctx.verify('pw', '$beta$1$pw')).toBe(true);
+    expect(await ctx.verify('nope', '$beta$1$pw')).toBe(false);
+    expect(ctx.identify('$beta$1$pw')).toBe('beta');
+    expect(ctx.identify('$gamma$1$pw')).toBeNull();
+    expect(ctx.identify(42)).toBeNull();
+  });
+
+  it('picks the first non-deprecated scheme as default when deprecated is a list', () => {
+    const a = testScheme('alpha');
+    const b = testScheme('beta');
+    const ctx = new CryptContext({ schemes: [a.scheme, b.scheme], deprecated: ['alpha'] });
+    expect(ctx.defaultScheme).toBe('beta');
+    expect(ctx.isDeprecated('alpha')).toBe(true);
+    expect(ctx.isDeprecated('beta')).toBe(false);
+  });
+
+  it('honours an explicit default and merges settings over scheme defaults', async () => {
+    const a = testScheme('alpha');
+    const b = testScheme('beta', 3);
+    const ctx = new CryptContext({
+      schemes: [a.scheme, b.scheme],
+      default: 'beta',
+      deprecated: 'auto',
+      settings: { beta: { cost: 7 } },
+    });
+    expect(ctx.settingsOf('beta')).toEqual({ cost: 7 });
+    expect(await ctx.hash('pw')).toBe('$beta$7$pw');
+    expect(ctx.needsUpdate('$alpha$1$pw')).toBe(true); // deprecated scheme
+    expect(ctx.needsUpdate('$beta$7$pw')).toBe(false);
+  });
+
+  it("flags any differing parameter under 'exact' and only weaker ones under 'minimum'", () => {
+    const a = testScheme('alpha');
+    const exact = new CryptContext({ schemes: [a.scheme], settings: { alpha: { cost: 5 } } });
+    const minimum = new CryptContext({ schemes: [a.scheme], settings: { alpha: { cost: 5 } }, updatePolicy: 'minimum' });
+    expect(exact.needsUpdate('$alpha$4$x')).toBe(true);
+    expect(exact.needsUpdate('$alpha$6$x')).toBe(true);
+    expect(exact.needsUpdate('$alpha$5$x')).toBe(false);
+    expect(minimum.needsUpdate('$alpha$4$x')).toBe(true);
+    expect(minimum.needsUpdate('$alpha$6$x')).toBe(false);
+  });
+
+  it('verifyAndUpdate rehashes only a valid, outdated hash', async () => {
+    const a = testScheme('alpha');
+    const b = testScheme('beta');
+    const ctx = new CryptContext({ schemes: [a.scheme, b.scheme], deprecated: 'auto', settings: { alpha: { cost: 2 } } });
+    expect(await ctx.verifyAndUpdate('pw', '$beta$1$pw')).toEqual({ valid: true, newHash: '$alpha$2$pw' });
+    expect(await ctx.verifyAndUpdate('pw', '$alpha$1$pw')).toEqual({ valid: true, newHash: '$alpha$2$pw' });
+    expect(await ctx.verifyAndUpdate('pw', '$alpha$2$pw')).toEqual({ valid: true, newHash: null });
+    expect(await ctx.verifyAndUpdate('bad', '$beta$1$pw')).toEqual({ valid: false, newHash: null });
+  });
+
+  it('keeps the old hash when the default scheme refuses the password', async () => {
+    const strict = defineScheme({
+      ...testScheme('strict').scheme,
+      async hash() {
+        throw new PasswordPolicyError('too long for this scheme');
+      },
+    });
+    const legacy = testScheme('legacy');
+    const ctx = new CryptContext({ schemes: [strict, legacy.scheme], deprecated: 'auto' });
+    expect(await ctx.verifyAndUpdate('pw', '$legacy$1$pw')).toEqual({ valid: true, newHash: null });
+  });
+
+  it('dummyVerify and a null hash spend a real verify of the default scheme and return false', async () => {
+    const a = testScheme('alpha');
+    const ctx = new CryptContext({ schemes: [a.scheme] });
+    expect(await ctx.dummyVerify()).toBe(false);
+    expect(a.calls).toEqual({ hash: 1, verify: 1 });
+    expect(await ctx.verify('pw', null)).toBe(false);
+    expect(await ctx.verify('pw', undefined)).toBe(false);
+    expect(a.calls).toEqual({ hash: 1, verify: 3 }); // the dummy hash is made once
+  });
+
+  it('never throws because of the password', async () => {
+    const a = testScheme('alpha');
+    const ctx = new CryptContext({ schemes: [a.scheme] });
+    expect(await ctx.verify('x'.repeat(4097), '$alpha$1$pw')).toBe(false);
+    expect(await ctx.verify(undefined as unknown as string, '$alpha$1$pw')).toBe(false);
+    expect(await ctx.verify(new TextEncoder().encode('pw'), '$alpha$1$pw')).toBe(true);
+    expect(await ctx.verify('', '$alpha$1$pw')).toBe(false);
+  });
+
+  it('refuses to hash passwords over the size limit, before the scheme sees them', async () => {
+    const a = testScheme('alpha');
+    const ctx = new CryptContext({ schemes: [a.scheme] });
+    await expect(ctx.hash('x'.repeat(4097))).rejects.toBeInstanceOf(PasswordPolicyError);
+    await expect(ctx.hash('é'.repeat(2049))).rejects.toMatchObject({ code: 'ERR_PASSWORD_POLICY' });
+    expect(await ctx.hash('x'.repeat(4096))).toMatch(/^\$alpha\$/);
+    expect(a.calls.hash).toBe(1);
+  });
+
+  it('raises UnknownHashError for a hash no scheme reads', async () => {
+    const ctx = new CryptContext({ schemes: [testScheme('alpha').scheme] });
+    await expect(ctx.verify('pw', '$nope$')).rejects.toBeInstanceOf(UnknownHashError);
+    expect(() => ctx.needsUpdate('plain')).toThrow(UnknownHashError);
+  });
+
+  it('refuses ambiguous identification', async () => {
+    const greedy = defineScheme({ ...testScheme('greedy').scheme, identify: () => true });
+    const ctx = new CryptContext({ schemes: [testScheme('alpha').scheme, greedy] });
+    await expect(ctx.verify('pw', '$alpha$1$pw')).rejects.toBeInstanceOf(ConfigurationError);
+  });
+
+  it('rejects bad configuration with ConfigurationError', () => {
+    const a = testScheme('alpha').scheme;
+    expect(() => new CryptContext({ schemes: [] })).toThrow(ConfigurationError);
+    expect(() => new CryptContext({ schemes: ['no_such_scheme'] })).toThrow(ConfigurationError);
+    expect(() => new CryptContext({ schemes: [a, a] })).toThrow(ConfigurationError);
+    expect(() => new CryptContext({ schemes: [a], default: 'beta' })).toThrow(ConfigurationError);
+    expect(() => new CryptContext({ schemes: [a], deprecated: ['alpha'] })).toThrow(ConfigurationError);
+    expect(() => new CryptContext({ schemes: [a], settings: { beta: {} } })).toThrow(ConfigurationError);
+    const verifyOnly = defineScheme({ ...testScheme('vo').scheme, hash: undefined });
+    expect(() => new CryptContext({ schemes: [verifyOnly] })).toThrow(/only verify/);
+  });
+});
+
+describe('the default context', () => {
+  it('hashes with scrypt at OWASP parameters and verifies bcrypt, scrypt and pbkdf2 hashes', async () => {
+    const hash = await hashPassword('correct horse');
+    expect(hash).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(await verifyPassword('correct horse', hash)).toBe(true);
+    expect(await verifyPassword('wrong horse', hash)).toBe(false);
+    // the FastAPI seed's bcrypt hash
+    expect(await verifyPassword('secret', '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW')).toBe(true);
+  });
+
+  it('accepts an explicit context', async () => {
+    const ctx = new CryptContext({ schemes: ['pbkdf2_sha256'], settings: { pbkdf2_sha256: { rounds: 1000 } } });
+    const hash = await hashPassword('pw', { context: ctx });
+    expect(hash.startsWith('$pbkdf2-sha256$1000$')).toBe(true);
+    expect(await verifyPassword('pw', hash, { context: ctx })).toBe(true);
+  });
+});
