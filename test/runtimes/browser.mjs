@@ -1,0 +1,13 @@
+/**
+ * The smoke checks in a browser page, bundled by esbuild ('gatehouse' resolves to the built
+ * dist/index.js). The page's result is the promise window.__gatehouseSmoke.
+ */
+import * as gatehouse from 'gatehouse';
+import hashes from './fixtures/hashes.json' with { type: 'json' };
+import tokens from './fixtures/tokens.json' with { type: 'json' };
+import { runSmoke } from './smoke.mjs';
+
+window.__gatehouseSmoke = runSmoke(gatehouse, { hashes, tokens }).then(
+  (result) => ({ runtime: 'browser', version: navigator.userAgent, ...result }),
+  (error) => ({ fatal: String(error?.stack ?? error) }),
+);

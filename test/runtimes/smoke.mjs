@@ -1,0 +1,200 @@
+/**
+ * The checks every runtime runs against the built package. Plain JavaScript with no imports: the
+ * caller passes the package and the fixtures, so this one file runs unchanged under Node, Deno,
+ * Bun, workerd and a browser. It returns plain JSON; test/runtimes.test.ts asserts the values.
+ *
+ * Each step is caught on its own, so one failure still leaves the others' answers to compare.
+ */
+
+const WRONG_SUFFIX = '!';
+
+/** Facts about the runtime that decide gatehouse's paths (the library does not report them). */
+async function probeEnvironment() {
+  let nodeCryptoScrypt = false;
+  try {
+    const proc = globalThis.process;
+    const crypto = typeof proc?.getBuiltinModule === 'function' ? proc.getBuiltinModule('node:crypto') : undefined;
+    nodeCryptoScrypt = typeof crypto?.scrypt === 'function';
+  } catch {
+    nodeCryptoScrypt = false;
+  }
+  let wasmFromBytes = false;
+  try {
+    // The empty module: refused where WebAssembly may not be compiled from bytes (Workers).
+    await WebAssembly.instantiate(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    wasmFromBytes = true;
+  } catch {
+    wasmFromBytes = false;
+  }
+  return {
+    // runtime.ts takes node:crypto's scrypt exactly when process.getBuiltinModule('node:crypto') has it.
+    scryptPath: nodeCryptoScrypt ? 'node:crypto' : '@noble/hashes',
+    // kdf/bcrypt.ts runs its WebAssembly core where WebAssembly.instantiate(bytes) works, else TypeScript.
+    bcryptCore: wasmFromBytes ? 'wasm' : 'js',
+  };
+}
+
+function describeError(error) {
+  return {
+    error: error?.name ?? typeof error,
+    code: typeof error?.code === 'string' ? error.code : null,
+    message: String(error?.message ?? error),
+  };
+}
+
+/** The `code` of the error `run` throws, or 'NO_ERROR'. */
+async function errorCode(run) {
+  try {
+    await run();
+    return 'NO_ERROR';
+  } catch (error) {
+    return typeof error?.code === 'string' ? error.code : `${error?.name}: ${error?.message}`;
+  }
+}
+
+/** 1. Hashes made by other systems verify, and wrong passwords do not. */
+async function knownHashes(gh, { hashes }) {
+  const out = [];
+  for (const { system, scheme, password, hash } of hashes.vectors) {
+    out.push({
+      system,
+      scheme,
+      identified: gh.getDefaultContext().identify(hash),
+      right: await gh.verifyPassword(password, hash),
+      wrong: await gh.verifyPassword(password + WRONG_SUFFIX, hash),
+    });
+  }
+  return out;
+}
+
+/** 2. New bcrypt and scrypt hashes through a CryptContext; the hashes go back for an independent check. */
+async function freshHashes(gh) {
+  const context = new gh.CryptContext({
+    schemes: ['bcrypt', 'scrypt'],
+    deprecated: 'auto',
+    settings: { bcrypt: { rounds: 4 }, scrypt: { ln: 10 } },
+  });
+  const password = 'pässwörd 🔑';
+  const out = { defaultScheme: context.defaultScheme };
+  for (const scheme of ['bcrypt', 'scrypt']) {
+    const hash = await context.hash(password, { scheme });
+    out[scheme] = {
+      hash,
+      identified: context.identify(hash),
+      right: await context.verify(password, hash),
+      wrong: await context.verify(password + WRONG_SUFFIX, hash),
+      needsUpdate: context.needsUpdate(hash),
+    };
+  }
+  // A right password on a deprecated (scrypt) hash comes back with a bcrypt hash of the policy.
+  const upgrade = await context.verifyAndUpdate(password, out.scrypt.hash);
+  out.upgrade = { valid: upgrade.valid, newHash: upgrade.newHash };
+  return out;
+}
+
+/** 4. Access tokens: PyJWT's tokens reproduced and verified, tampering and expiry refused. */
+async function accessTokens(gh, { tokens }) {
+  if (typeof gh.createAccessToken !== 'function' || typeof gh.verifyAccessToken !== 'function') {
+    return { pending: 'createAccessToken/verifyAccessToken are not exported by the package' };
+  }
+  const { secret, seed_token: seedToken, seed_claims: seedClaims } = tokens;
+  const issuedAt = new Date((seedClaims.exp - 900) * 1000);
+  const created = await gh.createAccessToken({ sub: seedClaims.sub }, { key: secret, expiresIn: 900, currentDate: issuedAt });
+  const claims = await gh.verifyAccessToken(seedToken, { key: secret });
+  const lastChar = seedToken.at(-1) === 'A' ? 'B' : 'A';
+  const pyjwt = {};
+  for (const { alg, key, token } of tokens.pyjwt) {
+    pyjwt[alg] = { ...(await gh.verifyAccessToken(token, { key, algorithms: [alg] })) };
+  }
+  return {
+    matchesPyJwt: created === seedToken,
+    created,
+    claims: { ...claims },
+    pyjwt,
+    tampered: await errorCode(() => gh.verifyAccessToken(seedToken.slice(0, -1) + lastChar, { key: secret })),
+    wrongKey: await errorCode(() => gh.verifyAccessToken(seedToken, { key: `${secret}x` })),
+    expired: await errorCode(() =>
+      gh.verifyAccessToken(seedToken, { key: secret, currentDate: new Date((seedClaims.exp + 1) * 1000) }),
+    ),
+  };
+}
+
+async function describeResponse(response) {
+  const text = await response.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    wwwAuthenticate: response.headers.get('www-authenticate'),
+    body,
+  };
+}
+
+/** 5. The tutorial's flow through the fetch handler: log in, then read /users/me/ with the token. */
+async function fetchHandler(gh, { tokens }) {
+  if (typeof gh.createAuthHandler !== 'function') {
+    return { pending: 'createAuthHandler is not exported by the package' };
+  }
+  const context = new gh.CryptContext({ schemes: ['bcrypt'], settings: { bcrypt: { rounds: 4 } } });
+  const johndoe = {
+    username: 'johndoe',
+    full_name: 'John Doe',
+    email: 'johndoe@example.com',
+    hashed_password: await context.hash('secret'),
+    disabled: false,
+  };
+  const handler = gh.createAuthHandler({ users: { johndoe }, key: tokens.secret, context, docs: false });
+  const base = 'http://gatehouse.test';
+  const login = (password) =>
+    handler(
+      new Request(`${base}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'johndoe', password }),
+      }),
+    );
+  const me = (authorization) =>
+    handler(new Request(`${base}/users/me/`, { headers: authorization ? { authorization } : {} }));
+
+  const issuedAfter = Math.floor(Date.now() / 1000);
+  const loggedIn = await describeResponse(await login('secret'));
+  const token = loggedIn.body?.access_token;
+  const out = { login: { ...loggedIn, body: { ...loggedIn.body, access_token: typeof token } } };
+  if (typeof token === 'string') {
+    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    const lifetime = payload.exp - issuedAfter;
+    // The handler's default lifetime is the tutorial's 30 minutes (a second may pass meanwhile).
+    out.tokenClaims = { sub: payload.sub, lifetimeIs30m: lifetime === 1800 || lifetime === 1799 };
+    out.me = await describeResponse(await me(`Bearer ${token}`));
+  }
+  out.wrongPassword = await describeResponse(await login('wrong'));
+  out.noToken = await describeResponse(await me(null));
+  out.forgedToken = await describeResponse(await me(`Bearer ${tokens.seed_token.slice(0, -2)}AA`));
+  return out;
+}
+
+/**
+ * Run every step. `gatehouse` is the package's module namespace, `fixtures` the JSON files of
+ * test/runtimes/fixtures. Timings are reported apart from the results, which are exact.
+ */
+export async function runSmoke(gatehouse, fixtures) {
+  const result = { env: await probeEnvironment() };
+  const timings = {};
+  const steps = { knownHashes, freshHashes, accessTokens, fetchHandler };
+  for (const [name, step] of Object.entries(steps)) {
+    const start = Date.now();
+    try {
+      result[name] = await step(gatehouse, fixtures);
+    } catch (error) {
+      result[name] = describeError(error);
+    }
+    timings[name] = Date.now() - start;
+  }
+  result.timingsMs = timings;
+  return result;
+}
