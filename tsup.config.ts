@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // index: the library; node: the Node adapter (gatehouse/node); cli: the `gatehouse` bin.
+  entry: { index: 'src/index.ts', node: 'src/node/index.ts', cli: 'src/cli.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

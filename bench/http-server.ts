@@ -1,0 +1,71 @@
+/**
+ * One server of the HTTP benchmark, in its own process (the load generator runs in another):
+ *   node --import tsx bench/http-server.ts <gatehouse|noauth|noauth-async|noauth-plain|hono-jwt|hono-noauth>
+ * Prints "READY <port>" once listening.
+ */
+import { serve as honoServe } from '@hono/node-server';
+import { Hono } from 'hono';
+import { jwt } from 'hono/jwt';
+import { createAuthHandler, jsonResponse } from '../src/http/index.js';
+import { serve } from '../src/node/index.js';
+import { CryptContext } from '../src/passwords/index.js';
+import { KEY, PUBLIC, SEED } from './http-common.js';
+
+async function start(kind: string): Promise<number> {
+  switch (kind) {
+    case 'gatehouse': {
+      // The FastAPI seed's policy: bcrypt, cost 12.
+      const context = new CryptContext({ schemes: ['bcrypt'], deprecated: 'auto', settings: { bcrypt: { rounds: 12 } } });
+      const handler = createAuthHandler({ users: SEED, key: KEY, context });
+      return port((await serve(handler, { port: 0 })).url);
+    }
+    case 'noauth':
+      // Same adapter, same response helper, no authentication: the cost of the auth alone shows.
+      return port((await serve((request) => jsonResponse(PUBLIC, { request }), { port: 0 })).url);
+    case 'noauth-async':
+      // The same as an async function (a handler that awaits anything at all answers this way).
+      return port((await serve(async (request) => jsonResponse(PUBLIC, { request }), { port: 0 })).url);
+    case 'noauth-plain': {
+      // Same adapter, a handler as a user would write it (a plain Response).
+      const body = JSON.stringify(PUBLIC);
+      const headers = { 'content-type': 'application/json' };
+      return port((await serve(() => new Response(body, { headers }), { port: 0 })).url);
+    }
+    case 'hono-jwt':
+    case 'hono-noauth': {
+      const app = new Hono();
+      if (kind === 'hono-jwt') app.use('/users/me/*', jwt({ secret: KEY, alg: 'HS256' }));
+      app.get('/users/me/', (c) => {
+        if (kind === 'hono-jwt') {
+          const user = SEED[(c.get('jwtPayload') as { sub: string }).sub as 'johndoe'];
+          if (!user) return c.json({ detail: 'Could not validate credentials' }, 401);
+          const { username, email, full_name, disabled } = user;
+          return c.json({ username, email, full_name, disabled });
+        }
+        return c.json(PUBLIC);
+      });
+      const server = honoServe({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise((resolve) => server.once('listening', resolve));
+      return (server.address() as { port: number }).port;
+    }
+    default:
+      throw new Error(`unknown server kind ${kind}`);
+  }
+}
+
+const port = (url: string) => Number(new URL(url).port);
+
+start(process.argv[2] ?? '').then(
+  (p) => console.log(`READY ${p}`),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
+
+// Exit normally on SIGTERM, so that --cpu-prof (profiling a run) writes its profile.
+process.on('SIGTERM', () => process.exit(0));
+// The CPU time this server has used, asked for by the load generator around a run.
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.(process.cpuUsage());
+});

@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+/**
+ * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
+ *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE] [--scopes]
+ *   gatehouse hash [--scheme NAME]     password from stdin (or a hidden prompt on a terminal)
+ *   gatehouse verify HASH              password from stdin; exit 0 match, 1 no match, 2 bad hash
+ *   gatehouse secret                   32 random bytes as hex (for SECRET_KEY)
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { GatehouseError } from './errors.js';
+import { createAuthHandler } from './http/index.js';
+import { serve } from './node/index.js';
+import { CryptContext, OWASP_SETTINGS, listSchemes } from './passwords/index.js';
+import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
+
+const USAGE = `Usage: gatehouse <command> [options]
+
+Commands:
+  serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
+    --port N           port to listen on (default 8000; 0 picks a free one)
+    --host HOST        address to bind (default 127.0.0.1)
+    --users FILE       JSON users file shaped like the tutorial's fake_users_db
+                       (default: johndoe, password "secret")
+    --scopes           require the tutorial's "me" and "items" scopes
+    Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
+  hash               Hash a password read from stdin (or a hidden prompt) and print it
+    --scheme NAME      bcrypt (default, cost 12), scrypt, pbkdf2_sha256, ...
+  verify HASH        Check a password read from stdin against HASH
+                       exit 0: match, 1: no match, 2: unreadable hash
+  secret             Print 32 random bytes as hex, for SECRET_KEY
+
+Options:
+  -h, --help         Show this help
+`;
+
+/** The FastAPI seed's user: johndoe / "secret" (bcrypt, cost 12). */
+const SEED_USERS = {
+  johndoe: {
+    username: 'johndoe',
+    full_name: 'John Doe',
+    email: 'johndoe@example.com',
+    hashed_password: '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW',
+    disabled: false,
+  },
+};
+
+/**
+ * The seed's policy (bcrypt, cost 12) with every other built-in scheme still readable; logins on
+ * those hashes move them to bcrypt.
+ */
+function cliContext(): CryptContext {
+  return new CryptContext({ schemes: listSchemes(), default: 'bcrypt', deprecated: 'auto', settings: OWASP_SETTINGS });
+}
+
+class UsageError extends Error {}
+
+/** Exit statuses: 0 ok, 1 failure (no match, runtime error), 2 usage or unreadable input. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  switch (command) {
+    case 'serve':
+      return serveCommand(rest);
+    case 'hash':
+      return hashCommand(rest);
+    case 'verify':
+      return verifyCommand(rest);
+    case 'secret':
+      if (parse({ args: rest, options: HELP }).values.help) return help();
+      process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
+      return 0;
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** parseArgs, with its complaints turned into usage errors (exit 2). */
+function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parse({
+    args,
+    options: {
+      ...HELP,
+      port: { type: 'string', default: '8000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      users: { type: 'string' },
+      scopes: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return help();
+  const port = Number(values.port);
+  if (!/^\d{1,5}$/.test(values.port) || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
+
+  let key = process.env.SECRET_KEY;
+  if (!key) {
+    key = randomBytes(32).toString('hex');
+    process.stderr.write('gatehouse: SECRET_KEY is not set: signing with a random key (tokens end with this process)\n');
+  }
+  let users: UserStore;
+  if (values.users !== undefined) {
+    users = createJsonFileUserStore(values.users);
+    await users.findUser(''); // read the file now: a bad path or bad JSON stops here, not at the first login
+  } else {
+    users = createMemoryUserStore(SEED_USERS);
+  }
+
+  const handler = createAuthHandler({ users, key, context: cliContext(), scopes: values.scopes });
+  // A key that cannot sign (too short, ...) stops here rather than at the first login.
+  await handler.auth.ready.catch((error: Error) => {
+    throw new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);
+  });
+  const server = await serve(handler, { port, host: values.host });
+  process.stdout.write(`gatehouse: serving on ${server.url} (docs: ${server.url}/docs)\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close(3000).then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+async function hashCommand(args: string[]): Promise<number> {
+  const { values } = parse({ args, options: { ...HELP, scheme: { type: 'string' } } });
+  if (values.help) return help();
+  const context = cliContext();
+  const { scheme } = values;
+  if (scheme !== undefined && !context.schemes.includes(scheme)) {
+    throw new UsageError(`unknown scheme ${JSON.stringify(scheme)} (known: ${context.schemes.join(', ')})`);
+  }
+  const password = await readPassword(true);
+  try {
+    process.stdout.write(`${await context.hash(password, scheme === undefined ? {} : { scheme })}\n`);
+  } catch (error) {
+    if (error instanceof GatehouseError) {
+      process.stderr.write(`gatehouse: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  return 0;
+}
+
+async function verifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse({ args, options: HELP, allowPositionals: true });
+  if (values.help) return help();
+  if (positionals.length !== 1) throw new UsageError('verify needs exactly one HASH argument');
+  const hash = positionals[0]!;
+  const context = cliContext();
+  if (context.identify(hash) === null) {
+    process.stderr.write('gatehouse: the hash is not in a format gatehouse knows\n');
+    return 2;
+  }
+  const password = await readPassword(false);
+  let valid: boolean;
+  try {
+    valid = await context.verify(password, hash);
+  } catch (error) {
+    if (error instanceof GatehouseError) {
+      process.stderr.write(`gatehouse: cannot verify: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  process.stderr.write(valid ? 'gatehouse: password matches\n' : 'gatehouse: password does not match\n');
+  return valid ? 0 : 1;
+}
+
+function help(): number {
+  process.stdout.write(USAGE);
+  return 0;
+}
+
+/** Passwords longer than this are not read at all (the hashing limit is far below it). */
+const MAX_STDIN_BYTES = 1024 * 1024;
+
+/** The password: a hidden prompt on a terminal, else stdin without its final line break. */
+async function readPassword(confirm: boolean): Promise<string> {
+  if (process.stdin.isTTY) {
+    const first = await prompt('Password: ');
+    if (confirm && (await prompt('Repeat password: ')) !== first) throw new UsageError('the passwords differ');
+    return first;
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > MAX_STDIN_BYTES) throw new UsageError('the password on stdin is too long');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Read a line from the terminal without echoing it. */
+function prompt(question: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(question);
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    let input = '';
+    const finish = (error?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(input);
+    };
+    const onData = (data: string) => {
+      for (const char of data) {
+        if (char === '\r' || char === '\n' || char === '\u0004') return finish();
+        if (char === '\u0003') return finish(new UsageError('interrupted'));
+        if (char === '\u007f' || char === '\b') input = input.slice(0, -1);
+        else input += char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`gatehouse: ${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`gatehouse: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

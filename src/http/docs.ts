@@ -1,0 +1,147 @@
+/**
+ * Swagger UI at /docs, served from the swagger-ui-dist package's own files (no CDN).
+ * Files come through an asset loader: on Node, Deno and Bun the package is located and read from
+ * disk; bundlers and Workers pass `docs.assets` instead.
+ */
+import { nodeBuiltin } from '../runtime.js';
+
+/** Returns a swagger-ui-dist file's content, or null when it is not available. */
+export type DocsAssetLoader = (name: string) => Promise<Uint8Array | string | null | undefined>;
+
+/** The only files served under the docs path, with their content types. */
+export const SWAGGER_UI_FILES: Readonly<Record<string, string>> = Object.freeze({
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'oauth2-redirect.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+  'favicon-16x16.png': 'image/png',
+});
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** JSON that is also safe inside a <script> element. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+/** The /docs page, as FastAPI's get_swagger_ui_html writes it. */
+export function swaggerUiHtml(options: { title: string; docsPath: string; openapiPath: string }): string {
+  const { title, docsPath, openapiPath } = options;
+  const asset = (name: string) => escapeHtml(`${docsPath}/${name}`);
+  return `<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<link type="text/css" rel="stylesheet" href="${asset('swagger-ui.css')}">
+<link rel="shortcut icon" href="${asset('favicon-32x32.png')}">
+<title>${escapeHtml(title)} - Swagger UI</title>
+</head>
+<body>
+<div id="swagger-ui">
+</div>
+<script src="${asset('swagger-ui-bundle.js')}" charset="utf-8"></script>
+<script>
+const ui = SwaggerUIBundle({
+    url: ${scriptJson(openapiPath)},
+    "dom_id": "#swagger-ui",
+    "layout": "BaseLayout",
+    "deepLinking": true,
+    "showExtensions": true,
+    "showCommonExtensions": true,
+    oauth2RedirectUrl: window.location.origin + ${scriptJson(`${docsPath}/oauth2-redirect`)},
+    presets: [
+        SwaggerUIBundle.presets.apis
+    ],
+})
+</script>
+</body>
+</html>
+`;
+}
+
+/** The OAuth2 redirect page (swagger-ui-dist's oauth2-redirect.html). */
+export function oauth2RedirectHtml(docsPath: string): string {
+  return `<!doctype html>
+<html lang="en-US">
+<head>
+<meta charset="utf-8">
+<title>Swagger UI: OAuth2 Redirect</title>
+</head>
+<body>
+<script src="${escapeHtml(`${docsPath}/oauth2-redirect.js`)}"></script>
+</body>
+</html>
+`;
+}
+
+type FsPromises = typeof import('node:fs/promises');
+type NodeModule = typeof import('node:module');
+type NodePath = typeof import('node:path');
+
+/** Where swagger-ui-dist is installed, resolved from this module, else from the working directory. */
+function locateSwaggerUiDist(): string | null {
+  const moduleApi = nodeBuiltin<NodeModule>('node:module');
+  const path = nodeBuiltin<NodePath>('node:path');
+  if (!moduleApi?.createRequire || !path) return null;
+  const bases: string[] = [];
+  const here = moduleUrl();
+  if (here) bases.push(here);
+  if (typeof __filename === 'string') bases.push(__filename); // the CommonJS build
+  const cwd = (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.();
+  if (cwd) bases.push(path.join(cwd, 'index.js'));
+  for (const base of bases) {
+    try {
+      return path.dirname(moduleApi.createRequire(base).resolve('swagger-ui-dist/package.json'));
+    } catch {
+      // try the next base
+    }
+  }
+  return null;
+}
+
+/** import.meta.url in the ESM build; empty in the CommonJS one. */
+function moduleUrl(): string | undefined {
+  try {
+    return import.meta.url;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads swagger-ui-dist from disk where the runtime has node:fs (Node, Deno, Bun), else null. */
+export function nodeDocsAssets(): DocsAssetLoader | null {
+  const fs = nodeBuiltin<FsPromises>('node:fs/promises');
+  const path = nodeBuiltin<NodePath>('node:path');
+  if (!fs || !path) return null;
+  let dir: string | null | undefined;
+  return async (name) => {
+    if (!Object.hasOwn(SWAGGER_UI_FILES, name)) return null;
+    dir ??= locateSwaggerUiDist();
+    if (dir === null) return null;
+    try {
+      return new Uint8Array(await fs.readFile(path.join(dir, name)));
+    } catch {
+      return null;
+    }
+  };
+}
+
+/** Loads each allowed file once and keeps it. */
+export function cachedAssets(load: DocsAssetLoader): (name: string) => Promise<Uint8Array | string | null> {
+  const cache = new Map<string, Promise<Uint8Array | string | null>>();
+  return (name) => {
+    if (!Object.hasOwn(SWAGGER_UI_FILES, name)) return Promise.resolve(null);
+    let entry = cache.get(name);
+    if (!entry) {
+      entry = Promise.resolve()
+        .then(() => load(name))
+        .then(
+          (content) => content ?? null,
+          () => null, // a failing loader means the file is not available
+        );
+      // A missing file is looked for again on the next request.
+      void entry.then((content) => content === null && cache.delete(name));
+      cache.set(name, entry);
+    }
+    return entry;
+  };
+}

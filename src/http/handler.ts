@@ -1,0 +1,214 @@
+/**
+ * createAuthHandler: FastAPI's "OAuth2 with Password and JWT" tutorial app as one fetch handler,
+ * `(request: Request) => Promise<Response>`, composed of the building blocks in auth.ts.
+ */
+import { ConfigurationError } from '../errors.js';
+import type { UserRecord } from '../users.js';
+import { type Auth, type AuthOptions, createAuth, publicUser } from './auth.js';
+import { type DocsAssetLoader, SWAGGER_UI_FILES, cachedAssets, nodeDocsAssets, oauth2RedirectHtml, swaggerUiHtml } from './docs.js';
+import { ROUTE_SCOPES, createOpenApiDocument } from './openapi.js';
+import { type HeaderList, detailResponse, jsonResponse, respond } from './response.js';
+
+export interface AuthPaths {
+  /** Default '/token'. */
+  token: string;
+  /** Default '/users/me/'. */
+  me: string;
+  /** Default '/users/me/items/'. */
+  items: string;
+  /** Default '/openapi.json'. */
+  openapi: string;
+  /** Default '/docs' (its assets and oauth2-redirect live under it). */
+  docs: string;
+}
+
+export const DEFAULT_PATHS: Readonly<AuthPaths> = Object.freeze({
+  token: '/token',
+  me: '/users/me/',
+  items: '/users/me/items/',
+  openapi: '/openapi.json',
+  docs: '/docs',
+});
+
+export interface DocsOptions {
+  /** Loads swagger-ui-dist files by name. Default: read from disk where node:fs exists. */
+  assets?: DocsAssetLoader;
+  /** OpenAPI `info.title` and the docs page title. Default 'gatehouse'. */
+  title?: string;
+  /** OpenAPI `info.version`. Default '0.1.0'. */
+  version?: string;
+}
+
+export interface AuthHandlerOptions<U extends UserRecord = UserRecord> extends AuthOptions<U> {
+  paths?: Partial<AuthPaths>;
+  /** OpenAPI and Swagger UI routes; `false` turns them off. Default on. */
+  docs?: boolean | DocsOptions;
+  /** Told about genuine internal errors (answered 500). Default: console.error. */
+  onError?: (error: unknown, request: Request) => void;
+}
+
+export type AuthHandler<U extends UserRecord = UserRecord> = ((request: Request) => Promise<Response>) & {
+  /** The building blocks the handler uses, for the app's own routes. */
+  readonly auth: Auth<U>;
+};
+
+type RouteRun = (request: Request) => Response | Promise<Response>;
+
+interface Route {
+  /** Methods answered; others get 405 with `allow`. */
+  readonly methods: readonly string[];
+  readonly allow: string;
+  readonly run: RouteRun;
+}
+
+const INTERNAL_ERROR = '{"detail":"Internal Server Error"}';
+const HTML: HeaderList = [['content-type', 'text/html; charset=utf-8']];
+const JSON_TYPE: HeaderList = [['content-type', 'application/json']];
+
+function resolvePaths(given: Partial<AuthPaths> | undefined): AuthPaths {
+  const paths = { ...DEFAULT_PATHS, ...given };
+  for (const [name, path] of Object.entries(paths)) {
+    if (typeof path !== 'string' || !/^\/[\x21-\x7e]*$/.test(path) || /[?#%]/.test(path)) {
+      throw new ConfigurationError(`paths.${name} must be a path starting with '/'`);
+    }
+  }
+  return paths;
+}
+
+/** The tutorial app as a fetch handler. */
+export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
+  const auth = createAuth(options);
+  const paths = resolvePaths(options.paths);
+  const onError =
+    options.onError ?? ((error: unknown) => console.error('gatehouse: internal error while handling a request:', error));
+  const routes = new Map<string, Route>();
+  const add = (path: string, methods: readonly string[], run: RouteRun) => {
+    if (routes.has(path)) throw new ConfigurationError(`two routes share the path ${path}`);
+    routes.set(path, { methods, allow: methods.join(', '), run });
+  };
+
+  if (auth.scopes && !(Object.hasOwn(auth.scopes, 'me') && Object.hasOwn(auth.scopes, 'items'))) {
+    throw new ConfigurationError('with scopes, the tutorial routes need "me" and "items" declared (or scopes: true)');
+  }
+  const meRequires = { scopes: auth.scopes ? ROUTE_SCOPES.me : undefined };
+  const itemsRequires = { scopes: auth.scopes ? ROUTE_SCOPES.items : undefined };
+  add(paths.token, ['POST'], auth.login);
+  add(paths.me, ['GET'], (request) =>
+    auth.requireUser(request, meRequires).then(
+      (result) => result.response ?? jsonResponse(publicUser(result.user), { request }),
+    ),
+  );
+  add(paths.items, ['GET'], (request) =>
+    auth.requireUser(request, itemsRequires).then(
+      (result) => result.response ?? jsonResponse([{ item_id: 'Foo', owner: result.user.username }], { request }),
+    ),
+  );
+  if (options.docs !== false) addDocsRoutes(add, paths, auth, options.docs === true ? {} : (options.docs ?? {}));
+
+  const fail = (error: unknown, request: Request): Response => {
+    try {
+      onError(error, request);
+    } catch {
+      // a failing error reporter must not turn into an unanswered request
+    }
+    return respond(request, 500, JSON_TYPE, INTERNAL_ERROR);
+  };
+
+  // Not an async function: the hot path pays for the route's promise only, and every error,
+  // thrown or rejected, still ends in `fail`.
+  const handle = (request: Request): Promise<Response> => {
+    try {
+      const path = requestPath(request.url);
+      const route = routes.get(path);
+      if (route) {
+        if (!route.methods.includes(request.method)) {
+          return Promise.resolve(detailResponse(request, 405, 'Method Not Allowed', [['allow', route.allow]]));
+        }
+        const answer = route.run(request);
+        return answer instanceof Promise ? answer.catch((error: unknown) => fail(error, request)) : Promise.resolve(answer);
+      }
+      // Starlette's redirect_slashes: the same path with the trailing slash toggled.
+      if (path !== '/') {
+        const other = path.endsWith('/') ? path.replace(/\/+$/, '') : `${path}/`;
+        if (routes.has(other)) return Promise.resolve(redirect(request, other));
+      }
+      return Promise.resolve(detailResponse(request, 404, 'Not Found'));
+    } catch (error) {
+      return Promise.resolve(fail(error, request));
+    }
+  };
+  return Object.assign(handle, { auth });
+}
+
+function addDocsRoutes(
+  add: (path: string, methods: readonly string[], run: RouteRun) => void,
+  paths: AuthPaths,
+  auth: Auth<any>,
+  docs: DocsOptions,
+): void {
+  const title = docs.title ?? 'gatehouse';
+  const openapi = JSON.stringify(
+    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version }),
+  );
+  // Sub-paths of the docs page: /docs/oauth2-redirect, /docs/swagger-ui.css, ...
+  const base = paths.docs.replace(/\/+$/, '');
+  const page = swaggerUiHtml({ title, docsPath: base, openapiPath: paths.openapi });
+  const redirectPage = oauth2RedirectHtml(base);
+  const loader = docs.assets ?? nodeDocsAssets();
+  const assets = loader ? cachedAssets(loader) : null;
+  // Docs routes answer HEAD like GET, with the length and without the body (Starlette's plain routes).
+  const GET_HEAD = ['GET', 'HEAD'];
+  const send = (request: Request, headers: HeaderList, content: string | Uint8Array) => {
+    if (request.method !== 'HEAD') return respond(request, 200, headers, content);
+    const length = typeof content === 'string' ? encoder.encode(content).byteLength : content.byteLength;
+    return respond(request, 200, [...headers, ['content-length', String(length)]], null);
+  };
+
+  add(paths.openapi, GET_HEAD, (request) => send(request, JSON_TYPE, openapi));
+  add(paths.docs, GET_HEAD, (request) => send(request, HTML, page));
+  add(`${base}/oauth2-redirect`, GET_HEAD, (request) => send(request, HTML, redirectPage));
+  for (const [name, contentType] of Object.entries(SWAGGER_UI_FILES)) {
+    const headers: HeaderList = [
+      ['content-type', contentType],
+      ['cache-control', 'public, max-age=3600'],
+      ['x-content-type-options', 'nosniff'],
+    ];
+    add(`${base}/${name}`, GET_HEAD, async (request) => {
+      const content = assets ? await assets(name) : null;
+      return content === null ? detailResponse(request, 404, 'Not Found') : send(request, headers, content);
+    });
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** The URL's path, %-decoded as Starlette routes on it (invalid UTF-8 becomes U+FFFD). */
+function requestPath(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  let end = url.length;
+  const query = url.indexOf('?', start);
+  if (query >= 0) end = query;
+  const hash = url.indexOf('#', start);
+  if (hash >= 0 && hash < end) end = hash;
+  const path = url.slice(start, end);
+  return path.includes('%') ? percentDecode(path) : path;
+}
+
+const utf8 = new TextDecoder();
+
+/** Runs of %XX decoded as UTF-8 bytes; a malformed escape stays as written. */
+function percentDecode(path: string): string {
+  return path.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    const bytes = new Uint8Array(run.length / 3);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
+    return utf8.decode(bytes);
+  });
+}
+
+/** 307 to the same URL with another path, query kept (absolute Location, empty body). */
+function redirect(request: Request, path: string): Response {
+  const url = new URL(request.url);
+  url.pathname = path;
+  return respond(request, 307, [['location', url.href]], null);
+}

@@ -1,0 +1,14 @@
+/** The HTTP part of gatehouse: the tutorial's endpoints as a fetch handler, and its building blocks. */
+export { createAuthHandler, DEFAULT_PATHS } from './handler.js';
+export type { AuthHandler, AuthHandlerOptions, AuthPaths, DocsOptions } from './handler.js';
+export { createAuth, publicUser, TUTORIAL_SCOPES } from './auth.js';
+export type { Auth, AuthOptions, AuthResult, PublicUser, RequireUserOptions } from './auth.js';
+export { readLoginForm } from './form.js';
+export type { LoginForm, ReadLoginFormOptions } from './form.js';
+export { readBearerToken } from './bearer.js';
+export { createOpenApiDocument } from './openapi.js';
+export type { OpenApiOptions } from './openapi.js';
+export { nodeDocsAssets, SWAGGER_UI_FILES } from './docs.js';
+export type { DocsAssetLoader } from './docs.js';
+export { jsonResponse } from './response.js';
+export { DEFAULT_MAX_BODY_BYTES } from './body.js';

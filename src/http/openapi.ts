@@ -1,0 +1,134 @@
+/**
+ * The OpenAPI 3.1 document of the handler, in the shape (and key order) FastAPI generates for the
+ * tutorial app, so that Swagger UI and client generators see the same API.
+ */
+
+export interface OpenApiOptions {
+  /** Route paths. */
+  paths: { token: string; me: string; items: string };
+  /** Declared scopes (name → description), or null for the plain tutorial. */
+  scopes: Readonly<Record<string, string>> | null;
+  title?: string;
+  version?: string;
+}
+
+const SCHEME = 'OAuth2PasswordBearer';
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonContent = (schema: object) => ({ 'application/json': { schema } });
+const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
+
+/** FastAPI's operationId: function name + path, non-word characters as '_', then the method. */
+function operationId(name: string, path: string, method: string): string {
+  return `${name}${path}`.replace(/[^A-Za-z0-9_]/g, '_') + `_${method}`;
+}
+
+/** The scopes each protected route requires in scopes mode, outer dependency first. */
+export const ROUTE_SCOPES = { me: ['me'], items: ['items', 'me'] } as const;
+
+export function createOpenApiDocument(options: OpenApiOptions): Record<string, unknown> {
+  const { paths, scopes } = options;
+  const loginId = operationId('login_for_access_token', paths.token, 'post');
+  const bodySchema = `Body_${loginId}`;
+  const security = (route: keyof typeof ROUTE_SCOPES) => [{ [SCHEME]: scopes ? [...ROUTE_SCOPES[route]] : [] }];
+
+  const schemas: Record<string, unknown> = {
+    [bodySchema]: {
+      properties: {
+        grant_type: { ...nullable({ type: 'string', pattern: '^password$' }), title: 'Grant Type' },
+        username: { type: 'string', title: 'Username' },
+        password: { type: 'string', format: 'password', title: 'Password' },
+        scope: { type: 'string', title: 'Scope', default: '' },
+        client_id: { ...nullable({ type: 'string' }), title: 'Client Id' },
+        client_secret: { ...nullable({ type: 'string' }), format: 'password', title: 'Client Secret' },
+      },
+      type: 'object',
+      required: ['username', 'password'],
+      title: bodySchema,
+    },
+    HTTPValidationError: {
+      properties: { detail: { items: ref('ValidationError'), type: 'array', title: 'Detail' } },
+      type: 'object',
+      title: 'HTTPValidationError',
+    },
+    Token: {
+      properties: {
+        access_token: { type: 'string', title: 'Access Token' },
+        token_type: { type: 'string', title: 'Token Type' },
+      },
+      type: 'object',
+      required: ['access_token', 'token_type'],
+      title: 'Token',
+    },
+    User: {
+      properties: {
+        username: { type: 'string', title: 'Username' },
+        email: { ...nullable({ type: 'string' }), title: 'Email' },
+        full_name: { ...nullable({ type: 'string' }), title: 'Full Name' },
+        disabled: { ...nullable({ type: 'boolean' }), title: 'Disabled' },
+      },
+      type: 'object',
+      required: ['username'],
+      title: 'User',
+    },
+    ValidationError: {
+      properties: {
+        loc: { items: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, type: 'array', title: 'Location' },
+        msg: { type: 'string', title: 'Message' },
+        type: { type: 'string', title: 'Error Type' },
+        input: { title: 'Input' },
+        ctx: { type: 'object', title: 'Context' },
+      },
+      type: 'object',
+      required: ['loc', 'msg', 'type'],
+      title: 'ValidationError',
+    },
+  };
+
+  return {
+    openapi: '3.1.0',
+    info: { title: options.title ?? 'gatehouse', version: options.version ?? '0.1.0' },
+    paths: {
+      [paths.token]: {
+        post: {
+          summary: 'Login For Access Token',
+          operationId: loginId,
+          requestBody: {
+            content: { 'application/x-www-form-urlencoded': { schema: ref(bodySchema) } },
+            required: true,
+          },
+          responses: {
+            '200': { description: 'Successful Response', content: jsonContent(ref('Token')) },
+            '422': { description: 'Validation Error', content: jsonContent(ref('HTTPValidationError')) },
+          },
+        },
+      },
+      [paths.me]: {
+        get: {
+          summary: 'Read Users Me',
+          operationId: operationId('read_users_me', paths.me, 'get'),
+          responses: { '200': { description: 'Successful Response', content: jsonContent(ref('User')) } },
+          security: security('me'),
+        },
+      },
+      [paths.items]: {
+        get: {
+          summary: 'Read Own Items',
+          operationId: operationId('read_own_items', paths.items, 'get'),
+          responses: { '200': { description: 'Successful Response', content: jsonContent({}) } },
+          security: security('items'),
+        },
+      },
+    },
+    components: {
+      // FastAPI lists schemas by name.
+      schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      securitySchemes: {
+        [SCHEME]: {
+          type: 'oauth2',
+          // Relative to the server root, as FastAPI's tokenUrl="token".
+          flows: { password: { scopes: { ...(scopes ?? {}) }, tokenUrl: paths.token.slice(1) } },
+        },
+      },
+    },
+  };
+}

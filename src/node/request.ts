@@ -1,0 +1,250 @@
+/**
+ * A Request for an IncomingMessage, built lazily: method, url and headers are read straight from
+ * Node; the first use of anything else (the body, signal, clone, ...) builds the real undici
+ * Request and forwards to it. It is `instanceof Request`, and it tells gatehouse's handler that
+ * this adapter takes its light responses (see src/http/response.ts).
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { ACCEPTS_LIGHT_RESPONSE } from '../http/response.js';
+
+const INCOMING = Symbol('incoming');
+const URL_TEXT = Symbol('url');
+const HEADERS = Symbol('headers');
+const REAL = Symbol('real');
+const RESPONSE = Symbol('response');
+
+export interface NodeRequest extends Request {
+  [INCOMING]: IncomingMessage;
+  [URL_TEXT]: string;
+  [HEADERS]?: Headers;
+  [REAL]?: Request;
+  [RESPONSE]: ServerResponse;
+}
+
+/** The IncomingMessage's headers as Headers (Node already keeps only the first Authorization). */
+function toHeaders(raw: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    try {
+      if (typeof value === 'string') headers.append(name, value);
+      else for (const item of value) headers.append(name, item);
+    } catch {
+      // A header undici refuses is one no handler can read either: leave it out.
+    }
+  }
+  return headers;
+}
+
+const RAW_HEADERS = Symbol('raw headers');
+const REAL_HEADERS = Symbol('real headers');
+
+interface NodeHeaders extends Headers {
+  [RAW_HEADERS]: IncomingHttpHeaders;
+  [REAL_HEADERS]?: Headers;
+}
+
+function realHeaders(self: NodeHeaders): Headers {
+  return (self[REAL_HEADERS] ??= toHeaders(self[RAW_HEADERS]));
+}
+
+let headersPrototype: object | undefined;
+
+/**
+ * Headers over Node's parsed header object: get() and has() read it directly (the hot path: a
+ * handler reads a few headers); anything else builds the real Headers once and forwards to it.
+ */
+function makeHeadersPrototype(): object {
+  const proto = Object.create(Headers.prototype) as Record<PropertyKey, unknown>;
+  const lookup = (self: NodeHeaders, name: string): string | null => {
+    const key = String(name).toLowerCase();
+    const raw = self[RAW_HEADERS];
+    const value = Object.hasOwn(raw, key) ? raw[key] : undefined;
+    return value === undefined ? null : typeof value === 'string' ? value : value.join(', ');
+  };
+  Object.defineProperty(proto, 'get', {
+    value(this: NodeHeaders, name: string) {
+      return this[REAL_HEADERS] ? this[REAL_HEADERS].get(name) : lookup(this, name);
+    },
+    configurable: true,
+  });
+  Object.defineProperty(proto, 'has', {
+    value(this: NodeHeaders, name: string) {
+      return this[REAL_HEADERS] ? this[REAL_HEADERS].has(name) : lookup(this, name) !== null;
+    },
+    configurable: true,
+  });
+  const forwarded: PropertyKey[] = ['append', 'delete', 'set', 'getSetCookie', 'forEach', 'keys', 'values', 'entries', Symbol.iterator];
+  for (const name of forwarded) {
+    Object.defineProperty(proto, name, {
+      value(this: NodeHeaders, ...args: unknown[]) {
+        const headers = realHeaders(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        return headers[name]!.apply(headers, args);
+      },
+      configurable: true,
+    });
+  }
+  return proto;
+}
+
+function createNodeHeaders(raw: IncomingHttpHeaders): Headers {
+  headersPrototype ??= makeHeadersPrototype();
+  const headers = Object.create(headersPrototype) as NodeHeaders;
+  headers[RAW_HEADERS] = raw;
+  return headers;
+}
+
+/** The body of an IncomingMessage as a byte stream that pauses the socket when nobody reads. */
+function bodyStream(incoming: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      let settled = false;
+      incoming.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) incoming.pause();
+      });
+      incoming.once('end', () => {
+        if (settled) return;
+        settled = true;
+        controller.close();
+      });
+      const fail = () => {
+        if (settled) return;
+        settled = true;
+        controller.error(new Error('request body aborted'));
+      };
+      incoming.once('error', fail);
+      incoming.once('close', () => {
+        if (!incoming.complete) fail();
+      });
+      incoming.pause();
+    },
+    pull() {
+      incoming.resume();
+    },
+    cancel() {
+      // Stop reading; the response then closes the connection (see writeResponse).
+      incoming.pause();
+    },
+  });
+}
+
+function real(self: NodeRequest): Request {
+  if (!self[REAL]) {
+    const incoming = self[INCOMING];
+    const method = incoming.method ?? 'GET';
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    // The signal aborts when the client goes away before the response is complete.
+    const abort = new AbortController();
+    const res = self[RESPONSE];
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    self[REAL] = new Request(self[URL_TEXT], {
+      method,
+      headers: realHeaders(self.headers as NodeHeaders),
+      body: hasBody ? bodyStream(incoming) : null,
+      signal: abort.signal,
+      // @ts-expect-error: undici needs duplex for a streamed body; DOM's RequestInit lacks it.
+      duplex: 'half',
+    });
+  }
+  return self[REAL];
+}
+
+let prototype: object | undefined;
+
+function makePrototype(): object {
+  const proto = Object.create(Request.prototype) as Record<PropertyKey, unknown>;
+  const define = (name: PropertyKey, get: (this: NodeRequest) => unknown) =>
+    Object.defineProperty(proto, name, { get, configurable: true });
+  define('method', function () {
+    return this[INCOMING].method ?? 'GET';
+  });
+  define('url', function () {
+    return this[URL_TEXT];
+  });
+  define('headers', function () {
+    return (this[HEADERS] ??= createNodeHeaders(this[INCOMING].headers));
+  });
+  Object.defineProperty(proto, ACCEPTS_LIGHT_RESPONSE, { value: true });
+  const forwarded = [
+    'body', 'bodyUsed', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode',
+    'redirect', 'referrer', 'referrerPolicy', 'signal', 'duplex',
+  ];
+  for (const name of forwarded) {
+    define(name, function () {
+      return (real(this) as unknown as Record<string, unknown>)[name];
+    });
+  }
+  for (const name of ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json', 'text']) {
+    Object.defineProperty(proto, name, {
+      value(this: NodeRequest, ...args: unknown[]) {
+        return (real(this) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args);
+      },
+      configurable: true,
+    });
+  }
+  return proto;
+}
+
+/** Request targets a WHATWG URL keeps as they are: the common case needs no parse. */
+const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
+const DOT_SEGMENT = /\/\.|%2e/i;
+/** Hosts a WHATWG URL keeps as they are (lower case, no default port is checked separately). */
+const PLAIN_HOST = /^[a-z0-9.-]+(?::\d{1,5})?$/;
+/** RFC 3986 host (reg-name or IP literal) with an optional port: anything else could move the path. */
+const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The request's absolute URL, as `new Request(url).url` would normalise it, or null when the
+ * request target cannot be one (`*`, garbage). A Host header that is not a plain host (and so
+ * could change the URL's path) is replaced by the local address.
+ */
+export function requestUrl(incoming: IncomingMessage): string | null {
+  const scheme = (incoming.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http';
+  const header = incoming.headers.host;
+  const target = incoming.url ?? '/';
+  if (
+    header !== undefined &&
+    PLAIN_HOST.test(header) &&
+    !header.endsWith(scheme === 'https' ? ':443' : ':80') &&
+    PLAIN_TARGET.test(target) &&
+    !DOT_SEGMENT.test(target)
+  ) {
+    return `${scheme}://${header}${target}`;
+  }
+  const fallback = localHost(incoming);
+  for (const host of header !== undefined && HOST.test(header) ? [header, fallback] : [fallback]) {
+    try {
+      const origin = `${scheme}://${host}`;
+      if (target.startsWith('/')) return new URL(`${origin}${target}`).href;
+      // absolute-form (sent to proxies): keep its path and query, not its host.
+      const absolute = new URL(target);
+      if (absolute.protocol !== 'http:' && absolute.protocol !== 'https:') return null;
+      return new URL(`${absolute.pathname}${absolute.search}`, origin).href;
+    } catch {
+      // try the fallback host
+    }
+  }
+  return null;
+}
+
+/** The address the request came in on, for requests without a usable Host header. */
+function localHost(incoming: IncomingMessage): string {
+  const address = incoming.socket?.localAddress;
+  if (!address) return 'localhost';
+  return `${address.includes(':') ? `[${address}]` : address}:${incoming.socket.localPort ?? 80}`;
+}
+
+/** The lazily built Request for `incoming`. */
+export function createNodeRequest(incoming: IncomingMessage, res: ServerResponse, url: string): Request {
+  prototype ??= makePrototype();
+  const request = Object.create(prototype) as NodeRequest;
+  request[INCOMING] = incoming;
+  request[RESPONSE] = res;
+  request[URL_TEXT] = url;
+  return request;
+}

@@ -1,0 +1,202 @@
+/**
+ * A small Node adapter for fetch handlers: IncomingMessage → Request, Response → ServerResponse.
+ * Lean on the hot path (a lazily built Request, light responses written directly), and careful at
+ * the edges: backpressure, client aborts, HEAD, unread request bodies.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { lightResponseParts, type ResponseParts } from '../http/response.js';
+import { createNodeRequest, requestUrl } from './request.js';
+
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+export interface NodeListenerOptions {
+  /** Told about errors the handler throws (the client then gets a 500). Default: console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export type NodeListener = (incoming: IncomingMessage, res: ServerResponse) => void;
+
+const ERROR_BODY = '{"detail":"Internal Server Error"}';
+const BAD_REQUEST_BODY = '{"detail":"Bad Request"}';
+
+/** A `(req, res)` listener for node:http (or Express, Connect, ...) that runs a fetch handler. */
+export function createNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
+  const onError = options.onError ?? ((error: unknown) => console.error('gatehouse: request handler failed:', error));
+  return (incoming, res) => {
+    const url = requestUrl(incoming);
+    if (url === null) {
+      sendText(incoming, res, 400, BAD_REQUEST_BODY);
+      return;
+    }
+    const request = createNodeRequest(incoming, res, url);
+    let result: Response | Promise<Response>;
+    try {
+      result = handler(request);
+    } catch (error) {
+      fail(incoming, res, error, onError);
+      return;
+    }
+    const send = (response: Response) => {
+      const parts = lightResponseParts(response);
+      if (!parts) {
+        writeResponse(incoming, res, response).catch((error) => fail(incoming, res, error, onError));
+        return;
+      }
+      try {
+        writeParts(incoming, res, parts);
+      } catch (error) {
+        fail(incoming, res, error, onError);
+      }
+    };
+    if (result instanceof Promise) result.then(send, (error) => fail(incoming, res, error, onError));
+    else send(result);
+  };
+}
+
+function fail(incoming: IncomingMessage, res: ServerResponse, error: unknown, onError: (error: unknown) => void): void {
+  onError(error);
+  if (res.headersSent) res.destroy();
+  else sendText(incoming, res, 500, ERROR_BODY);
+}
+
+function sendText(incoming: IncomingMessage, res: ServerResponse, status: number, json: string): void {
+  res.writeHead(status, closeIfUnread(incoming, ['content-type', 'application/json', 'content-length', String(json.length)]));
+  res.end(json);
+}
+
+/**
+ * Once a request body is left unread (a 413, a 405 on a POST), the connection cannot be reused
+ * without reading the rest: close it instead of draining what a client may keep sending.
+ * (A request without a body may not be `complete` yet while its handler runs synchronously.)
+ */
+function closeIfUnread(incoming: IncomingMessage, flat: string[]): string[] {
+  if (!incoming.complete && announcesBody(incoming)) flat.push('connection', 'close');
+  return flat;
+}
+
+function announcesBody(incoming: IncomingMessage): boolean {
+  const { headers } = incoming;
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
+}
+
+/** A light response (gatehouse's own): status, headers and body written at once. */
+function writeParts(incoming: IncomingMessage, res: ServerResponse, parts: ResponseParts): void {
+  const flat: string[] = [];
+  for (const [name, value] of parts.headers) flat.push(name, value);
+  const { body } = parts;
+  if (body !== null) flat.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+  res.writeHead(parts.status, closeIfUnread(incoming, flat));
+  res.end(body ?? undefined); // node drops the body of a HEAD response
+}
+
+/** Write any other Response to `res`; resolves when done (or when the client has gone). */
+async function writeResponse(incoming: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+  const flat: string[] = [];
+  let hasLength = false;
+  for (const [name, value] of response.headers) {
+    if (name === 'set-cookie') continue;
+    if (name === 'content-length') hasLength = true;
+    flat.push(name, value);
+  }
+  for (const cookie of response.headers.getSetCookie()) flat.push('set-cookie', cookie);
+  closeIfUnread(incoming, flat);
+
+  const body = response.body;
+  if (body === null || incoming.method === 'HEAD') {
+    if (body !== null) body.cancel().catch(() => {});
+    res.writeHead(response.status, flat);
+    res.end();
+    return;
+  }
+  const reader = body.getReader();
+  // The client left: stop producing the body.
+  const onClose = () => void reader.cancel().catch(() => {});
+  res.once('close', onClose);
+  try {
+    const first = await reader.read();
+    if (first.done) {
+      res.writeHead(response.status, flat);
+      res.end();
+      return;
+    }
+    const second = await reader.read();
+    if (second.done) {
+      // The usual case: one chunk, sent with its length.
+      res.writeHead(response.status, hasLength ? flat : [...flat, 'content-length', String(first.value.byteLength)]);
+      res.end(first.value);
+      return;
+    }
+    res.writeHead(response.status, flat);
+    let chunk: ReadableStreamReadResult<Uint8Array> = second;
+    if (!res.write(first.value)) await drained(res);
+    while (!chunk.done && !res.destroyed) {
+      if (!res.write(chunk.value)) await drained(res);
+      chunk = await reader.read();
+    }
+    res.end();
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+/** Resolves when `res` can take more data, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
+export interface ServeOptions extends NodeListenerOptions {
+  /** Default 8000; 0 picks a free port. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Options for node:http's createServer. */
+  server?: ServerOptions;
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  /** e.g. `http://127.0.0.1:8000` (no trailing slash). */
+  readonly url: string;
+  /** Stop accepting connections, let requests in flight finish (up to `graceMs`), then close. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Serve a fetch handler on node:http. Resolves once listening. */
+export function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<RunningServer> {
+  const server = createServer(options.server ?? {}, createNodeListener(handler, options));
+  const host = options.host ?? '127.0.0.1';
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8000, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve({
+        server,
+        url: `http://${shownHost}:${address.port}`,
+        close: (graceMs = 5000) => closeServer(server, graceMs),
+      });
+    });
+  });
+}
+
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,189 @@
+/**
+ * The `gatehouse` bin, spawned as a user runs it: the built dist/cli.js (CI builds before testing),
+ * or src/cli.ts through tsx when there is no build.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, pbkdf2Sync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcryptjs from 'bcryptjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KEY } from './http-helpers.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const built = join(root, 'dist/cli.js');
+const command = existsSync(built) ? [built] : ['--import', 'tsx', join(root, 'src/cli.ts')];
+const SEED_HASH = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
+  const childEnv = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
+  return spawn(process.execPath, [...command, ...args], { cwd: root, env: childEnv, stdio: 'pipe' });
+}
+
+function run(args: string[], stdin = '', env: Record<string, string | undefined> = {}): Promise<Run> {
+  const child = start(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdin!.end(stdin);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Start `gatehouse serve`, resolve with its URL once it prints it. */
+function startServer(args: string[], env: Record<string, string | undefined> = {}) {
+  const child = start(['serve', '--port', '0', ...args], env);
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const url = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (match) resolve(match[0]);
+    });
+    void exited.then((code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
+  });
+  return { child, url, exited, stderr: () => stderr };
+}
+
+async function login(url: string, username: string, password: string, scope?: string) {
+  const form = new URLSearchParams({ username, password });
+  if (scope) form.set('scope', scope);
+  const response = await fetch(`${url}/token`, { method: 'POST', body: form });
+  return { status: response.status, body: (await response.json()) as { access_token: string } };
+}
+
+const payloadOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+
+describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli.js' : 'src/cli.ts via tsx'})`, () => {
+  const temp = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+  it('prints help, and usage with exit 2 for unknown commands or options', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: gatehouse <command>/);
+    expect(help.stdout).toContain('verify HASH');
+
+    for (const args of [[], ['frobnicate'], ['serve', '--nope'], ['hash', 'extra'], ['serve', '--port', '99999'], ['verify']]) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stdout + result.stderr).toContain('Usage: gatehouse');
+    }
+    expect((await run(['frobnicate'])).stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('secret prints 32 random bytes as hex', async () => {
+    const [a, b] = await Promise.all([run(['secret']), run(['secret'])]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(a.stdout).not.toBe(b.stdout);
+  });
+
+  it('hash reads the password from stdin (final newline dropped) and prints a bcrypt hash', async () => {
+    const result = await run(['hash'], 'correct horse\n');
+    expect(result.code).toBe(0);
+    const hash = result.stdout.trim();
+    expect(hash).toMatch(/^\$2b\$12\$[./A-Za-z0-9]{53}$/);
+    expect(bcryptjs.compareSync('correct horse', hash)).toBe(true); // another implementation agrees
+    expect(bcryptjs.compareSync('correct horse\n', hash)).toBe(false);
+  });
+
+  it('hash --scheme pbkdf2_sha256 makes a passlib hash that node:crypto recomputes', async () => {
+    const result = await run(['hash', '--scheme', 'pbkdf2_sha256'], 'pässword');
+    expect(result.code).toBe(0);
+    const match = /^\$pbkdf2-sha256\$(\d+)\$([./A-Za-z0-9]+)\$([./A-Za-z0-9]+)\n$/.exec(result.stdout);
+    expect(match).not.toBeNull();
+    const ab64 = (text: string) => Buffer.from(text.replace(/\./g, '+'), 'base64');
+    const derived = pbkdf2Sync('pässword', ab64(match![2]!), Number(match![1]), 32, 'sha256');
+    expect(derived.equals(ab64(match![3]!))).toBe(true);
+    expect((await run(['hash', '--scheme', 'md5'], 'x')).code).toBe(2);
+  });
+
+  it('verify exits 0 on a match, 1 on a mismatch, 2 on an unreadable hash', async () => {
+    expect((await run(['verify', SEED_HASH], 'secret\n')).code).toBe(0);
+    const wrong = await run(['verify', SEED_HASH], 'Secret\n');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('does not match');
+    expect(wrong.stderr + wrong.stdout).not.toContain('Secret');
+    for (const hash of ['garbage', '$2b$12$short', '$2x$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e']) {
+      const bad = await run(['verify', hash], 'secret');
+      expect(bad.code, hash).toBe(2);
+      expect(bad.stderr).toMatch(/^gatehouse: /);
+    }
+  }, 20_000);
+
+  it('serve: the seed user, tokens signed with $SECRET_KEY, clean exit on SIGTERM', async () => {
+    const server = startServer([], { SECRET_KEY: KEY });
+    try {
+      const url = await server.url;
+      const { status, body } = await login(url, 'johndoe', 'secret');
+      expect(status).toBe(200);
+      const [header, payload, signature] = body.access_token.split('.');
+      expect(createHmac('sha256', KEY).update(`${header}.${payload}`).digest('base64url')).toBe(signature);
+      const me = await fetch(`${url}/users/me/`, { headers: { authorization: `Bearer ${body.access_token}` } });
+      expect(await me.json()).toMatchObject({ username: 'johndoe', disabled: false });
+      expect((await fetch(`${url}/docs`)).status).toBe(200);
+      expect(server.stderr()).toBe('');
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  }, 20_000);
+
+  it('serve --users reads the file and saves upgraded hashes; --scopes adds scopes; no key: a warning', async () => {
+    const file = join(temp, 'users.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        bob: { username: 'bob', full_name: 'Bob', email: null, hashed_password: bcryptjs.hashSync('pw', 4), disabled: false },
+      }),
+    );
+    const server = startServer(['--users', file, '--scopes'], { SECRET_KEY: undefined });
+    try {
+      const url = await server.url;
+      expect(server.stderr()).toContain('SECRET_KEY is not set');
+      const { status, body } = await login(url, 'bob', 'pw', 'me');
+      expect(status).toBe(200);
+      expect(payloadOf(body.access_token)).toMatchObject({ sub: 'bob', scope: 'me' });
+      const items = await fetch(`${url}/users/me/items/`, { headers: { authorization: `Bearer ${body.access_token}` } });
+      expect(items.status).toBe(401);
+      expect(items.headers.get('www-authenticate')).toBe('Bearer scope="items me"');
+      // The cost-4 hash was moved to the policy's cost 12, in the file.
+      const saved = JSON.parse(readFileSync(file, 'utf8')).bob.hashed_password as string;
+      expect(saved).toMatch(/^\$2b\$12\$/);
+      expect(bcryptjs.compareSync('pw', saved)).toBe(true);
+    } finally {
+      server.child.kill('SIGINT');
+    }
+    expect(await server.exited).toBe(0);
+  }, 20_000);
+
+  it('serve stops with a message for a key too short to sign', async () => {
+    const result = await run(['serve', '--port', '0'], '', { SECRET_KEY: 'tiny-key-xyz' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^gatehouse: SECRET_KEY cannot sign tokens: .*32 bytes/);
+    expect(result.stderr).not.toContain('tiny-key-xyz'); // secrets are never printed
+  });
+
+  it('serve --users with a missing or broken file stops with a message', async () => {
+    const missing = await run(['serve', '--port', '0', '--users', join(temp, 'nope.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read the user file');
+    const broken = join(temp, 'broken.json');
+    writeFileSync(broken, '{"a": ');
+    const bad = await run(['serve', '--port', '0', '--users', broken]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('not valid JSON');
+  });
+});
