@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
@@ -5,6 +6,7 @@ import {
   PasswordPolicyError,
   UnknownHashError,
   defineScheme,
+  getDefaultContext,
   hashPassword,
   verifyPassword,
   type PasswordScheme,
@@ -183,5 +185,28 @@ describe('the default context', () => {
     const hash = await hashPassword('pw', { context: ctx });
     expect(hash.startsWith('$pbkdf2-sha256$1000$')).toBe(true);
     expect(await verifyPassword('pw', hash, { context: ctx })).toBe(true);
+  });
+});
+
+describe('the default context reads the legacy formats', () => {
+  // One hash per system and scheme of shared/vectors/hashes.json (Django, Werkzeug, WordPress, PHP, ...).
+  const vectors = JSON.parse(
+    readFileSync(new URL('./fixtures/hashes-one-per-system.json', import.meta.url), 'utf8'),
+  ).vectors as Array<{ scheme: string; password: string; hash: string }>;
+
+  it('verifies every salted legacy hash and flags it for an upgrade; leaves unsalted hex digests out', async () => {
+    const seen = new Set<string>();
+    for (const { scheme, password, hash } of vectors) {
+      if (scheme.startsWith('hex_')) continue;
+      seen.add(scheme);
+      expect(getDefaultContext().identify(hash)).toBe(scheme);
+      expect(getDefaultContext().needsUpdate(hash)).toBe(true);
+      if (scheme === 'argon2' || scheme === 'django_argon2') continue; // verified in its own suite (slow in JS)
+      expect(await verifyPassword(password, hash), `${scheme} ${hash}`).toBe(true);
+      expect(await verifyPassword(`${password}!`, hash), `${scheme} wrong`).toBe(false);
+    }
+    expect(seen.size).toBe(24); // every scheme of the shared vectors but hex_sha256
+    const hex = vectors.find((v) => v.scheme === 'hex_sha256')!;
+    expect(getDefaultContext().identify(hex.hash)).toBeNull();
   });
 });

@@ -1,10 +1,13 @@
 import { CryptContext, type Password } from './context.js';
+import { legacySchemes } from './schemes/legacy.js';
 
 /**
  * The default policy, from OWASP's Password Storage Cheat Sheet:
- * - new hashes: scrypt N=2^17 (ln=17), r=8, p=1 — 128 MiB and ~0.3 s per hash on one core;
- * - bcrypt at cost 12 (OWASP's floor is 10) and PBKDF2-HMAC-SHA256 at 600,000 iterations
- *   stay verifiable and are upgraded to scrypt at the next successful login.
+ * - new hashes: scrypt N=2^17 (ln=17), r=8, p=1 — 128 MiB and ~0.15-0.3 s per hash on one core;
+ * - bcrypt at cost 12 (OWASP's floor is 10), PBKDF2-HMAC-SHA256 at 600,000 iterations and every
+ *   legacy format (Django, Werkzeug, WordPress, PHP, passlib, better-auth, LDAP) stay verifiable
+ *   and are upgraded to scrypt at the next successful login. Unsalted hex digests are left out:
+ *   a deployment that has them lists them itself.
  * Memory-constrained runtimes (Cloudflare Workers: 128 MiB per isolate) should build their own
  * context with bcrypt as the default.
  */
@@ -21,7 +24,14 @@ let defaultContext: CryptContext | undefined;
 /** The context used when none is given: scrypt for new hashes, the other built-ins deprecated. */
 export function getDefaultContext(): CryptContext {
   defaultContext ??= new CryptContext({
-    schemes: ['scrypt', 'bcrypt', 'pbkdf2_sha256', 'pbkdf2_sha512', 'pbkdf2_sha1'],
+    schemes: [
+      'scrypt',
+      'bcrypt',
+      'pbkdf2_sha256',
+      'pbkdf2_sha512',
+      'pbkdf2_sha1',
+      ...legacySchemes.filter((scheme) => !scheme.name.startsWith('hex_')),
+    ],
     deprecated: 'auto',
     settings: OWASP_SETTINGS,
   });

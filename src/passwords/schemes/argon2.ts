@@ -1,0 +1,177 @@
+/**
+ * Argon2 (RFC 9106) in the PHC string format of the reference implementation, argon2-cffi,
+ * passlib, PHP's password_hash and libsodium:
+ *   $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>   (also argon2i, argon2d)
+ * Standard base64 without padding; `v=` absent means version 16 (0x10, argon2 1.0).
+ * Computed with @noble/hashes' async Argon2, which yields to the event loop while it works.
+ */
+import { argon2dAsync, argon2iAsync, argon2idAsync } from '@noble/hashes/argon2.js';
+import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
+import { B64_STANDARD, constantTimeEqual, decodeBase64, encodeBase64, parseDecimal, randomBytes } from '../encodings.js';
+import type { PasswordScheme } from '../scheme.js';
+import { isInteger } from './legacy-util.js';
+
+export type Argon2Type = 'argon2id' | 'argon2i' | 'argon2d';
+
+export type Argon2Settings = {
+  /** Variant of new hashes. */
+  type: Argon2Type;
+  /** Memory of new hashes in KiB (OWASP: 19456). */
+  memoryCost: number;
+  /** Passes over memory (OWASP: 2). */
+  timeCost: number;
+  /** Lanes (OWASP: 1). */
+  parallelism: number;
+  /** Salt length of new hashes, 8..64 bytes. */
+  saltBytes: number;
+  /** Hash length of new hashes, 16..64 bytes. */
+  hashBytes: number;
+  /** Stored hashes asking for more memory (KiB), passes or lanes than these are refused before any work. */
+  maxMemoryKiB: number;
+  maxTimeCost: number;
+  maxParallelism: number;
+};
+
+const NAME = 'argon2';
+const TYPES: readonly string[] = ['argon2id', 'argon2i', 'argon2d'];
+const KDF = { argon2id: argon2idAsync, argon2i: argon2iAsync, argon2d: argon2dAsync } as const;
+const SHAPE =
+  /^\$(argon2id|argon2i|argon2d)\$(?:v=([0-9]+)\$)?m=([0-9]+),t=([0-9]+),p=([0-9]+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+// RFC 9106: salt >= 8 bytes, tag >= 4 bytes; the upper bounds only keep hostile input small.
+const MIN_SALT_BYTES = 8;
+const MAX_SALT_BYTES = 1024;
+const MIN_HASH_BYTES = 4;
+const MAX_HASH_BYTES = 1024;
+const U32 = 0xffffffff;
+
+export interface ParsedArgon2 {
+  type: Argon2Type;
+  version: 0x10 | 0x13;
+  m: number;
+  t: number;
+  p: number;
+  salt: Uint8Array;
+  hash: Uint8Array;
+}
+
+/** Parse a PHC argon2 string; `name` labels the errors (django_argon2 reuses this). */
+export function parseArgon2(hash: string, name = NAME): ParsedArgon2 {
+  const match = typeof hash === 'string' ? SHAPE.exec(hash) : null;
+  if (!match) throw new MalformedHashError(name, 'expected $argon2id$v=19$m=<n>,t=<n>,p=<n>$<salt>$<hash>');
+  const [, type = '', versionText, mText = '', tText = '', pText = '', saltText = '', hashText = ''] = match;
+  let version: 0x10 | 0x13 = 0x10;
+  if (versionText !== undefined) {
+    const v = parseDecimal(versionText);
+    if (v !== 16 && v !== 19) throw new MalformedHashError(name, 'version must be 16 or 19');
+    version = v === 19 ? 0x13 : 0x10;
+  }
+  const p = parseDecimal(pText, 1, 0xffffff);
+  const m = parseDecimal(mText, 1, U32);
+  const t = parseDecimal(tText, 1, U32);
+  if (p === null || m === null || t === null) throw new MalformedHashError(name, 'invalid m, t or p');
+  if (m < 8 * p) throw new MalformedHashError(name, 'm must be at least 8 * p');
+  const salt = decodeBase64(saltText, B64_STANDARD);
+  if (!salt || salt.length < MIN_SALT_BYTES || salt.length > MAX_SALT_BYTES) throw new MalformedHashError(name, 'invalid salt');
+  const digest = decodeBase64(hashText, B64_STANDARD);
+  if (!digest || digest.length < MIN_HASH_BYTES || digest.length > MAX_HASH_BYTES) throw new MalformedHashError(name, 'invalid hash');
+  return { type: type as Argon2Type, version, m, t, p, salt, hash: digest };
+}
+
+export function checkArgon2Settings(settings: Argon2Settings, name = NAME): Argon2Settings {
+  const { type, memoryCost, timeCost, parallelism, saltBytes, hashBytes, maxMemoryKiB, maxTimeCost, maxParallelism } = settings;
+  if (typeof type !== 'string' || !TYPES.includes(type)) throw new ConfigurationError(`${name}: type must be one of ${TYPES.join(', ')}`);
+  if (!isInteger(maxMemoryKiB, 8, U32) || !isInteger(maxTimeCost, 1, U32) || !isInteger(maxParallelism, 1, 0xffffff)) {
+    throw new ConfigurationError(`${name}: maxMemoryKiB, maxTimeCost and maxParallelism must be positive integers`);
+  }
+  if (!isInteger(parallelism, 1, maxParallelism)) throw new ConfigurationError(`${name}: parallelism must be in [1, maxParallelism]`);
+  if (!isInteger(memoryCost, 8 * parallelism, maxMemoryKiB)) {
+    throw new ConfigurationError(`${name}: memoryCost must be in [8 * parallelism, maxMemoryKiB]`);
+  }
+  if (!isInteger(timeCost, 1, maxTimeCost)) throw new ConfigurationError(`${name}: timeCost must be in [1, maxTimeCost]`);
+  if (!isInteger(saltBytes, 8, 64)) throw new ConfigurationError(`${name}: saltBytes must be an integer in [8, 64]`);
+  if (!isInteger(hashBytes, 16, 64)) throw new ConfigurationError(`${name}: hashBytes must be an integer in [16, 64]`);
+  return settings;
+}
+
+/** Derive an argon2 tag; refuses (HashCostLimitError) parameters beyond the caps before any work. */
+async function derive(password: Uint8Array, h: Omit<ParsedArgon2, 'hash'>, dkLen: number, s: Argon2Settings, name: string) {
+  if (h.m > s.maxMemoryKiB) throw new HashCostLimitError(name, `m exceeds ${s.maxMemoryKiB} KiB`);
+  if (h.t > s.maxTimeCost) throw new HashCostLimitError(name, `t exceeds ${s.maxTimeCost}`);
+  if (h.p > s.maxParallelism) throw new HashCostLimitError(name, `p exceeds ${s.maxParallelism}`);
+  return KDF[h.type](password, h.salt, {
+    m: h.m,
+    t: h.t,
+    p: h.p,
+    version: h.version,
+    dkLen,
+    // noble's own memory guard: what these parameters need, plus a little.
+    maxmem: h.m * 1024 + 64 * 1024,
+    asyncTick: 10,
+  });
+}
+
+export function formatArgon2(h: ParsedArgon2): string {
+  const version = h.version === 0x13 ? 'v=19$' : 'v=16$';
+  return `$${h.type}$${version}m=${h.m},t=${h.t},p=${h.p}$${encodeBase64(h.salt, B64_STANDARD)}$${encodeBase64(h.hash, B64_STANDARD)}`;
+}
+
+export async function argon2Hash(password: Uint8Array, settings: Argon2Settings, name = NAME): Promise<string> {
+  const s = checkArgon2Settings(settings, name);
+  const params = { type: s.type, version: 0x13 as const, m: s.memoryCost, t: s.timeCost, p: s.parallelism, salt: randomBytes(s.saltBytes) };
+  const hash = await derive(password, params, s.hashBytes, s, name);
+  return formatArgon2({ ...params, hash });
+}
+
+export async function argon2Verify(password: Uint8Array, stored: string, settings: Argon2Settings, name = NAME): Promise<boolean> {
+  const s = checkArgon2Settings(settings, name);
+  const h = parseArgon2(stored, name);
+  return constantTimeEqual(await derive(password, h, h.hash.length, s, name), h.hash);
+}
+
+/**
+ * 'exact': variant, version, m, t, p or the hash length differ from the settings (argon2-cffi's
+ * check_needs_rehash). 'minimum': any cost below the setting, or another variant or an old
+ * version. Both: a salt shorter than saltBytes.
+ */
+export function argon2NeedsUpdate(stored: string, settings: Argon2Settings, policy: 'exact' | 'minimum', name = NAME): boolean {
+  const s = checkArgon2Settings(settings, name);
+  const h = parseArgon2(stored, name);
+  if (h.type !== s.type || h.version !== 0x13 || h.salt.length < s.saltBytes) return true;
+  if (policy === 'minimum') return h.m < s.memoryCost || h.t < s.timeCost || h.p < s.parallelism || h.hash.length < s.hashBytes;
+  return h.m !== s.memoryCost || h.t !== s.timeCost || h.p !== s.parallelism || h.hash.length !== s.hashBytes;
+}
+
+/** OWASP's argon2id: 19 MiB, 2 passes, 1 lane. Caps: 256 MiB (libsodium's "moderate"), 10 passes, 16 lanes. */
+export const ARGON2_DEFAULTS: Readonly<Argon2Settings> = {
+  type: 'argon2id',
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+  saltBytes: 16,
+  hashBytes: 32,
+  maxMemoryKiB: 262_144,
+  maxTimeCost: 10,
+  maxParallelism: 16,
+};
+
+/** passlib's `argon2`: every PHC argon2 variant and version; hashes with OWASP's argon2id parameters. */
+export const argon2 = {
+  name: NAME,
+  defaults: ARGON2_DEFAULTS,
+
+  identify(hash) {
+    return typeof hash === 'string' && /^\$argon2(?:id|i|d)\$/.test(hash);
+  },
+
+  hash(password, settings) {
+    return argon2Hash(password, settings);
+  },
+
+  verify(password, hash, settings) {
+    return argon2Verify(password, hash, settings);
+  },
+
+  needsUpdate(hash, settings, policy) {
+    return argon2NeedsUpdate(hash, settings, policy);
+  },
+} satisfies PasswordScheme<Argon2Settings>;

@@ -1,0 +1,87 @@
+/**
+ * Legacy password-hash formats, so that users migrating from Django, Flask/Werkzeug, WordPress,
+ * PHP, passlib, better-auth or LDAP keep logging in (and are upgraded at their next login).
+ * Schemes that can hash: sha256_crypt, sha512_crypt, argon2, bcrypt_sha256, the Django ones,
+ * the Werkzeug ones, wordpress_bcrypt and better_auth_scrypt. The others verify only.
+ */
+import type { PasswordScheme } from '../scheme.js';
+import { argon2 } from './argon2.js';
+import { bcrypt_sha256 } from './bcrypt-sha256.js';
+import { better_auth_scrypt } from './better-auth.js';
+import { hex_md5, hex_sha1, hex_sha256, hex_sha512, ldap_salted_sha1, ldap_salted_sha256, ldap_salted_sha512 } from './digests.js';
+import {
+  django_argon2,
+  django_bcrypt,
+  django_bcrypt_sha256,
+  django_pbkdf2_sha1,
+  django_pbkdf2_sha256,
+  django_scrypt,
+} from './django.js';
+import { apr_md5_crypt, md5_crypt } from './md5-crypt.js';
+import { sha256_crypt, sha512_crypt } from './sha-crypt.js';
+import { werkzeug_pbkdf2, werkzeug_scrypt } from './werkzeug.js';
+import { phpass, wordpress_bcrypt } from './wordpress.js';
+
+/** Every legacy scheme, strongest families first. Their identify() never overlap (nor with the built-ins). */
+export const legacySchemes: ReadonlyArray<PasswordScheme<any>> = [
+  argon2,
+  bcrypt_sha256,
+  sha512_crypt,
+  sha256_crypt,
+  django_argon2,
+  django_bcrypt_sha256,
+  django_bcrypt,
+  django_scrypt,
+  django_pbkdf2_sha256,
+  django_pbkdf2_sha1,
+  werkzeug_scrypt,
+  werkzeug_pbkdf2,
+  wordpress_bcrypt,
+  better_auth_scrypt,
+  phpass,
+  md5_crypt,
+  apr_md5_crypt,
+  ldap_salted_sha512,
+  ldap_salted_sha256,
+  ldap_salted_sha1,
+  hex_sha512,
+  hex_sha256,
+  hex_sha1,
+  hex_md5,
+];
+
+export {
+  apr_md5_crypt,
+  argon2,
+  bcrypt_sha256,
+  better_auth_scrypt,
+  django_argon2,
+  django_bcrypt,
+  django_bcrypt_sha256,
+  django_pbkdf2_sha1,
+  django_pbkdf2_sha256,
+  django_scrypt,
+  hex_md5,
+  hex_sha1,
+  hex_sha256,
+  hex_sha512,
+  ldap_salted_sha1,
+  ldap_salted_sha256,
+  ldap_salted_sha512,
+  md5_crypt,
+  phpass,
+  sha256_crypt,
+  sha512_crypt,
+  werkzeug_pbkdf2,
+  werkzeug_scrypt,
+  wordpress_bcrypt,
+};
+export type { Argon2Settings, Argon2Type } from './argon2.js';
+export type { BcryptSha256Settings } from './bcrypt-sha256.js';
+export type { BetterAuthScryptSettings } from './better-auth.js';
+export type { DigestSettings } from './digests.js';
+export type { DjangoArgon2Settings, DjangoBcryptSettings, DjangoPbkdf2Settings, DjangoScryptSettings } from './django.js';
+export type { Md5CryptSettings } from './md5-crypt.js';
+export type { ShaCryptSettings } from './sha-crypt.js';
+export type { WerkzeugPbkdf2Settings, WerkzeugScryptSettings } from './werkzeug.js';
+export type { PhpassSettings, WordpressBcryptSettings } from './wordpress.js';

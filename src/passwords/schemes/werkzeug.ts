@@ -1,0 +1,198 @@
+/**
+ * Werkzeug's generate_password_hash (Flask), `<method>$<salt>$<hex key>`:
+ *   pbkdf2:<sha1|sha256|sha512>:<iterations>$<salt>$<hex, digest-sized key>
+ *   scrypt:<N>:<r>:<p>$<salt>$<hex, 64-byte key>
+ * The salt is used as its UTF-8 string. Werkzeug >= 2.3 always writes every parameter; forms
+ * without them depended on the version's defaults and are refused as malformed.
+ */
+import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
+import { constantTimeEqual, fromHex, parseDecimal, randomBytes, toHex, utf8 } from '../encodings.js';
+import { pbkdf2, type Pbkdf2Hash } from '../kdf/pbkdf2.js';
+import { scryptKdf } from '../kdf/scrypt.js';
+import { DEFAULT_LIMITS } from '../limits.js';
+import type { PasswordScheme } from '../scheme.js';
+import { isInteger } from './legacy-util.js';
+
+const SALT_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const SALT_SHAPE = /^[^$]{1,256}$/;
+
+/** Werkzeug's gen_salt: alphanumerics, without modulo bias (248 = 4 * 62). */
+function randomSalt(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) if (byte < 248 && out.length < length) out += SALT_CHARS[byte % 62]!;
+  }
+  return out;
+}
+
+/** `method$salt$hex` with lowercase hex (Werkzeug compares the hex strings). */
+function split(name: string, prefix: string, stored: string): { params: string[]; salt: string; key: Uint8Array } {
+  const fields = typeof stored === 'string' && stored.startsWith(prefix) ? stored.split('$') : [];
+  if (fields.length !== 3) throw new MalformedHashError(name, `expected ${prefix}...$<salt>$<hex key>`);
+  const [method = '', salt = '', hex = ''] = fields;
+  if (!SALT_SHAPE.test(salt)) throw new MalformedHashError(name, 'invalid salt');
+  const key = /^[0-9a-f]+$/.test(hex) ? fromHex(hex) : null;
+  if (!key) throw new MalformedHashError(name, 'key must be lowercase hex');
+  return { params: method.split(':').slice(1), salt, key };
+}
+
+// ---- pbkdf2 ----
+
+export type WerkzeugPbkdf2Settings = {
+  /** Digest of new hashes. */
+  digest: 'sha256' | 'sha512' | 'sha1';
+  /** Iterations of new hashes (Werkzeug 3.1: 1,000,000). */
+  rounds: number;
+  /** Salt length of new hashes in characters (Werkzeug: 16). */
+  saltChars: number;
+  maxRounds: number;
+};
+
+const PBKDF2 = 'werkzeug_pbkdf2';
+const DIGESTS: Record<string, { hash: Pbkdf2Hash; bytes: number }> = {
+  sha1: { hash: 'SHA-1', bytes: 20 },
+  sha256: { hash: 'SHA-256', bytes: 32 },
+  sha512: { hash: 'SHA-512', bytes: 64 },
+};
+
+function parsePbkdf2(stored: string) {
+  const { params, salt, key } = split(PBKDF2, 'pbkdf2:', stored);
+  if (params.length !== 2) throw new MalformedHashError(PBKDF2, 'expected pbkdf2:<digest>:<iterations>');
+  const [digest = '', roundsText = ''] = params;
+  const spec = Object.hasOwn(DIGESTS, digest) ? DIGESTS[digest]! : null;
+  if (!spec) throw new MalformedHashError(PBKDF2, 'digest must be sha1, sha256 or sha512');
+  const rounds = parseDecimal(roundsText, 1, 0xffffffff);
+  if (rounds === null) throw new MalformedHashError(PBKDF2, 'invalid iterations');
+  if (key.length !== spec.bytes) throw new MalformedHashError(PBKDF2, `key must be ${spec.bytes} bytes`);
+  return { digest, spec, rounds, salt, key };
+}
+
+function checkPbkdf2Settings(s: WerkzeugPbkdf2Settings): WerkzeugPbkdf2Settings {
+  if (!Object.hasOwn(DIGESTS, s.digest)) throw new ConfigurationError(`${PBKDF2}: digest must be sha1, sha256 or sha512`);
+  if (!isInteger(s.maxRounds, 1, 0xffffffff)) throw new ConfigurationError(`${PBKDF2}: maxRounds must be a positive integer`);
+  if (!isInteger(s.rounds, 1, s.maxRounds)) throw new ConfigurationError(`${PBKDF2}: rounds must be an integer in [1, maxRounds]`);
+  if (!isInteger(s.saltChars, 8, 256)) throw new ConfigurationError(`${PBKDF2}: saltChars must be an integer in [8, 256]`);
+  return s;
+}
+
+/** Werkzeug's `pbkdf2:sha256:1000000$...`. */
+export const werkzeug_pbkdf2 = {
+  name: PBKDF2,
+  defaults: { digest: 'sha256', rounds: 1_000_000, saltChars: 16, maxRounds: DEFAULT_LIMITS.pbkdf2MaxRounds } as Readonly<WerkzeugPbkdf2Settings>,
+
+  identify(stored) {
+    return typeof stored === 'string' && stored.startsWith('pbkdf2:');
+  },
+
+  async hash(password, settings) {
+    const s = checkPbkdf2Settings(settings);
+    const spec = DIGESTS[s.digest]!;
+    const salt = randomSalt(s.saltChars);
+    const key = await pbkdf2(spec.hash, password, utf8(salt), s.rounds, spec.bytes);
+    return `pbkdf2:${s.digest}:${s.rounds}$${salt}$${toHex(key)}`;
+  },
+
+  async verify(password, stored, settings) {
+    const s = checkPbkdf2Settings(settings);
+    const h = parsePbkdf2(stored);
+    if (h.rounds > s.maxRounds) throw new HashCostLimitError(PBKDF2, `iterations exceed ${s.maxRounds}`);
+    return constantTimeEqual(await pbkdf2(h.spec.hash, password, utf8(h.salt), h.rounds, h.spec.bytes), h.key);
+  },
+
+  /** Another digest or a shorter salt; iterations that differ ('minimum': are lower). */
+  needsUpdate(stored, settings, policy) {
+    const s = checkPbkdf2Settings(settings);
+    const h = parsePbkdf2(stored);
+    if (h.digest !== s.digest || h.salt.length < s.saltChars) return true;
+    return policy === 'minimum' ? h.rounds < s.rounds : h.rounds !== s.rounds;
+  },
+} satisfies PasswordScheme<WerkzeugPbkdf2Settings>;
+
+// ---- scrypt ----
+
+export type WerkzeugScryptSettings = {
+  /** Werkzeug's default: N=32768, r=8, p=1. */
+  N: number;
+  r: number;
+  p: number;
+  saltChars: number;
+  /** Refuse stored hashes whose 128 * N * r exceeds this many bytes, or whose p exceeds maxParallelism. */
+  maxMemoryBytes: number;
+  maxParallelism: number;
+};
+
+const SCRYPT = 'werkzeug_scrypt';
+const SCRYPT_KEY_BYTES = 64;
+
+function validScrypt(N: number, r: number, p: number): boolean {
+  return N >= 2 && (N & (N - 1)) === 0 && r * p < 2 ** 30 && (r >= 32 || N < 2 ** (16 * r));
+}
+
+function parseScrypt(stored: string) {
+  const { params, salt, key } = split(SCRYPT, 'scrypt:', stored);
+  if (params.length !== 3) throw new MalformedHashError(SCRYPT, 'expected scrypt:<N>:<r>:<p>');
+  const [N, r, p] = params.map((text) => parseDecimal(text, 1, 2 ** 32));
+  if (!N || !r || !p || !validScrypt(N, r, p)) throw new MalformedHashError(SCRYPT, 'N, r and p are not a valid scrypt combination');
+  if (key.length !== SCRYPT_KEY_BYTES) throw new MalformedHashError(SCRYPT, 'key must be 64 bytes');
+  return { N, r, p, salt, key };
+}
+
+function checkScryptSettings(s: WerkzeugScryptSettings): WerkzeugScryptSettings {
+  if (!isInteger(s.N, 2, 2 ** 32) || !isInteger(s.r, 1) || !isInteger(s.p, 1) || !validScrypt(s.N, s.r, s.p)) {
+    throw new ConfigurationError(`${SCRYPT}: N must be a power of two, r and p positive with r*p < 2^30`);
+  }
+  if (!isInteger(s.saltChars, 8, 256)) throw new ConfigurationError(`${SCRYPT}: saltChars must be an integer in [8, 256]`);
+  if (typeof s.maxMemoryBytes !== 'number' || !(s.maxMemoryBytes > 0) || !isInteger(s.maxParallelism, 1)) {
+    throw new ConfigurationError(`${SCRYPT}: maxMemoryBytes and maxParallelism must be positive`);
+  }
+  return s;
+}
+
+function scryptExcess(N: number, r: number, p: number, s: WerkzeugScryptSettings): string | null {
+  if (128 * N * r > s.maxMemoryBytes) return `128*N*r exceeds ${s.maxMemoryBytes} bytes`;
+  if (p > s.maxParallelism) return `p exceeds ${s.maxParallelism}`;
+  return null;
+}
+
+/** Werkzeug >= 3.0's default, `scrypt:32768:8:1$...`. */
+export const werkzeug_scrypt = {
+  name: SCRYPT,
+  defaults: {
+    N: 32768,
+    r: 8,
+    p: 1,
+    saltChars: 16,
+    maxMemoryBytes: DEFAULT_LIMITS.scryptMaxMemoryBytes,
+    maxParallelism: DEFAULT_LIMITS.scryptMaxParallelism,
+  } as Readonly<WerkzeugScryptSettings>,
+
+  identify(stored) {
+    return typeof stored === 'string' && stored.startsWith('scrypt:');
+  },
+
+  async hash(password, settings) {
+    const s = checkScryptSettings(settings);
+    const excess = scryptExcess(s.N, s.r, s.p, s);
+    if (excess) throw new ConfigurationError(`${SCRYPT}: configured cost exceeds the verify caps (${excess})`);
+    const salt = randomSalt(s.saltChars);
+    const key = await scryptKdf(password, utf8(salt), { N: s.N, r: s.r, p: s.p, dkLen: SCRYPT_KEY_BYTES });
+    return `scrypt:${s.N}:${s.r}:${s.p}$${salt}$${toHex(key)}`;
+  },
+
+  async verify(password, stored, settings) {
+    const s = checkScryptSettings(settings);
+    const h = parseScrypt(stored);
+    const excess = scryptExcess(h.N, h.r, h.p, s);
+    if (excess) throw new HashCostLimitError(SCRYPT, excess);
+    const key = await scryptKdf(password, utf8(h.salt), { N: h.N, r: h.r, p: h.p, dkLen: SCRYPT_KEY_BYTES });
+    return constantTimeEqual(key, h.key);
+  },
+
+  needsUpdate(stored, settings, policy) {
+    const s = checkScryptSettings(settings);
+    const h = parseScrypt(stored);
+    if (h.salt.length < s.saltChars) return true;
+    if (policy === 'minimum') return h.N < s.N || h.r < s.r || h.p < s.p;
+    return h.N !== s.N || h.r !== s.r || h.p !== s.p;
+  },
+} satisfies PasswordScheme<WerkzeugScryptSettings>;
