@@ -24,7 +24,7 @@ function runPython(name: string, input: unknown): unknown {
 }
 
 describe.skipIf(!havePasslib)('passlib reads the hashes gatehouse writes', () => {
-  it('bcrypt, scrypt and pbkdf2 in every configured variant', async () => {
+  it('bcrypt, scrypt, pbkdf2, SHA-crypt, bcrypt_sha256 and the Django formats', async () => {
     const cases: Array<{ scheme: string; settings: Record<string, unknown> }> = [
       { scheme: 'bcrypt', settings: { rounds: 4 } },
       { scheme: 'bcrypt', settings: { rounds: 5, ident: '2a' } },
@@ -34,6 +34,14 @@ describe.skipIf(!havePasslib)('passlib reads the hashes gatehouse writes', () =>
       { scheme: 'pbkdf2_sha256', settings: { rounds: 1000 } },
       { scheme: 'pbkdf2_sha512', settings: { rounds: 1000 } },
       { scheme: 'pbkdf2_sha1', settings: { rounds: 1000 } },
+      { scheme: 'sha256_crypt', settings: { rounds: 5000 } },
+      { scheme: 'sha256_crypt', settings: { rounds: 12345 } },
+      { scheme: 'sha512_crypt', settings: { rounds: 5000 } },
+      { scheme: 'bcrypt_sha256', settings: { rounds: 4 } },
+      { scheme: 'django_pbkdf2_sha256', settings: { rounds: 1000 } },
+      { scheme: 'django_pbkdf2_sha1', settings: { rounds: 1000 } },
+      { scheme: 'django_bcrypt', settings: { rounds: 4 } },
+      { scheme: 'django_bcrypt_sha256', settings: { rounds: 4 } },
     ];
     const passwords = ['secret', '', 'pässwörd ✓', 'x'.repeat(72)];
     const items: Array<{ scheme: string; password: string; hash: string }> = [];
@@ -49,7 +57,7 @@ describe.skipIf(!havePasslib)('passlib reads the hashes gatehouse writes', () =>
         identified: items[i]!.scheme,
         valid: true,
         wrong: false,
-        roundtrip: true,
+        roundtrip: items[i]!.scheme === 'django_bcrypt' ? null : true,
       });
     });
   });
