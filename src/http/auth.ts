@@ -8,13 +8,12 @@ import {
   InvalidTokenError,
   createAccessToken,
   importTokenKey,
-  verifyAccessToken,
   type TokenAlgorithm,
   type TokenKey,
   type TokenKeyInput,
   type VerifiedClaims,
-  type VerifyAccessTokenOptions,
 } from '../tokens/index.js';
+import { createTokenVerifier, type TokenVerifier } from '../tokens/verify.js';
 import { authenticateUser, createMemoryUserStore, type UserRecord, type UserStore } from '../users.js';
 import { readBearerToken } from './bearer.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
@@ -128,6 +127,44 @@ export function publicUser(user: UserRecord): PublicUser {
   };
 }
 
+/** The four fields publicUser reads, as read, and their JSON. */
+interface SerializedPublicUser {
+  readonly email: unknown;
+  readonly full_name: unknown;
+  readonly disabled: unknown;
+  readonly json: string;
+}
+
+/**
+ * @internal JSON.stringify(publicUser(user)), with the latest answers remembered by username:
+ * serializing costs more than a cached token verification. Stores hand out fresh copies and may
+ * change a user at any time, so an answer is reused only while the fields it was made from read
+ * the very same values (===): for the strings and booleans it shows, that is the same output, and
+ * anything else shows as null either way. Bounded: when full, the oldest entry goes first.
+ */
+export function publicUserSerializer(maxEntries = 1000): (user: UserRecord) => string {
+  const known = new Map<string, SerializedPublicUser>();
+  return (user) => {
+    const { username, email, full_name, disabled } = user;
+    const entry = typeof username === 'string' ? known.get(username) : undefined;
+    if (
+      entry !== undefined &&
+      entry.email === email &&
+      entry.full_name === full_name &&
+      entry.disabled === disabled
+    ) {
+      return entry.json;
+    }
+    const json = JSON.stringify(publicUser({ username, email, full_name, disabled }));
+    if (typeof username === 'string') {
+      known.delete(username);
+      if (known.size >= maxEntries) known.delete(known.keys().next().value!);
+      known.set(username, { email, full_name, disabled, json });
+    }
+    return json;
+  };
+}
+
 /** Anything but false/null/absent counts as disabled: a malformed flag locks the user out. */
 function isDisabled(user: UserRecord): boolean {
   return user.disabled !== undefined && user.disabled !== null && user.disabled !== false;
@@ -154,6 +191,18 @@ function declaredScopes(option: AuthOptions['scopes']): Readonly<Record<string, 
 
 /** The building blocks, configured once. */
 export function createAuth<U extends UserRecord = UserRecord>(options: AuthOptions<U>): Auth<U> {
+  return createAuthCore(options).auth;
+}
+
+/** @internal createAuth, and for the handler requireUser's synchronous form. */
+export interface AuthCore<U extends UserRecord> {
+  readonly auth: Auth<U>;
+  /** requireUser's answer, without a promise when none was needed: may throw what requireUser rejects with. */
+  readonly authenticate: (request: Request, options?: RequireUserOptions) => AuthResult<U> | Promise<AuthResult<U>>;
+}
+
+/** @internal */
+export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthOptions<U>): AuthCore<U> {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('createAuth needs options');
   if (options.key === undefined || options.key === null) throw new ConfigurationError('a signing key is required');
   const store = toStore(options.users);
@@ -199,26 +248,26 @@ export function createAuth<U extends UserRecord = UserRecord>(options: AuthOptio
     return jsonResponse({ access_token: token, token_type: 'bearer' }, { request });
   };
 
-  // Built once the key is imported: the hot path allocates no options object.
-  let verifyOptions: VerifyAccessTokenOptions | undefined;
-  const verify = (token: string): Promise<VerifiedClaims> => {
-    if (verifyOptions) return verifyAccessToken(token, verifyOptions);
-    return keyPromise.then((k) => verifyAccessToken(token, (verifyOptions = { key: k, issuer, audience })));
+  // Options checked once the key is imported: a request then pays for its token only.
+  let verifier: TokenVerifier | undefined;
+  const verifierReady = keyPromise
+    .then((k) => createTokenVerifier({ key: k, issuer, audience }))
+    .then((v) => (verifier = v));
+  verifierReady.catch(() => {}); // observed here; each request still sees the rejection
+  const verify: TokenVerifier = (token) => verifier ? verifier(token) : verifierReady.then((v) => v(token));
+
+  const invalidToken = (request: Request, needed: readonly string[], error: unknown): { response: Response } => {
+    if (error instanceof InvalidTokenError) return unauthorized(request, needed, 'Could not validate credentials');
+    throw error;
   };
 
-  const requireUser = async (request: Request, required: RequireUserOptions = {}): Promise<AuthResult<U>> => {
-    const token = readBearerToken(request);
-    if (token === null) return { response: detailResponse(request, 401, 'Not authenticated', BEARER) };
+  const checkUser = (
+    request: Request,
+    required: RequireUserOptions,
+    claims: VerifiedClaims,
+    user: U | null | undefined,
+  ): AuthResult<U> => {
     const needed = required.scopes ?? NO_SCOPES;
-    let claims: VerifiedClaims;
-    try {
-      claims = await verify(token);
-    } catch (error) {
-      if (error instanceof InvalidTokenError) return unauthorized(request, needed, 'Could not validate credentials');
-      throw error;
-    }
-    const found = store.findUser(claims.sub);
-    const user = found instanceof Promise ? await found : found; // memory stores answer at once
     if (!user) return unauthorized(request, needed, 'Could not validate credentials');
     // The tutorial splits the claim on single spaces.
     if (needed.length > 0 && !hasScopes(claims.scope.split(' '), needed)) {
@@ -228,5 +277,47 @@ export function createAuth<U extends UserRecord = UserRecord>(options: AuthOptio
     return { user, claims };
   };
 
-  return { scopes, ready, login, issueToken, requireUser };
+  const findUser = (
+    request: Request,
+    required: RequireUserOptions,
+    claims: VerifiedClaims,
+  ): AuthResult<U> | Promise<AuthResult<U>> => {
+    const found = store.findUser(claims.sub);
+    return found instanceof Promise
+      ? found.then((user) => checkUser(request, required, claims, user))
+      : checkUser(request, required, claims, found); // memory stores answer at once
+  };
+
+  // requireUser without promises where none is needed: a cached token and a memory store answer at
+  // once. It may throw synchronously what requireUser would reject with.
+  const authenticate = (
+    request: Request,
+    required: RequireUserOptions = {},
+  ): AuthResult<U> | Promise<AuthResult<U>> => {
+    const token = readBearerToken(request);
+    if (token === null) return { response: detailResponse(request, 401, 'Not authenticated', BEARER) };
+    let claims: VerifiedClaims | Promise<VerifiedClaims>;
+    try {
+      claims = verify(token);
+    } catch (error) {
+      return invalidToken(request, required.scopes ?? NO_SCOPES, error);
+    }
+    if (claims instanceof Promise) {
+      return claims.then(
+        (verified) => findUser(request, required, verified),
+        (error: unknown) => invalidToken(request, required.scopes ?? NO_SCOPES, error),
+      );
+    }
+    return findUser(request, required, claims);
+  };
+
+  const requireUser = (request: Request, required?: RequireUserOptions): Promise<AuthResult<U>> => {
+    try {
+      return Promise.resolve(authenticate(request, required));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  return { auth: { scopes, ready, login, issueToken, requireUser }, authenticate };
 }

@@ -4,10 +4,17 @@
  */
 import { ConfigurationError } from '../errors.js';
 import type { UserRecord } from '../users.js';
-import { type Auth, type AuthOptions, createAuth, publicUser } from './auth.js';
+import {
+  type Auth,
+  type AuthOptions,
+  type AuthResult,
+  type RequireUserOptions,
+  createAuthCore,
+  publicUserSerializer,
+} from './auth.js';
 import { type DocsAssetLoader, SWAGGER_UI_FILES, cachedAssets, nodeDocsAssets, oauth2RedirectHtml, swaggerUiHtml } from './docs.js';
 import { ROUTE_SCOPES, createOpenApiDocument } from './openapi.js';
-import { type HeaderList, detailResponse, jsonResponse, respond } from './response.js';
+import { type HeaderList, detailResponse, jsonResponse, jsonTextResponse, respond } from './response.js';
 
 export interface AuthPaths {
   /** Default '/token'. */
@@ -77,7 +84,7 @@ function resolvePaths(given: Partial<AuthPaths> | undefined): AuthPaths {
 
 /** The tutorial app as a fetch handler. */
 export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
-  const auth = createAuth(options);
+  const { auth, authenticate } = createAuthCore(options);
   const paths = resolvePaths(options.paths);
   const onError =
     options.onError ?? ((error: unknown) => console.error('gatehouse: internal error while handling a request:', error));
@@ -93,15 +100,24 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   const meRequires = { scopes: auth.scopes ? ROUTE_SCOPES.me : undefined };
   const itemsRequires = { scopes: auth.scopes ? ROUTE_SCOPES.items : undefined };
   add(paths.token, ['POST'], auth.login);
-  add(paths.me, ['GET'], (request) =>
-    auth.requireUser(request, meRequires).then(
-      (result) => result.response ?? jsonResponse(publicUser(result.user), { request }),
-    ),
+  // Routes behind authentication answer without a promise when authentication needed none.
+  const authenticated = (required: RequireUserOptions, answer: (user: U, request: Request) => Response): RouteRun => {
+    return (request) => {
+      const result = authenticate(request, required);
+      const send = (done: AuthResult<U>) => done.response ?? answer(done.user, request);
+      return result instanceof Promise ? result.then(send) : send(result);
+    };
+  };
+  const publicUserJson = publicUserSerializer();
+  add(
+    paths.me,
+    ['GET'],
+    authenticated(meRequires, (user, request) => jsonTextResponse(publicUserJson(user), { request })),
   );
-  add(paths.items, ['GET'], (request) =>
-    auth.requireUser(request, itemsRequires).then(
-      (result) => result.response ?? jsonResponse([{ item_id: 'Foo', owner: result.user.username }], { request }),
-    ),
+  add(
+    paths.items,
+    ['GET'],
+    authenticated(itemsRequires, (user, request) => jsonResponse([{ item_id: 'Foo', owner: user.username }], { request })),
   );
   if (options.docs !== false) addDocsRoutes(add, paths, auth, options.docs === true ? {} : (options.docs ?? {}));
 

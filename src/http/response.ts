@@ -96,8 +96,16 @@ export function jsonResponse(
   body: unknown,
   init: { status?: number; headers?: HeaderList; request?: Request } = {},
 ): Response {
+  return jsonTextResponse(JSON.stringify(body), init);
+}
+
+/** jsonResponse for a body already serialized. */
+export function jsonTextResponse(
+  json: string,
+  init: { status?: number; headers?: HeaderList; request?: Request } = {},
+): Response {
   const headers = init.headers?.length ? [...JSON_HEADERS, ...init.headers] : JSON_HEADERS;
-  return respond(init.request, init.status ?? 200, headers, JSON.stringify(body));
+  return respond(init.request, init.status ?? 200, headers, json);
 }
 
 /** `{"detail": ...}` with a status, the shape of every FastAPI HTTPException. */

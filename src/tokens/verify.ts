@@ -1,6 +1,14 @@
 import { ConfigurationError } from '../errors.js';
 import { algorithmInfo, type AlgorithmInfo, type TokenAlgorithm } from './algorithms.js';
-import { checkClaims, freezeClaims, normalizeRules, type ClaimRules, type VerifiedClaims } from './claims.js';
+import {
+  checkClaims,
+  epochSeconds,
+  freezeClaims,
+  normalizeRules,
+  type ClaimRules,
+  type NormalizedRules,
+  type VerifiedClaims,
+} from './claims.js';
 import { decodeJsonObject, isBase64Url } from './encoding.js';
 import { InvalidTokenError, TokenKeyError } from './errors.js';
 import {
@@ -104,6 +112,29 @@ async function resolveSlot(key: TokenKeyImpl, parsed: ParsedHeader, token: strin
   return slot;
 }
 
+/** verifyAccessToken's options, checked. */
+interface CheckedOptions {
+  readonly maxSize: number;
+  /** The claim rules; `now` is the clock at the time of the check. */
+  readonly rules: NormalizedRules;
+  readonly allowOption: readonly TokenAlgorithm[] | undefined;
+  readonly key: TokenKeyImpl | Promise<TokenKeyImpl>;
+}
+
+function checkOptions(options: VerifyAccessTokenOptions): CheckedOptions {
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('verifyAccessToken needs options with a key');
+  const maxSize = options.maxTokenSize ?? MAX_TOKEN_SIZE;
+  if (!Number.isSafeInteger(maxSize) || maxSize <= 0) throw new ConfigurationError('maxTokenSize must be a positive integer');
+  const rules = normalizeRules(options);
+  const allowOption = allowlistOf(options.algorithms);
+  return { maxSize, rules, allowOption, key: resolveTokenKey(options.key) };
+}
+
+function verifyingKey(key: TokenKeyImpl): TokenKeyImpl {
+  if (!key.canVerify) throw new TokenKeyError('this key can only sign (a non-extractable private key): import its public key');
+  return key;
+}
+
 /**
  * Verify a compact JWS access token and return its claims (deep-frozen), or throw an
  * InvalidTokenError (TokenExpiredError, TokenNotYetValidError, TokenClaimError). Order: size, shape,
@@ -111,16 +142,39 @@ async function resolveSlot(key: TokenKeyImpl, parsed: ParsedHeader, token: strin
  * rules applied.
  */
 export async function verifyAccessToken(token: unknown, options: VerifyAccessTokenOptions): Promise<VerifiedClaims> {
-  if (options === null || typeof options !== 'object') throw new ConfigurationError('verifyAccessToken needs options with a key');
-  const maxSize = options.maxTokenSize ?? MAX_TOKEN_SIZE;
-  if (!Number.isSafeInteger(maxSize) || maxSize <= 0) throw new ConfigurationError('maxTokenSize must be a positive integer');
-  const rules = normalizeRules(options);
-  const allowOption = allowlistOf(options.algorithms);
-  const pending = resolveTokenKey(options.key);
-  const key = isTokenKey(pending) ? pending : await pending;
-  if (!key.canVerify) throw new TokenKeyError('this key can only sign (a non-extractable private key): import its public key');
-  const allowed = allowOption ?? key.algorithms;
+  const { maxSize, rules, allowOption, key: pending } = checkOptions(options);
+  const key = verifyingKey(isTokenKey(pending) ? pending : await pending);
+  return verifyWith(token, key, allowOption ?? key.algorithms, maxSize, rules);
+}
 
+/**
+ * @internal verifyAccessToken for many tokens under the same options: the same answer, or the
+ * same error. Returns the claims without a promise on a cache hit; may throw synchronously
+ * (a token refused before any cryptography, or a cached token failing a claim rule).
+ */
+export type TokenVerifier = (token: unknown) => VerifiedClaims | Promise<VerifiedClaims>;
+
+/**
+ * @internal A TokenVerifier for `options`, read and checked here, once (later changes to the
+ * object are not seen); each call reads only the clock (`currentDate`, or now). For the handler's
+ * hot path: options that fail verifyAccessToken on every call make this reject instead.
+ */
+export async function createTokenVerifier(options: VerifyAccessTokenOptions): Promise<TokenVerifier> {
+  const { maxSize, rules, allowOption, key: pending } = checkOptions(options);
+  const key = verifyingKey(isTokenKey(pending) ? pending : await pending);
+  const allowed = allowOption ?? key.algorithms;
+  const { currentDate } = options;
+  return (token) => verifyWith(token, key, allowed, maxSize, { ...rules, now: epochSeconds(currentDate) });
+}
+
+/** The checks that need the token, with options already checked. */
+function verifyWith(
+  token: unknown,
+  key: TokenKeyImpl,
+  allowed: readonly TokenAlgorithm[],
+  maxSize: number,
+  rules: NormalizedRules,
+): VerifiedClaims | Promise<VerifiedClaims> {
   if (typeof token !== 'string') throw new InvalidTokenError('the token must be a string');
   if (token.length > maxSize) throw new InvalidTokenError('the token is too large');
 
@@ -130,7 +184,15 @@ export async function verifyAccessToken(token: unknown, options: VerifyAccessTok
     checkClaims(cached.claims, rules);
     return cached.claims;
   }
+  return verifyUncached(token, key, allowed, rules);
+}
 
+async function verifyUncached(
+  token: string,
+  key: TokenKeyImpl,
+  allowed: readonly TokenAlgorithm[],
+  rules: NormalizedRules,
+): Promise<VerifiedClaims> {
   const dot1 = token.indexOf('.');
   const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
   if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) throw new InvalidTokenError('malformed token: expected three segments');
