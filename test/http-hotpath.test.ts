@@ -11,19 +11,7 @@ import { importTokenKey, verifyAccessToken, type VerifyAccessTokenOptions } from
 import { createTokenVerifier } from '../src/tokens/verify.js';
 import type { UserRecord } from '../src/users.js';
 import { KEY, bearer, context, craft, nowSeconds, read } from './http-helpers.js';
-
-/** Deterministic pseudo-random numbers (xorshift32). */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
+import { random } from './random.js';
 
 describe('public-user JSON, remembered', () => {
   it('always equals JSON.stringify(publicUser(user)), whatever the store does to its records', () => {

@@ -6,25 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { VerifiedTokenCache, type CachedVerification } from '../src/tokens/cache.js';
 import type { VerifiedClaims } from '../src/tokens/claims.js';
+import { random } from './random.js';
 
 const NOW = 1767225600;
 
 function entry(sub: string, exp = NOW + 3600): CachedVerification {
   const claims = Object.freeze({ sub, exp, scope: '', scopes: Object.freeze([]) }) as VerifiedClaims;
   return { alg: 'HS256', exp, claims };
-}
-
-/** Deterministic pseudo-random numbers (xorshift32), so a failure replays. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
 }
 
 describe('verified-token cache eviction', () => {

@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme, UpdatePolicy } from '../scheme.js';
 import { ARGON2_DEFAULTS, argon2Hash, argon2NeedsUpdate, argon2Verify, type Argon2Settings } from './argon2.js';
 import { bcrypt, type BcryptSettings } from './bcrypt.js';
-import { isInteger, relabelled, relabelledSync } from './legacy-util.js';
+import { checkScryptCaps, isInteger, relabelled, relabelledSync, scryptCapExcess } from './legacy-util.js';
 
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 /** Django's salts: any characters but `$`; bounded here so a hostile hash stays small. */
@@ -184,16 +184,8 @@ function checkDjangoScryptSettings(s: DjangoScryptSettings): DjangoScryptSetting
     throw new ConfigurationError(`${DJANGO_SCRYPT}: r and p must be positive integers with r*p < 2^30`);
   }
   if (!isInteger(s.saltChars, 12, 256)) throw new ConfigurationError(`${DJANGO_SCRYPT}: saltChars must be an integer in [12, 256]`);
-  if (typeof s.maxMemoryBytes !== 'number' || !(s.maxMemoryBytes > 0) || !isInteger(s.maxParallelism, 1)) {
-    throw new ConfigurationError(`${DJANGO_SCRYPT}: maxMemoryBytes and maxParallelism must be positive`);
-  }
+  checkScryptCaps(DJANGO_SCRYPT, s);
   return s;
-}
-
-function djangoScryptExcess(N: number, r: number, p: number, s: DjangoScryptSettings): string | null {
-  if (128 * N * r > s.maxMemoryBytes) return `128*N*r exceeds ${s.maxMemoryBytes} bytes`;
-  if (p > s.maxParallelism) return `p exceeds ${s.maxParallelism}`;
-  return null;
 }
 
 /** Django >= 4.0's ScryptPasswordHasher, `scrypt$16384$<salt>$8$1$<key>`. */
@@ -214,7 +206,7 @@ export const django_scrypt = {
 
   async hash(password, settings) {
     const s = checkDjangoScryptSettings(settings);
-    const excess = djangoScryptExcess(s.N, s.r, s.p, s);
+    const excess = scryptCapExcess(s.N, s.r, s.p, s);
     if (excess) throw new ConfigurationError(`${DJANGO_SCRYPT}: configured cost exceeds the verify caps (${excess})`);
     const salt = randomSalt(s.saltChars);
     const key = await scryptKdf(password, utf8(salt), { N: s.N, r: s.r, p: s.p, dkLen: DJANGO_SCRYPT_KEY_BYTES });
@@ -224,7 +216,7 @@ export const django_scrypt = {
   async verify(password, stored, settings) {
     const s = checkDjangoScryptSettings(settings);
     const h = parseDjangoScrypt(stored);
-    const excess = djangoScryptExcess(h.N, h.r, h.p, s);
+    const excess = scryptCapExcess(h.N, h.r, h.p, s);
     if (excess) throw new HashCostLimitError(DJANGO_SCRYPT, excess);
     const key = await scryptKdf(password, utf8(h.salt), { N: h.N, r: h.r, p: h.p, dkLen: DJANGO_SCRYPT_KEY_BYTES });
     return constantTimeEqual(key, h.key);

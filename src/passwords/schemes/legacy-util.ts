@@ -1,7 +1,7 @@
 /** Small helpers shared by the legacy schemes (internal: not re-exported). */
 import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { HashCostLimitError, MalformedHashError, UnsupportedHashError } from '../../errors.js';
+import { ConfigurationError, HashCostLimitError, MalformedHashError, UnsupportedHashError } from '../../errors.js';
 import { nodeCrypto, yieldToEventLoop } from '../../runtime.js';
 
 export type DigestName = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
@@ -103,4 +103,26 @@ export function relabelledSync<T>(name: string, run: () => T): T {
   } catch (error) {
     throw relabel(error, name);
   }
+}
+
+/** The caps on a stored scrypt hash's cost that the scrypt-based legacy formats share. */
+export interface ScryptCaps {
+  /** 128 * N * r above this is refused (HashCostLimitError) before any work. */
+  maxMemoryBytes: number;
+  /** p above this is refused. */
+  maxParallelism: number;
+}
+
+/** ConfigurationError unless the caps are usable. */
+export function checkScryptCaps(name: string, caps: ScryptCaps): void {
+  if (typeof caps.maxMemoryBytes !== 'number' || !(caps.maxMemoryBytes > 0) || !isInteger(caps.maxParallelism, 1)) {
+    throw new ConfigurationError(`${name}: maxMemoryBytes and maxParallelism must be positive`);
+  }
+}
+
+/** Why N, r, p exceed the caps, or null when they fit. */
+export function scryptCapExcess(N: number, r: number, p: number, caps: ScryptCaps): string | null {
+  if (128 * N * r > caps.maxMemoryBytes) return `128*N*r exceeds ${caps.maxMemoryBytes} bytes`;
+  if (p > caps.maxParallelism) return `p exceeds ${caps.maxParallelism}`;
+  return null;
 }

@@ -11,7 +11,7 @@ import { pbkdf2, type Pbkdf2Hash } from '../kdf/pbkdf2.js';
 import { scryptKdf } from '../kdf/scrypt.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme } from '../scheme.js';
-import { isInteger } from './legacy-util.js';
+import { checkScryptCaps, isInteger, scryptCapExcess } from './legacy-util.js';
 
 const SALT_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const SALT_SHAPE = /^[^$]{1,256}$/;
@@ -142,16 +142,8 @@ function checkScryptSettings(s: WerkzeugScryptSettings): WerkzeugScryptSettings 
     throw new ConfigurationError(`${SCRYPT}: N must be a power of two, r and p positive with r*p < 2^30`);
   }
   if (!isInteger(s.saltChars, 8, 256)) throw new ConfigurationError(`${SCRYPT}: saltChars must be an integer in [8, 256]`);
-  if (typeof s.maxMemoryBytes !== 'number' || !(s.maxMemoryBytes > 0) || !isInteger(s.maxParallelism, 1)) {
-    throw new ConfigurationError(`${SCRYPT}: maxMemoryBytes and maxParallelism must be positive`);
-  }
+  checkScryptCaps(SCRYPT, s);
   return s;
-}
-
-function scryptExcess(N: number, r: number, p: number, s: WerkzeugScryptSettings): string | null {
-  if (128 * N * r > s.maxMemoryBytes) return `128*N*r exceeds ${s.maxMemoryBytes} bytes`;
-  if (p > s.maxParallelism) return `p exceeds ${s.maxParallelism}`;
-  return null;
 }
 
 /** Werkzeug >= 3.0's default, `scrypt:32768:8:1$...`. */
@@ -172,7 +164,7 @@ export const werkzeug_scrypt = {
 
   async hash(password, settings) {
     const s = checkScryptSettings(settings);
-    const excess = scryptExcess(s.N, s.r, s.p, s);
+    const excess = scryptCapExcess(s.N, s.r, s.p, s);
     if (excess) throw new ConfigurationError(`${SCRYPT}: configured cost exceeds the verify caps (${excess})`);
     const salt = randomSalt(s.saltChars);
     const key = await scryptKdf(password, utf8(salt), { N: s.N, r: s.r, p: s.p, dkLen: SCRYPT_KEY_BYTES });
@@ -182,7 +174,7 @@ export const werkzeug_scrypt = {
   async verify(password, stored, settings) {
     const s = checkScryptSettings(settings);
     const h = parseScrypt(stored);
-    const excess = scryptExcess(h.N, h.r, h.p, s);
+    const excess = scryptCapExcess(h.N, h.r, h.p, s);
     if (excess) throw new HashCostLimitError(SCRYPT, excess);
     const key = await scryptKdf(password, utf8(h.salt), { N: h.N, r: h.r, p: h.p, dkLen: SCRYPT_KEY_BYTES });
     return constantTimeEqual(key, h.key);
