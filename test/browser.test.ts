@@ -10,8 +10,9 @@ import { createAuthHandler } from '../src/http/index.js';
 import { serve, type RunningServer } from '../src/node/index.js';
 import { CryptContext } from '../src/passwords/index.js';
 import { KEY } from './http-helpers.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_PATH;
 const available = existsSync(CHROMIUM);
 if (!available) console.warn(`browser.test.ts: skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
@@ -27,16 +28,7 @@ describe.skipIf(!available)('Swagger UI at /docs in Chromium', () => {
     scoped = await serve(createAuthHandler({ users, key: KEY, context, scopes: true }), { port: 0 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
   }, 60_000);
 

@@ -29,6 +29,7 @@ import {
   staticNodeImports,
   stopAll,
 } from './runtimes/harness.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
 
 /** The password smoke.mjs hashes in its freshHashes step. */
 const FRESH_PASSWORD = 'pässwörd 🔑';
@@ -40,7 +41,7 @@ const binaries = {
   deno: findBinary('deno'),
   bun: findBinary('bun'),
   workerd: findBinary('workerd'),
-  chromium: findBinary('chromium', ['/usr/bin/chromium']),
+  chromium: findBinary('chromium', [CHROMIUM_PATH]),
 };
 
 /** A test per runtime; skipped, saying why, only when its binary is missing. */
@@ -240,16 +241,7 @@ describe('gatehouse on other runtimes (against dist/)', () => {
     const browser = await launcher.launch({
       executablePath: chromium,
       timeout: 30_000,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
     onStop(() => browser.close());
     try {
