@@ -8,29 +8,16 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
-import { B64_STANDARD, constantTimeEqual, decodeBase64, encodeBase64, parseDecimal, randomBytes, toHex, utf8 } from '../encodings.js';
+import { B64_STANDARD, constantTimeEqual, decodeBase64, encodeBase64, parseDecimal, toHex, utf8 } from '../encodings.js';
 import { pbkdf2, type Pbkdf2Hash } from '../kdf/pbkdf2.js';
-import { scryptKdf } from '../kdf/scrypt.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import type { PasswordScheme, UpdatePolicy } from '../scheme.js';
+import type { PasswordScheme } from '../scheme.js';
 import { ARGON2_DEFAULTS, argon2Hash, argon2NeedsUpdate, argon2Verify, type Argon2Settings } from './argon2.js';
 import { bcrypt, type BcryptSettings } from './bcrypt.js';
-import { checkScryptCaps, isInteger, relabelled, relabelledSync, scryptCapExcess } from './legacy-util.js';
+import { type StringSaltScryptSettings, checkScryptCaps, isInteger, randomAlphanumeric, relabelled, relabelledSync, stringSaltScryptScheme } from './legacy-util.js';
 
-const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 /** Django's salts: any characters but `$`; bounded here so a hostile hash stays small. */
 const SALT_SHAPE = /^[^$]{1,256}$/;
-
-/** Django's get_random_string(n): n alphanumerics, without modulo bias (248 = 4 * 62). */
-function randomSalt(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248 && out.length < length) out += ALPHANUMERIC[byte % 62]!;
-    }
-  }
-  return out;
-}
 
 // ---- PBKDF2 ----
 
@@ -76,7 +63,7 @@ function makeDjangoPbkdf2(name: string, algorithm: string, hash: Pbkdf2Hash, key
 
     async hash(password, settings) {
       const s = checkSettings(settings);
-      const salt = randomSalt(s.saltChars);
+      const salt = randomAlphanumeric(s.saltChars);
       const key = await pbkdf2(hash, password, utf8(salt), s.rounds, keyBytes);
       return `${prefix}${s.rounds}$${salt}$${encodeBase64(key, B64_STANDARD, true)}`;
     },
@@ -146,17 +133,8 @@ export const django_bcrypt = makeDjangoBcrypt('django_bcrypt', 'bcrypt', (pw) =>
 
 // ---- scrypt ----
 
-export type DjangoScryptSettings = {
-  /** CPU/memory cost of new hashes, a power of two (Django: 2^14). */
-  N: number;
-  r: number;
-  p: number;
-  /** Salt length of new hashes in characters (Django: 22). */
-  saltChars: number;
-  /** Refuse stored hashes whose 128 * N * r exceeds this many bytes, or whose p exceeds maxParallelism. */
-  maxMemoryBytes: number;
-  maxParallelism: number;
-};
+/** Django's ScryptPasswordHasher settings (Django: N=2^14, r=8, p=1, 22-character salts). */
+export type DjangoScryptSettings = StringSaltScryptSettings;
 
 const DJANGO_SCRYPT = 'django_scrypt';
 const DJANGO_SCRYPT_PREFIX = 'scrypt$';
@@ -189,8 +167,9 @@ function checkDjangoScryptSettings(s: DjangoScryptSettings): DjangoScryptSetting
 }
 
 /** Django >= 4.0's ScryptPasswordHasher, `scrypt$16384$<salt>$8$1$<key>`. */
-export const django_scrypt = {
+export const django_scrypt = stringSaltScryptScheme<DjangoScryptSettings>({
   name: DJANGO_SCRYPT,
+  prefix: DJANGO_SCRYPT_PREFIX,
   defaults: {
     N: 2 ** 14,
     r: 8,
@@ -198,39 +177,12 @@ export const django_scrypt = {
     saltChars: 22,
     maxMemoryBytes: DEFAULT_LIMITS.scryptMaxMemoryBytes,
     maxParallelism: DEFAULT_LIMITS.scryptMaxParallelism,
-  } as Readonly<DjangoScryptSettings>,
-
-  identify(stored) {
-    return typeof stored === 'string' && stored.startsWith(DJANGO_SCRYPT_PREFIX);
   },
-
-  async hash(password, settings) {
-    const s = checkDjangoScryptSettings(settings);
-    const excess = scryptCapExcess(s.N, s.r, s.p, s);
-    if (excess) throw new ConfigurationError(`${DJANGO_SCRYPT}: configured cost exceeds the verify caps (${excess})`);
-    const salt = randomSalt(s.saltChars);
-    const key = await scryptKdf(password, utf8(salt), { N: s.N, r: s.r, p: s.p, dkLen: DJANGO_SCRYPT_KEY_BYTES });
-    return `${DJANGO_SCRYPT_PREFIX}${s.N}$${salt}$${s.r}$${s.p}$${encodeBase64(key, B64_STANDARD, true)}`;
-  },
-
-  async verify(password, stored, settings) {
-    const s = checkDjangoScryptSettings(settings);
-    const h = parseDjangoScrypt(stored);
-    const excess = scryptCapExcess(h.N, h.r, h.p, s);
-    if (excess) throw new HashCostLimitError(DJANGO_SCRYPT, excess);
-    const key = await scryptKdf(password, utf8(h.salt), { N: h.N, r: h.r, p: h.p, dkLen: DJANGO_SCRYPT_KEY_BYTES });
-    return constantTimeEqual(key, h.key);
-  },
-
-  /** Django's must_update: N, r or p differ ('minimum': any is lower), or the salt is shorter. */
-  needsUpdate(stored, settings, policy: UpdatePolicy) {
-    const s = checkDjangoScryptSettings(settings);
-    const h = parseDjangoScrypt(stored);
-    if (h.salt.length < s.saltChars) return true;
-    if (policy === 'minimum') return h.N < s.N || h.r < s.r || h.p < s.p;
-    return h.N !== s.N || h.r !== s.r || h.p !== s.p;
-  },
-} satisfies PasswordScheme<DjangoScryptSettings>;
+  keyBytes: DJANGO_SCRYPT_KEY_BYTES,
+  checkSettings: checkDjangoScryptSettings,
+  parse: parseDjangoScrypt,
+  serialize: ({ N, r, p, salt, key }) => `${DJANGO_SCRYPT_PREFIX}${N}$${salt}$${r}$${p}$${encodeBase64(key, B64_STANDARD, true)}`,
+});
 
 // ---- argon2 ----
 

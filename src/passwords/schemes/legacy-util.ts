@@ -3,6 +3,9 @@ import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError, UnsupportedHashError } from '../../errors.js';
 import { nodeCrypto, yieldToEventLoop } from '../../runtime.js';
+import { constantTimeEqual, randomBytes, utf8 } from '../encodings.js';
+import { scryptKdf } from '../kdf/scrypt.js';
+import type { PasswordScheme, UpdatePolicy } from '../scheme.js';
 
 export type DigestName = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
 export type Digest = (data: Uint8Array) => Uint8Array;
@@ -106,12 +109,12 @@ export function relabelledSync<T>(name: string, run: () => T): T {
 }
 
 /** The caps on a stored scrypt hash's cost that the scrypt-based legacy formats share. */
-export interface ScryptCaps {
+export type ScryptCaps = {
   /** 128 * N * r above this is refused (HashCostLimitError) before any work. */
   maxMemoryBytes: number;
   /** p above this is refused. */
   maxParallelism: number;
-}
+};
 
 /** ConfigurationError unless the caps are usable. */
 export function checkScryptCaps(name: string, caps: ScryptCaps): void {
@@ -125,4 +128,89 @@ export function scryptCapExcess(N: number, r: number, p: number, caps: ScryptCap
   if (128 * N * r > caps.maxMemoryBytes) return `128*N*r exceeds ${caps.maxMemoryBytes} bytes`;
   if (p > caps.maxParallelism) return `p exceeds ${caps.maxParallelism}`;
   return null;
+}
+
+const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** n random alphanumerics without modulo bias (248 = 4 * 62): Django's get_random_string, Werkzeug's gen_salt. */
+export function randomAlphanumeric(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += ALPHANUMERIC[byte % 62]!;
+    }
+  }
+  return out;
+}
+
+/** Settings of the scrypt formats whose salt is an alphanumeric string (Django, Werkzeug). */
+export type StringSaltScryptSettings = ScryptCaps & {
+  /** CPU/memory cost of new hashes, a power of two. */
+  N: number;
+  r: number;
+  p: number;
+  /** Salt length of new hashes in characters. */
+  saltChars: number;
+};
+
+export interface ParsedStringSaltScrypt {
+  N: number;
+  r: number;
+  p: number;
+  /** Used as its UTF-8 bytes. */
+  salt: string;
+  key: Uint8Array;
+}
+
+/**
+ * A scrypt scheme whose salt is a string used as its UTF-8 bytes; the formats differ only in how
+ * they write N, r, p, salt and key. Caps are checked before any work; needsUpdate as Django's
+ * must_update: N, r or p differ ('minimum': any is lower), or the salt is shorter.
+ */
+export function stringSaltScryptScheme<S extends StringSaltScryptSettings>(format: {
+  name: string;
+  prefix: string;
+  defaults: Readonly<S>;
+  keyBytes: number;
+  /** ConfigurationError for unusable settings; returns them. */
+  checkSettings(settings: S): S;
+  /** MalformedHashError for an unreadable hash. */
+  parse(stored: string): ParsedStringSaltScrypt;
+  serialize(hash: { N: number; r: number; p: number; salt: string; key: Uint8Array }): string;
+}) {
+  const { name, keyBytes } = format;
+  return {
+    name,
+    defaults: format.defaults,
+
+    identify(stored: string) {
+      return typeof stored === 'string' && stored.startsWith(format.prefix);
+    },
+
+    async hash(password: Uint8Array, settings: S) {
+      const { N, r, p, saltChars } = format.checkSettings(settings);
+      const excess = scryptCapExcess(N, r, p, settings);
+      if (excess) throw new ConfigurationError(`${name}: configured cost exceeds the verify caps (${excess})`);
+      const salt = randomAlphanumeric(saltChars);
+      const key = await scryptKdf(password, utf8(salt), { N, r, p, dkLen: keyBytes });
+      return format.serialize({ N, r, p, salt, key });
+    },
+
+    async verify(password: Uint8Array, stored: string, settings: S) {
+      const caps = format.checkSettings(settings);
+      const h = format.parse(stored);
+      const excess = scryptCapExcess(h.N, h.r, h.p, caps);
+      if (excess) throw new HashCostLimitError(name, excess);
+      const key = await scryptKdf(password, utf8(h.salt), { N: h.N, r: h.r, p: h.p, dkLen: keyBytes });
+      return constantTimeEqual(key, h.key);
+    },
+
+    needsUpdate(stored: string, settings: S, policy: UpdatePolicy) {
+      const s = format.checkSettings(settings);
+      const h = format.parse(stored);
+      if (h.salt.length < s.saltChars) return true;
+      if (policy === 'minimum') return h.N < s.N || h.r < s.r || h.p < s.p;
+      return h.N !== s.N || h.r !== s.r || h.p !== s.p;
+    },
+  } satisfies PasswordScheme<S>;
 }

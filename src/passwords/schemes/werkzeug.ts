@@ -6,24 +6,13 @@
  * without them depended on the version's defaults and are refused as malformed.
  */
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
-import { constantTimeEqual, fromHex, parseDecimal, randomBytes, toHex, utf8 } from '../encodings.js';
+import { constantTimeEqual, fromHex, parseDecimal, toHex, utf8 } from '../encodings.js';
 import { pbkdf2, type Pbkdf2Hash } from '../kdf/pbkdf2.js';
-import { scryptKdf } from '../kdf/scrypt.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme } from '../scheme.js';
-import { checkScryptCaps, isInteger, scryptCapExcess } from './legacy-util.js';
+import { type StringSaltScryptSettings, checkScryptCaps, isInteger, randomAlphanumeric, stringSaltScryptScheme } from './legacy-util.js';
 
-const SALT_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const SALT_SHAPE = /^[^$]{1,256}$/;
-
-/** Werkzeug's gen_salt: alphanumerics, without modulo bias (248 = 4 * 62). */
-function randomSalt(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) if (byte < 248 && out.length < length) out += SALT_CHARS[byte % 62]!;
-  }
-  return out;
-}
 
 /** `method$salt$hex` with lowercase hex (Werkzeug compares the hex strings). */
 function split(name: string, prefix: string, stored: string): { params: string[]; salt: string; key: Uint8Array } {
@@ -87,7 +76,7 @@ export const werkzeug_pbkdf2 = {
   async hash(password, settings) {
     const s = checkPbkdf2Settings(settings);
     const spec = DIGESTS[s.digest]!;
-    const salt = randomSalt(s.saltChars);
+    const salt = randomAlphanumeric(s.saltChars);
     const key = await pbkdf2(spec.hash, password, utf8(salt), s.rounds, spec.bytes);
     return `pbkdf2:${s.digest}:${s.rounds}$${salt}$${toHex(key)}`;
   },
@@ -110,16 +99,8 @@ export const werkzeug_pbkdf2 = {
 
 // ---- scrypt ----
 
-export type WerkzeugScryptSettings = {
-  /** Werkzeug's default: N=32768, r=8, p=1. */
-  N: number;
-  r: number;
-  p: number;
-  saltChars: number;
-  /** Refuse stored hashes whose 128 * N * r exceeds this many bytes, or whose p exceeds maxParallelism. */
-  maxMemoryBytes: number;
-  maxParallelism: number;
-};
+/** Werkzeug's scrypt settings (Werkzeug's default: N=32768, r=8, p=1). */
+export type WerkzeugScryptSettings = StringSaltScryptSettings;
 
 const SCRYPT = 'werkzeug_scrypt';
 const SCRYPT_KEY_BYTES = 64;
@@ -147,8 +128,9 @@ function checkScryptSettings(s: WerkzeugScryptSettings): WerkzeugScryptSettings 
 }
 
 /** Werkzeug >= 3.0's default, `scrypt:32768:8:1$...`. */
-export const werkzeug_scrypt = {
+export const werkzeug_scrypt = stringSaltScryptScheme<WerkzeugScryptSettings>({
   name: SCRYPT,
+  prefix: 'scrypt:',
   defaults: {
     N: 32768,
     r: 8,
@@ -156,35 +138,9 @@ export const werkzeug_scrypt = {
     saltChars: 16,
     maxMemoryBytes: DEFAULT_LIMITS.scryptMaxMemoryBytes,
     maxParallelism: DEFAULT_LIMITS.scryptMaxParallelism,
-  } as Readonly<WerkzeugScryptSettings>,
-
-  identify(stored) {
-    return typeof stored === 'string' && stored.startsWith('scrypt:');
   },
-
-  async hash(password, settings) {
-    const s = checkScryptSettings(settings);
-    const excess = scryptCapExcess(s.N, s.r, s.p, s);
-    if (excess) throw new ConfigurationError(`${SCRYPT}: configured cost exceeds the verify caps (${excess})`);
-    const salt = randomSalt(s.saltChars);
-    const key = await scryptKdf(password, utf8(salt), { N: s.N, r: s.r, p: s.p, dkLen: SCRYPT_KEY_BYTES });
-    return `scrypt:${s.N}:${s.r}:${s.p}$${salt}$${toHex(key)}`;
-  },
-
-  async verify(password, stored, settings) {
-    const s = checkScryptSettings(settings);
-    const h = parseScrypt(stored);
-    const excess = scryptCapExcess(h.N, h.r, h.p, s);
-    if (excess) throw new HashCostLimitError(SCRYPT, excess);
-    const key = await scryptKdf(password, utf8(h.salt), { N: h.N, r: h.r, p: h.p, dkLen: SCRYPT_KEY_BYTES });
-    return constantTimeEqual(key, h.key);
-  },
-
-  needsUpdate(stored, settings, policy) {
-    const s = checkScryptSettings(settings);
-    const h = parseScrypt(stored);
-    if (h.salt.length < s.saltChars) return true;
-    if (policy === 'minimum') return h.N < s.N || h.r < s.r || h.p < s.p;
-    return h.N !== s.N || h.r !== s.r || h.p !== s.p;
-  },
-} satisfies PasswordScheme<WerkzeugScryptSettings>;
+  keyBytes: SCRYPT_KEY_BYTES,
+  checkSettings: checkScryptSettings,
+  parse: parseScrypt,
+  serialize: ({ N, r, p, salt, key }) => `scrypt:${N}:${r}:${p}$${salt}$${toHex(key)}`,
+});
