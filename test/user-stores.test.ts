@@ -414,7 +414,7 @@ describe('stores given odd drivers (faults no real database produces)', () => {
 
   it('a thenable from query(text, params) is awaited; one that never settles times out as unavailable', async () => {
     const row = { c0: 'a', c1: 'h', c2: null, c3: null, c4: false };
-    const thenable = createPostgresUserStore({ query: () => ({ then: (resolve: (v: unknown) => void) => resolve({ rows: [row] }) }) });
+    const thenable = createPostgresUserStore({ query: () => ({ then: (resolve: (v: unknown) => void) => resolve({ rows: [row] }) }) as never });
     expect(await thenable.findUser('a')).toMatchObject({ username: 'a', disabled: false });
     const reported: unknown[] = [];
     const silent = createPostgresUserStore({ query: () => new Promise(() => {}) }, { timeoutMs: 50, onError: (e) => reported.push(e) });

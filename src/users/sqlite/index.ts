@@ -17,7 +17,8 @@ export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean, type FieldMapping, type UserColumn
 
 /** A prepared statement of better-sqlite3, node:sqlite or bun:sqlite: `all(...params)` gives rows. */
 export interface SqliteStatement {
-  all(...params: SqlValue[]): unknown;
+  // any[]: each driver types its parameters its own way (better-sqlite3's overloads, bun's, node's).
+  all(...params: any[]): unknown;
 }
 
 /** An open synchronous SQLite database (better-sqlite3, node:sqlite, bun:sqlite). */
