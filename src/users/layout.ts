@@ -124,6 +124,8 @@ export function quoteTable(name: unknown): string {
 /** A field's columns (quoted), read and write, with defaults filled in. */
 export interface ResolvedField {
   readonly columns: readonly string[];
+  /** One column, read and written as it is (no mapping functions). */
+  readonly plain: boolean;
   readonly read: (values: readonly unknown[]) => unknown;
   readonly write: (value: unknown) => readonly SqlValue[];
 }
@@ -155,7 +157,9 @@ const flag = (values: readonly unknown[]) => {
 function resolveField(mapping: unknown, name: string): ResolvedField | null {
   if (mapping === null) return null;
   const plainRead = name === 'disabled' ? flag : first;
-  if (typeof mapping === 'string') return { columns: [quoteIdentifier(mapping, `columns.${name}`)], read: plainRead, write: single };
+  if (typeof mapping === 'string') {
+    return { columns: [quoteIdentifier(mapping, `columns.${name}`)], plain: true, read: plainRead, write: single };
+  }
   if (typeof mapping !== 'object' || mapping === undefined) {
     throw new ConfigurationError(`columns.${name} must be a column name, a mapping or null`);
   }
@@ -166,6 +170,7 @@ function resolveField(mapping: unknown, name: string): ResolvedField | null {
   if (columns.length > 1 && (!read || !write)) throw new ConfigurationError(`columns.${name}: several columns need read and write`);
   return {
     columns: columns.map((column) => quoteIdentifier(column, `columns.${name}`)),
+    plain: false,
     read: read ?? plainRead,
     write: write ?? single,
   };

@@ -135,7 +135,8 @@ interface Statements {
 interface FieldSlot {
   readonly name: 'email' | 'full_name' | 'disabled';
   readonly field: ResolvedField;
-  readonly start: number;
+  /** The row keys of its columns (c2, c3, ...). */
+  readonly keys: readonly string[];
 }
 
 /**
@@ -342,23 +343,22 @@ export class SqlUserStore implements UserStore<UserRecord> {
   /** A row (untrusted) as a record: text fields are strings or null, disabled a boolean or null. */
   #decode(row: unknown, slots: readonly FieldSlot[], withHash: boolean): UserRecord {
     if (row === null || typeof row !== 'object') throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'a row is not an object'));
-    const cell = (index: number) => (row as Record<string, unknown>)[`c${index}`];
-    const username = cell(0);
+    const cells = row as Record<string, unknown>;
+    const username = cells.c0;
     if (typeof username !== 'string') throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'a username in the table is not text'));
-    const user: Record<string, unknown> = { username };
-    if (withHash) user.hashed_password = textOrNull(cell(1));
-    let end = 0;
-    for (const { name, field, start } of slots) {
-      const values = field.columns.map((_, i) => cell(start + i));
-      const value = field.read(values);
+    const user: Record<string, unknown> = withHash
+      ? { username, hashed_password: textOrNull(cells.c1), email: null, full_name: null, disabled: null }
+      : { username, email: null, full_name: null, disabled: null };
+    let next = 1;
+    for (const { name, field, keys } of slots) {
+      // The hot path (findUser on every request) reads plain columns without building arrays.
+      const value = field.plain && name !== 'disabled' ? cells[keys[0]!] : field.read(keys.map((key) => cells[key]));
       user[name] = name === 'disabled' ? disabledFlag(value) : textOrNull(value);
-      end = start + field.columns.length;
+      next += keys.length;
     }
-    for (const name of ['email', 'full_name', 'disabled'] as const) if (!(name in user)) user[name] = null;
     if (!withHash) {
-      let next = Math.max(end, 1);
-      if (this.#layout.createdAt) user.created_at = timestamp(cell(next++));
-      if (this.#layout.updatedAt) user.updated_at = timestamp(cell(next));
+      if (this.#layout.createdAt) user.created_at = timestamp(cells[`c${next++}`]);
+      if (this.#layout.updatedAt) user.updated_at = timestamp(cells[`c${next}`]);
     }
     return user as UserRecord;
   }
@@ -483,8 +483,9 @@ function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   for (const name of ['email', 'full_name', 'disabled'] as const) {
     const field = layout.fields[name];
     if (!field) continue;
-    slots.push({ name, field, start: columns.length });
-    listSlots.push({ name, field, start: listColumns.length });
+    const keysFrom = (start: number) => field.columns.map((_, i) => `c${start + i}`);
+    slots.push({ name, field, keys: keysFrom(columns.length) });
+    listSlots.push({ name, field, keys: keysFrom(listColumns.length) });
     columns.push(...field.columns);
     listColumns.push(...field.columns);
   }

@@ -45,8 +45,10 @@ export interface SqliteUserStoreOptions extends SqlUserStoreOptions {
 }
 
 /** SQLite keeps booleans as integers; better-sqlite3 and node:sqlite refuse to bind them. */
-const bindable = (params: readonly SqlValue[]): SqlValue[] =>
-  params.map((value) => (value === true ? 1 : value === false ? 0 : value));
+const bindable = (params: readonly SqlValue[]): readonly SqlValue[] =>
+  params.some((value) => typeof value === 'boolean')
+    ? params.map((value) => (value === true ? 1 : value === false ? 0 : value))
+    : params;
 
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
 // SQLite's primary result codes of the same (node:sqlite's errcode, bun's errno).
