@@ -173,9 +173,10 @@ export function createSqliteUserStore(
  * store's time limit; `store.migrate()` or a D1 migration creates the table.
  *
  * @example
+ * let handler: AuthHandler | undefined; // made once per isolate: the key is imported once
  * export default {
- *   async fetch(request: Request, env: { DB: D1Database; SECRET_KEY: string }) {
- *     const handler = createAuthHandler({ users: createD1UserStore(env.DB), key: env.SECRET_KEY });
+ *   fetch(request: Request, env: { DB: D1Database; SECRET_KEY: string }) {
+ *     handler ??= createAuthHandler({ users: createD1UserStore(env.DB), key: env.SECRET_KEY });
  *     return handler(request);
  *   },
  * };
