@@ -1,6 +1,7 @@
 /**
- * One server of the HTTP benchmark, in its own process (the load generator runs in another):
+ * One server of the HTTP benchmarks, in its own process (the load generator runs in another):
  *   node --import tsx bench/http-server.ts <gatehouse|noauth|noauth-async|noauth-plain|hono-jwt|hono-noauth>
+ *   ... <dist-bcrypt|dist-argon2|rs-bcrypt|rs-argon2> (bench/logins.bench.ts; dist-*: npm run build first)
  * Prints "READY <port>" once listening.
  */
 import { serve as honoServe } from '@hono/node-server';
@@ -9,7 +10,8 @@ import { jwt } from 'hono/jwt';
 import { createAuthHandler, jsonResponse } from '../src/http/index.js';
 import { serve } from '../src/node/index.js';
 import { CryptContext } from '../src/passwords/index.js';
-import { KEY, PUBLIC, SEED } from './http-common.js';
+import { ARGON2_SEED, KEY, PUBLIC, SEED } from './http-common.js';
+import { startNativeLoginServer } from './native-login-server.js';
 
 async function start(kind: string): Promise<number> {
   switch (kind) {
@@ -19,6 +21,26 @@ async function start(kind: string): Promise<number> {
       const handler = createAuthHandler({ users: SEED, key: KEY, context });
       return port((await serve(handler, { port: 0 })).url);
     }
+    case 'dist-bcrypt':
+    case 'dist-argon2': {
+      // The built package (npm run build first): its hashing pool finds dist/hash-worker.js
+      // (worker threads cannot load the TypeScript sources). bcrypt 12 as the FastAPI seed, or
+      // FastAPI's current tutorial: pwdlib's argon2id (m=65536, t=3, p=4), as the policy too.
+      const dist = (await import('../dist/index.js')) as unknown as typeof import('../src/index.js');
+      const distNode = (await import('../dist/node.js')) as unknown as typeof import('../src/node/index.js');
+      const argon2 = kind === 'dist-argon2';
+      const context = new dist.CryptContext(
+        argon2
+          ? { schemes: ['argon2'], settings: { argon2: { memoryCost: 65536, timeCost: 3, parallelism: 4 } } }
+          : { schemes: ['bcrypt'], settings: { bcrypt: { rounds: 12 } } },
+      );
+      const handler = dist.createAuthHandler({ users: argon2 ? ARGON2_SEED : SEED, key: KEY, context });
+      return port((await distNode.serve(handler, { port: 0 })).url);
+    }
+    case 'rs-bcrypt':
+      return startNativeLoginServer(SEED);
+    case 'rs-argon2':
+      return startNativeLoginServer(ARGON2_SEED);
     case 'noauth':
       // Same adapter, same response helper, no authentication: the cost of the auth alone shows.
       return port((await serve((request) => jsonResponse(PUBLIC, { request }), { port: 0 })).url);

@@ -8,7 +8,8 @@
  *   thread as without a pool, so the first login is not slower.
  * - Unref'd: an idle worker never keeps a process alive; a worker with a job does, until it answers.
  * - A worker that dies with a job fails that job with HashingWorkerError and is replaced; a worker
- *   that cannot start (no worker file, a bundler that dropped it) turns the pool off for good.
+ *   that cannot start (no worker file, a bundler that dropped it, TypeScript sources run by a
+ *   loader that workers do not get, as under vitest or tsx) turns the pool off for good.
  */
 import { HashingWorkerError } from '../errors.js';
 import { nodeBuiltin } from '../runtime.js';
