@@ -104,3 +104,13 @@ export class ConfigurationError extends GatehouseError {
     super('ERR_CONFIGURATION', message);
   }
 }
+
+/**
+ * A hashing-pool worker died (crashed, was killed, ran out of memory) while it computed this hash.
+ * The worker is replaced; retrying the operation is safe. HTTP handlers answer 503.
+ */
+export class HashingWorkerError extends GatehouseError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('ERR_HASH_WORKER', `password hashing worker failed: ${reason}`, options);
+  }
+}

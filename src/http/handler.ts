@@ -2,7 +2,7 @@
  * createAuthHandler: FastAPI's "OAuth2 with Password and JWT" tutorial app as one fetch handler,
  * `(request: Request) => Promise<Response>`, composed of the building blocks in auth.ts.
  */
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, HashingWorkerError } from '../errors.js';
 import type { UserRecord } from '../users.js';
 import {
   type Auth,
@@ -140,6 +140,8 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   if (options.docs !== false) addDocsRoutes(add, paths, auth, options.docs === true ? {} : (options.docs ?? {}));
 
   const fail = (error: unknown, request: Request): Response => {
+    // A hashing worker died under this login: the service is briefly short of a worker, not broken.
+    if (error instanceof HashingWorkerError) return detailResponse(request, 503, 'Service Unavailable');
     try {
       onError(error, request);
     } catch {

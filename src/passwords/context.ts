@@ -5,6 +5,7 @@ import {
   UnknownHashError,
 } from '../errors.js';
 import { randomBytes, toHex, utf8 } from './encodings.js';
+import { configureHashingPool, type HashingPoolOptions } from '../platform/hashing-pool.js';
 import { MAX_PASSWORD_BYTES } from './limits.js';
 import type { PasswordScheme, SchemeSettings, UpdatePolicy } from './scheme.js';
 import { lookupScheme } from './registry.js';
@@ -24,6 +25,12 @@ export interface CryptContextOptions {
   updatePolicy?: UpdatePolicy;
   /** Passwords longer than this (UTF-8 bytes) are refused before hashing. Default 4096. */
   maxPasswordBytes?: number;
+  /**
+   * The process's hashing pool (worker threads for bcrypt and argon2 on Node, Deno and Bun):
+   * `{ size }` or `false`. The pool is shared by every context: this is `configureHashingPool`.
+   * Default: leave it as it is (on, sized from the core count).
+   */
+  hashingPool?: HashingPoolOptions;
 }
 
 export interface VerifyAndUpdateResult {
@@ -96,6 +103,13 @@ export class CryptContext {
       throw new ConfigurationError(`updatePolicy must be 'exact' or 'minimum'`);
     }
     this.maxPasswordBytes = options.maxPasswordBytes ?? MAX_PASSWORD_BYTES;
+    if (options.hashingPool !== undefined) {
+      try {
+        configureHashingPool(options.hashingPool);
+      } catch (error) {
+        throw new ConfigurationError(`hashingPool: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Names of the registered schemes, in order. */

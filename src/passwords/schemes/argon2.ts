@@ -3,11 +3,11 @@
  * passlib, PHP's password_hash and libsodium:
  *   $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>   (also argon2i, argon2d)
  * Standard base64 without padding; `v=` absent means version 16 (0x10, argon2 1.0).
- * Computed with @noble/hashes' async Argon2, which yields to the event loop while it works.
+ * Computed by kdf/argon2.ts: node:crypto, a hashing-pool worker, WebAssembly or @noble/hashes.
  */
-import { argon2dAsync, argon2iAsync, argon2idAsync } from '@noble/hashes/argon2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
-import { B64_STANDARD, constantTimeEqual, decodeBase64, encodeBase64, parseDecimal, randomBytes } from '../encodings.js';
+import { B64_STANDARD, decodeBase64, encodeBase64, parseDecimal, randomBytes } from '../encodings.js';
+import { argon2Derive, argon2Matches, type Argon2Params } from '../kdf/argon2.js';
 import type { PasswordScheme } from '../scheme.js';
 import { isInteger } from './legacy-util.js';
 
@@ -34,7 +34,6 @@ export type Argon2Settings = {
 
 const NAME = 'argon2';
 const TYPES: readonly string[] = ['argon2id', 'argon2i', 'argon2d'];
-const KDF = { argon2id: argon2idAsync, argon2i: argon2iAsync, argon2d: argon2dAsync } as const;
 const SHAPE =
   /^\$(argon2id|argon2i|argon2d)\$(?:v=([0-9]+)\$)?m=([0-9]+),t=([0-9]+),p=([0-9]+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 // RFC 9106: salt >= 8 bytes, tag >= 4 bytes; the upper bounds only keep hostile input small.
@@ -93,21 +92,12 @@ export function checkArgon2Settings(settings: Argon2Settings, name = NAME): Argo
   return settings;
 }
 
-/** Derive an argon2 tag; refuses (HashCostLimitError) parameters beyond the caps before any work. */
-async function derive(password: Uint8Array, h: Omit<ParsedArgon2, 'hash'>, dkLen: number, s: Argon2Settings, name: string) {
+/** The KDF parameters of a hash; refuses (HashCostLimitError) parameters beyond the caps before any work. */
+function kdfParams(h: Omit<ParsedArgon2, 'hash'>, dkLen: number, s: Argon2Settings, name: string): Argon2Params {
   if (h.m > s.maxMemoryKiB) throw new HashCostLimitError(name, `m exceeds ${s.maxMemoryKiB} KiB`);
   if (h.t > s.maxTimeCost) throw new HashCostLimitError(name, `t exceeds ${s.maxTimeCost}`);
   if (h.p > s.maxParallelism) throw new HashCostLimitError(name, `p exceeds ${s.maxParallelism}`);
-  return KDF[h.type](password, h.salt, {
-    m: h.m,
-    t: h.t,
-    p: h.p,
-    version: h.version,
-    dkLen,
-    // noble's own memory guard: what these parameters need, plus a little.
-    maxmem: h.m * 1024 + 64 * 1024,
-    asyncTick: 10,
-  });
+  return { type: h.type, version: h.version, m: h.m, t: h.t, p: h.p, dkLen };
 }
 
 export function formatArgon2(h: ParsedArgon2): string {
@@ -118,14 +108,14 @@ export function formatArgon2(h: ParsedArgon2): string {
 export async function argon2Hash(password: Uint8Array, settings: Argon2Settings, name = NAME): Promise<string> {
   const s = checkArgon2Settings(settings, name);
   const params = { type: s.type, version: 0x13 as const, m: s.memoryCost, t: s.timeCost, p: s.parallelism, salt: randomBytes(s.saltBytes) };
-  const hash = await derive(password, params, s.hashBytes, s, name);
+  const hash = await argon2Derive(password, params.salt, kdfParams(params, s.hashBytes, s, name));
   return formatArgon2({ ...params, hash });
 }
 
 export async function argon2Verify(password: Uint8Array, stored: string, settings: Argon2Settings, name = NAME): Promise<boolean> {
   const s = checkArgon2Settings(settings, name);
   const h = parseArgon2(stored, name);
-  return constantTimeEqual(await derive(password, h, h.hash.length, s, name), h.hash);
+  return argon2Matches(password, h.salt, kdfParams(h, h.hash.length, s, name), h.hash);
 }
 
 /**
