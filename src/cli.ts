@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
- *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE] [--scopes]
+ *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE] [--scopes] [--throttle-store URL]
  *   gatehouse hash [--scheme NAME]     password from stdin (or a hidden prompt on a terminal)
  *   gatehouse verify HASH              password from stdin; exit 0 match, 1 no match, 2 bad hash
  *   gatehouse secret                   32 random bytes as hex (for SECRET_KEY)
@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GatehouseError } from './errors.js';
 import { createAuthHandler } from './http/index.js';
+import { throttleFromCli } from './http/throttle/cli.js';
 import { serve } from './node/index.js';
 import { CryptContext, OWASP_SETTINGS, listSchemes } from './passwords/index.js';
 import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
@@ -23,6 +24,10 @@ Commands:
     --users FILE       JSON users file shaped like the tutorial's fake_users_db
                        (default: johndoe, password "secret")
     --scopes           require the tutorial's "me" and "items" scopes
+    --throttle-store URL  where failed-login counts live, shared by servers on it:
+                       memory (default), redis://HOST:PORT, postgres://..., sqlite:PATH
+    --throttle-options JSON  login throttle policy, e.g. '{"username":{"freeFailures":3}}'
+    --no-throttle      do not throttle failed logins
     Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
   hash               Hash a password read from stdin (or a hidden prompt) and print it
     --scheme NAME      bcrypt (default, cost 12), scrypt, pbkdf2_sha256, ...
@@ -98,6 +103,9 @@ async function serveCommand(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       users: { type: 'string' },
       scopes: { type: 'boolean', default: false },
+      'throttle-store': { type: 'string' },
+      'throttle-options': { type: 'string' },
+      'no-throttle': { type: 'boolean', default: false },
     },
   });
   if (values.help) return help();
@@ -117,7 +125,8 @@ async function serveCommand(args: string[]): Promise<number> {
     users = createMemoryUserStore(SEED_USERS);
   }
 
-  const handler = createAuthHandler({ users, key, context: cliContext(), scopes: values.scopes });
+  const throttle = await throttleFromCli(values['throttle-store'], values['throttle-options'], values['no-throttle'], UsageError);
+  const handler = createAuthHandler({ users, key, context: cliContext(), scopes: values.scopes, throttle: throttle.options });
   // A key that cannot sign (too short, ...) stops here rather than at the first login.
   await handler.auth.ready.catch((error: Error) => {
     throw new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);
@@ -129,7 +138,7 @@ async function serveCommand(args: string[]): Promise<number> {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void server.close(3000).then(resolve);
+      void server.close(3000).then(throttle.close).then(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
