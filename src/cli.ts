@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
- *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE | --database URL] [--scopes]
+ *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE | --database URL] [--scopes] [--throttle-store URL]
  *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/node/cli-users.ts)
  *   gatehouse hash [--scheme NAME]     password from stdin (or a hidden prompt on a terminal)
  *   gatehouse verify HASH              password from stdin; exit 0 match, 1 no match, 2 bad hash
@@ -12,6 +12,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GatehouseError } from './errors.js';
 import { createAuthHandler } from './http/index.js';
 import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, type CliTools } from './node/cli-users.js';
+import { throttleFromCli } from './http/throttle/cli.js';
 import { serve } from './node/index.js';
 import { CryptContext, OWASP_SETTINGS, listSchemes } from './passwords/index.js';
 import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
@@ -28,6 +29,10 @@ Commands:
                        ($GATEHOUSE_DATABASE); create the table with db migrate
     --seed-demo        with sqlite: create a missing file with the tutorial's users (npm start)
     --scopes           require the tutorial's "me" and "items" scopes
+    --throttle-store URL  where failed-login counts live, shared by servers on it:
+                       memory (default), redis://HOST:PORT, postgres://..., sqlite:PATH
+    --throttle-options JSON  login throttle policy, e.g. '{"username":{"freeFailures":3}}'
+    --no-throttle      do not throttle failed logins
     Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
   hash               Hash a password read from stdin (or a hidden prompt) and print it
     --scheme NAME      bcrypt (default, cost 12), scrypt, pbkdf2_sha256, ...
@@ -100,6 +105,9 @@ async function serveCommand(args: string[]): Promise<number> {
       database: { type: 'string' },
       'seed-demo': { type: 'boolean', default: false },
       scopes: { type: 'boolean', default: false },
+      'throttle-store': { type: 'string' },
+      'throttle-options': { type: 'string' },
+      'no-throttle': { type: 'boolean', default: false },
     },
   });
   if (values.help) return help();
@@ -125,7 +133,8 @@ async function serveCommand(args: string[]): Promise<number> {
     users = createMemoryUserStore(TUTORIAL_USERS);
   }
 
-  const handler = createAuthHandler({ users, key, context: cliContext(), scopes: values.scopes });
+  const throttle = await throttleFromCli(values['throttle-store'], values['throttle-options'], values['no-throttle'], UsageError);
+  const handler = createAuthHandler({ users, key, context: cliContext(), scopes: values.scopes, throttle: throttle.options });
   // A key that cannot sign (too short, ...) stops here rather than at the first login.
   await handler.auth.ready.catch((error: Error) => {
     throw new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);
@@ -137,7 +146,7 @@ async function serveCommand(args: string[]): Promise<number> {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void server.close(3000).then(closeUsers).catch(() => {}).then(resolve);
+      void server.close(3000).then(closeUsers).then(throttle.close).catch(() => {}).then(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -20,6 +20,8 @@ import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { readLoginForm } from './form.js';
 import { createLimiter } from './limiter.js';
 import { type HeaderList, detailResponse, jsonResponse } from './response.js';
+import { type ThrottleOptions, createLoginGuard } from './throttle/login.js';
+import type { LoginThrottle } from './throttle/policy.js';
 
 /** The scopes of FastAPI's scopes tutorial, used for `scopes: true`. */
 export const TUTORIAL_SCOPES: Readonly<Record<string, string>> = Object.freeze({
@@ -61,6 +63,8 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
   loginConcurrency?: number;
   /** Logins allowed to wait for a slot; beyond it they get 429. Default 100. */
   loginQueue?: number;
+  /** Failed-login throttling (see README "Login throttling"); `false` turns it off. Default on, in memory. */
+  throttle?: ThrottleOptions | false;
 }
 
 /** The user's public fields, in the tutorial's order. Never the password hash. */
@@ -94,6 +98,8 @@ export interface Auth<U extends UserRecord = UserRecord> {
   issueToken(user: U, scopes?: readonly string[]): Promise<string>;
   /** The user a request's bearer token belongs to, or the 401/400 Response for it. */
   requireUser(request: Request, options?: RequireUserOptions): Promise<AuthResult<U>>;
+  /** The login throttle `login` uses (for an app's own login route), or null when turned off. */
+  readonly throttle: LoginThrottle | null;
 }
 
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
@@ -220,6 +226,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     positiveInteger(options.loginConcurrency ?? 1, 'loginConcurrency'),
     positiveInteger(options.loginQueue ?? 100, 'loginQueue', 0),
   );
+  const guard = createLoginGuard(options.throttle, (options as { onError?: (error: unknown, request: Request) => void }).onError);
 
   // Import once: the verified-token cache lives with the imported key. A bad key fails every
   // request (a deployment error, 500) unless the app awaits `ready` first.
@@ -246,14 +253,18 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const login = async (request: Request): Promise<Response> => {
     const form = await readLoginForm(request, { maxBodyBytes });
     if (form instanceof Response) return form;
-    const check = limiter.run(() => authenticateUser(store, form.username, form.password, { context }));
+    const attempt = guard && (await guard.admit(request, form.username)); // before any password work
+    if (attempt instanceof Response) return attempt;
+    const passwordCheck = () => authenticateUser(store, form.username, form.password, { context });
+    const check = limiter.run(() => (attempt ? attempt.run(passwordCheck) : passwordCheck()));
     if (check === null) return detailResponse(request, 429, 'Too Many Requests', RETRY);
-    let user: U | null;
+    let user: U | null | Response;
     try {
       user = await check;
     } catch (error) {
       return storeUnavailable(request, error).response;
     }
+    if (user instanceof Response) return user;
     if (!user) return detailResponse(request, 401, 'Incorrect username or password', BEARER);
     const token = await issueToken(user, scopes ? await grant(user, form.scopes) : undefined);
     return jsonResponse({ access_token: token, token_type: 'bearer' }, { request });
@@ -338,5 +349,5 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     }
   };
 
-  return { auth: { scopes, ready, login, issueToken, requireUser }, authenticate };
+  return { auth: { scopes, ready, login, issueToken, requireUser, throttle: guard?.throttle ?? null }, authenticate };
 }

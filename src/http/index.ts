@@ -12,3 +12,4 @@ export { nodeDocsAssets, SWAGGER_UI_FILES } from './docs.js';
 export type { DocsAssetLoader } from './docs.js';
 export { jsonResponse } from './response.js';
 export { DEFAULT_MAX_BODY_BYTES } from './body.js';
+export * from './throttle/index.js';

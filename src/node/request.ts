@@ -170,6 +170,10 @@ function makePrototype(): object {
     return (this[HEADERS] ??= createNodeHeaders(this[INCOMING].headers));
   });
   Object.defineProperty(proto, ACCEPTS_LIGHT_RESPONSE, { value: true });
+  // The socket's remote address, for the login throttle (src/http/throttle/login.ts PEER_ADDRESS).
+  define(Symbol.for('gatehouse.peer-address'), function () {
+    return this[INCOMING].socket?.remoteAddress;
+  });
   const forwarded = [
     'body', 'bodyUsed', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode',
     'redirect', 'referrer', 'referrerPolicy', 'signal', 'duplex',
