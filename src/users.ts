@@ -5,6 +5,7 @@ import {
   UnknownHashError,
   UnsupportedHashError,
 } from './errors.js';
+import { notify } from './internal/await.js';
 import { CryptContext, getDefaultContext, type Password } from './passwords/index.js';
 import { nodeBuiltin } from './runtime.js';
 
@@ -19,9 +20,14 @@ export interface UserRecord {
 }
 
 export interface UserStore<U extends UserRecord = UserRecord> {
-  findUser(username: string): U | null | undefined | Promise<U | null | undefined>;
+  /**
+   * The user's record, or null. May return a promise or any thenable (a query builder): it is always
+   * awaited, and what comes back counts as the user only when it is an object whose `username` is
+   * the one asked for.
+   */
+  findUser(username: string): U | null | undefined | PromiseLike<U | null | undefined>;
   /** Called after a login with an outdated hash, with the hash of the current policy. */
-  updatePasswordHash?(username: string, newHash: string): void | Promise<void>;
+  updatePasswordHash?(username: string, newHash: string): void | PromiseLike<void>;
 }
 
 /** The seed's fake_users_db shape: records by username. */
@@ -60,6 +66,38 @@ export class MemoryUserStore<U extends UserRecord = UserRecord> implements UserS
     const record = this.#users.get(username);
     if (record) this.#users.set(username, { ...record, hashed_password: newHash });
   }
+}
+
+/**
+ * The record a store gave for `username`, when it is one: an object (not an array) whose `username`
+ * is the one asked for. Anything else (null, a primitive, another user's record) is no user.
+ */
+function recordFor<U extends UserRecord>(found: unknown, username: string): U | null {
+  if (typeof found !== 'object' || found === null || Array.isArray(found)) return null;
+  return (found as UserRecord).username === username ? (found as U) : null;
+}
+
+/**
+ * Look a user up: whatever the store returns is awaited (promise, thenable, value) and checked with
+ * recordFor. This is the one place where a failing store (a throw, a rejection, a throwing getter
+ * on the record) surfaces: it rejects with the store's error.
+ *
+ * @example
+ * const user = await findStoredUser(store, 'alice'); // a checked record, or null
+ */
+export async function findStoredUser<U extends UserRecord>(store: UserStore<U>, username: string): Promise<U | null> {
+  return recordFor<U>(await store.findUser(username), username);
+}
+
+/**
+ * @internal findStoredUser, without a promise for gatehouse's own memory store (its records are
+ * checked when the store is made and copied on the way out); every other store is awaited.
+ */
+export function findUserNow<U extends UserRecord>(store: UserStore<U>, username: string): U | null | Promise<U | null> {
+  if (Object.getPrototypeOf(store) === MemoryUserStore.prototype && !Object.hasOwn(store, 'findUser')) {
+    return recordFor<U>((store as MemoryUserStore<U>).findUser(username), username);
+  }
+  return findStoredUser(store, username);
 }
 
 export function createMemoryUserStore<U extends UserRecord = UserRecord>(db: UserDatabase<U> = {}): MemoryUserStore<U> {
@@ -204,7 +242,7 @@ export async function authenticateUser<U extends UserRecord>(
   const context = options.context ?? getDefaultContext();
   // Wrong types say nothing about which users exist: no lookup, no hashing.
   if (typeof username !== 'string' || !(typeof password === 'string' || password instanceof Uint8Array)) return null;
-  const user = await users.findUser(username);
+  const user = await findStoredUser(users, username);
   const hash = user?.hashed_password;
   if (!user || typeof hash !== 'string' || hash === '') {
     await context.dummyVerify();
@@ -219,11 +257,12 @@ export async function authenticateUser<U extends UserRecord>(
     return null;
   }
   if (!result.valid) return null;
-  if (result.newHash === null || !users.updatePasswordHash) return user;
+  if (result.newHash === null) return user;
   try {
+    if (typeof users.updatePasswordHash !== 'function') return user;
     await users.updatePasswordHash(username, result.newHash);
   } catch (error) {
-    options.onUpdateError?.(error);
+    notify(options.onUpdateError, error);
     return user;
   }
   return { ...user, hashed_password: result.newHash };

@@ -14,7 +14,8 @@ import {
   type VerifiedClaims,
 } from '../tokens/index.js';
 import { createTokenVerifier, type TokenVerifier } from '../tokens/verify.js';
-import { authenticateUser, createMemoryUserStore, type UserRecord, type UserStore } from '../users.js';
+import { isThenable } from '../internal/await.js';
+import { authenticateUser, createMemoryUserStore, findUserNow, type UserRecord, type UserStore } from '../users.js';
 import { readBearerToken } from './bearer.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { readLoginForm } from './form.js';
@@ -49,7 +50,7 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * Which of the requested scopes a user gets. Default: the requested ones that are declared
    * (the tutorial grants whatever is asked for; undeclared names are dropped here).
    */
-  grantScopes?: (user: U, requested: readonly string[]) => readonly string[] | Promise<readonly string[]>;
+  grantScopes?: (user: U, requested: readonly string[]) => readonly string[] | PromiseLike<readonly string[]>;
   /** Largest login body read. Default 64 KiB. */
   maxBodyBytes?: number;
   /**
@@ -100,6 +101,8 @@ const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
 const RETRY: HeaderList = [['retry-after', '1']];
 
 const NO_SCOPES: readonly string[] = [];
+/** RFC 6749 3.3 scope-token. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 function hasScopes(granted: readonly string[], needed: readonly string[]): boolean {
   for (const name of needed) if (!granted.includes(name)) return false;
@@ -183,7 +186,7 @@ function declaredScopes(option: AuthOptions['scopes']): Readonly<Record<string, 
   if (option === true) return TUTORIAL_SCOPES;
   if (option === null || typeof option !== 'object') throw new ConfigurationError('scopes must be true or an object of name → description');
   for (const [name, description] of Object.entries(option)) {
-    if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(name)) throw new ConfigurationError(`scope name ${JSON.stringify(name)} is not a valid scope token`);
+    if (!SCOPE_TOKEN.test(name)) throw new ConfigurationError(`scope name ${JSON.stringify(name)} is not a valid scope token`);
     if (typeof description !== 'string') throw new ConfigurationError(`scope ${name} needs a string description`);
   }
   return Object.freeze({ ...option });
@@ -226,10 +229,13 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const getKey = () => key ?? keyPromise;
 
   const grant = async (user: U, requested: readonly string[]): Promise<string[]> => {
-    const granted = options.grantScopes
-      ? await options.grantScopes(user, requested)
-      : requested.filter((name) => Object.hasOwn(scopes!, name));
-    return [...new Set(granted)];
+    if (!options.grantScopes) return [...new Set(requested.filter((name) => Object.hasOwn(scopes!, name)))];
+    const granted: unknown = await options.grantScopes(user, requested);
+    // The claim is split on spaces: an entry with a space in it would grant more than it names.
+    if (!Array.isArray(granted) || !granted.every((name) => typeof name === 'string' && SCOPE_TOKEN.test(name))) {
+      throw new ConfigurationError('grantScopes must return an array of scope names');
+    }
+    return [...new Set(granted as string[])];
   };
 
   const issueToken = async (user: U, granted?: readonly string[]): Promise<string> => {
@@ -282,10 +288,10 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     required: RequireUserOptions,
     claims: VerifiedClaims,
   ): AuthResult<U> | Promise<AuthResult<U>> => {
-    const found = store.findUser(claims.sub);
-    return found instanceof Promise
+    const found = findUserNow(store, claims.sub); // a value only for gatehouse's memory store
+    return isThenable(found)
       ? found.then((user) => checkUser(request, required, claims, user))
-      : checkUser(request, required, claims, found); // memory stores answer at once
+      : checkUser(request, required, claims, found);
   };
 
   // requireUser without promises where none is needed: a cached token and a memory store answer at
@@ -302,7 +308,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     } catch (error) {
       return invalidToken(request, required.scopes ?? NO_SCOPES, error);
     }
-    if (claims instanceof Promise) {
+    if (isThenable(claims)) {
       return claims.then(
         (verified) => findUser(request, required, verified),
         (error: unknown) => invalidToken(request, required.scopes ?? NO_SCOPES, error),

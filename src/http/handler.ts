@@ -3,6 +3,7 @@
  * `(request: Request) => Promise<Response>`, composed of the building blocks in auth.ts.
  */
 import { ConfigurationError } from '../errors.js';
+import { isThenable, notify } from '../internal/await.js';
 import type { UserRecord } from '../users.js';
 import {
   type Auth,
@@ -105,7 +106,7 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
     return (request) => {
       const result = authenticate(request, required);
       const send = (done: AuthResult<U>) => done.response ?? answer(done.user, request);
-      return result instanceof Promise ? result.then(send) : send(result);
+      return isThenable(result) ? result.then(send) : send(result);
     };
   };
   const publicUserJson = publicUserSerializer();
@@ -122,11 +123,7 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   if (options.docs !== false) addDocsRoutes(add, paths, auth, options.docs === true ? {} : (options.docs ?? {}));
 
   const fail = (error: unknown, request: Request): Response => {
-    try {
-      onError(error, request);
-    } catch {
-      // a failing error reporter must not turn into an unanswered request
-    }
+    notify(onError, error, request); // a failing reporter must not turn into an unanswered request
     return respond(request, 500, JSON_TYPE, INTERNAL_ERROR);
   };
 
@@ -141,7 +138,9 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
           return Promise.resolve(detailResponse(request, 405, 'Method Not Allowed', [['allow', route.allow]]));
         }
         const answer = route.run(request);
-        return answer instanceof Promise ? answer.catch((error: unknown) => fail(error, request)) : Promise.resolve(answer);
+        return isThenable(answer)
+          ? Promise.resolve(answer).catch((error: unknown) => fail(error, request))
+          : Promise.resolve(answer);
       }
       // Starlette's redirect_slashes: the same path with the trailing slash toggled.
       if (path !== '/') {

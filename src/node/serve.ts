@@ -5,10 +5,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isThenable, notify } from '../internal/await.js';
 import { lightResponseParts, type ResponseParts } from '../http/response.js';
 import { createNodeRequest, requestUrl } from './request.js';
 
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+export type FetchHandler = (request: Request) => Response | PromiseLike<Response>;
 
 export interface NodeListenerOptions {
   /** Told about errors the handler throws (the client then gets a 500). Default: console.error. */
@@ -30,7 +31,7 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
       return;
     }
     const request = createNodeRequest(incoming, res, url);
-    let result: Response | Promise<Response>;
+    let result: Response | PromiseLike<Response>;
     try {
       result = handler(request);
     } catch (error) {
@@ -38,6 +39,11 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
       return;
     }
     const send = (response: Response) => {
+      // Duck-typed: undici's own Response class is not the global one.
+      if (typeof response !== 'object' || response === null || typeof response.status !== 'number' || typeof response.headers !== 'object') {
+        fail(incoming, res, new TypeError('the fetch handler did not answer with a Response'), onError);
+        return;
+      }
       const parts = lightResponseParts(response);
       if (!parts) {
         writeResponse(incoming, res, response).catch((error) => fail(incoming, res, error, onError));
@@ -49,13 +55,14 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
         fail(incoming, res, error, onError);
       }
     };
-    if (result instanceof Promise) result.then(send, (error) => fail(incoming, res, error, onError));
+    // Whatever the handler returns is awaited: a promise of another realm or a thenable too.
+    if (isThenable(result)) Promise.resolve(result).then(send, (error: unknown) => fail(incoming, res, error, onError));
     else send(result);
   };
 }
 
 function fail(incoming: IncomingMessage, res: ServerResponse, error: unknown, onError: (error: unknown) => void): void {
-  onError(error);
+  notify(onError, error);
   if (res.headersSent) res.destroy();
   else sendText(incoming, res, 500, ERROR_BODY);
 }

@@ -10,6 +10,7 @@ import {
   type JWSHeaderParameters,
   type RemoteJWKSetOptions,
 } from 'jose';
+import { isThenable } from '../internal/await.js';
 import { nodeCrypto } from '../runtime.js';
 import {
   ALGORITHMS,
@@ -37,7 +38,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 export type TokenKeyResolver = (
   header: JWSHeaderParameters,
   token: FlattenedJWSInput,
-) => Promise<CryptoKey | JWK | Uint8Array> | CryptoKey | JWK | Uint8Array;
+) => PromiseLike<CryptoKey | JWK | Uint8Array> | CryptoKey | JWK | Uint8Array;
 
 /** A JSON Web Key Set: `{ keys: [...] }`. */
 export interface TokenKeySet {
@@ -53,7 +54,8 @@ export interface NodeKeyObjectLike {
 /**
  * What can be used as a key: an HMAC secret (string: its UTF-8 bytes; or bytes), a PEM string
  * (SPKI public key, PKCS#8 private key, X.509 certificate), a JWK, a JWK Set, a CryptoKey, a node
- * KeyObject, a URL of a remote JWK Set, a key resolver function, or an already imported TokenKey.
+ * KeyObject, a URL of a remote JWK Set, a key resolver function, or an already imported TokenKey (or a
+ * promise of one, awaited).
  */
 export type TokenKeyInput =
   | string
@@ -64,7 +66,8 @@ export type TokenKeyInput =
   | URL
   | TokenKeyResolver
   | NodeKeyObjectLike
-  | TokenKey;
+  | TokenKey
+  | PromiseLike<TokenKey>;
 
 export interface ImportTokenKeyOptions {
   /**
@@ -425,7 +428,8 @@ export async function importTokenKey(input: TokenKeyInput, options: ImportTokenK
   return importKey(input, options);
 }
 
-async function importKey(input: TokenKeyInput, options: ImportTokenKeyOptions): Promise<TokenKeyImpl> {
+async function importKey(given: TokenKeyInput, options: ImportTokenKeyOptions): Promise<TokenKeyImpl> {
+  const input = isThenable(given) ? ((await given) as TokenKeyInput) : given;
   if (options === null || typeof options !== 'object') throw new TokenKeyError('options must be an object');
   const algorithm = checkAlgorithmOption(options.algorithm, 'algorithm');
   const algorithms = checkAlgorithmList(options.algorithms, 'algorithms');
@@ -581,6 +585,8 @@ export function resolveTokenKey(input: TokenKeyInput, algorithm?: TokenAlgorithm
     }
     return input;
   }
+  // A promise of a key (`key: importTokenKey(pem)`), of any realm, or a thenable: awaited, then used.
+  if (isThenable(input)) return Promise.resolve(input).then((key) => resolveTokenKey(key as TokenKeyInput, algorithm));
   const options: ImportTokenKeyOptions = algorithm === undefined ? {} : { algorithm };
   const variant = algorithm ?? '';
   if (typeof input === 'string' || input instanceof Uint8Array) {
