@@ -27,7 +27,7 @@ const foreignRejection = (error: unknown): Promise<never> => runInNewContext('Pr
 
 /** A store whose findUser answers through `wrap`, from the test users. */
 function storeOf(wrap: (record: UserRecord | null) => unknown): UserStore {
-  return { findUser: (name: string) => wrap(Object.hasOwn(users, name) ? { ...users[name]! } : null) } as UserStore;
+  return { findUser: (name: string) => wrap(Object.hasOwn(users, name) ? { ...users[name]! } : null) } as unknown as UserStore;
 }
 
 const handlerOf = (store: UserStore, onError?: (error: unknown) => void) =>
@@ -93,7 +93,7 @@ describe('GET /users/me/ with a user store answering in every shape', () => {
   }
 
   it('the reported reproduction: findUser: () => ({ then: (ok) => ok(null) }) is 401, not 200', async () => {
-    const handle = handlerOf({ findUser: () => ({ then: (ok: (v: null) => void) => ok(null) }) } as UserStore);
+    const handle = handlerOf({ findUser: () => ({ then: (ok: (v: null) => void) => ok(null) }) } as unknown as UserStore);
     const response = await handle(bearer('/users/me/', token('ghost')));
     expect(response.status).toBe(401);
   });
@@ -109,7 +109,7 @@ describe('GET /users/me/ with a user store answering in every shape', () => {
     ];
     for (const record of records) {
       for (const [, wrap] of wrappers) {
-        const handle = handlerOf({ findUser: () => wrap(record as UserRecord) } as UserStore);
+        const handle = handlerOf({ findUser: () => wrap(record as UserRecord) } as unknown as UserStore);
         expect((await handle(bearer('/users/me/', token('johndoe')))).status).toBe(401);
       }
     }
@@ -144,7 +144,7 @@ describe('GET /users/me/ with a user store answering in every shape', () => {
   });
 
   it('a thenable that never settles leaves the request pending, not answered with the thenable', async () => {
-    const handle = handlerOf({ findUser: () => ({ then: () => {} }) } as UserStore);
+    const handle = handlerOf({ findUser: () => ({ then: () => {} }) } as unknown as UserStore);
     const outcome = await Promise.race([
       handle(bearer('/users/me/', token('johndoe'))).then((r) => r.status),
       new Promise((resolve) => setTimeout(() => resolve('pending'), 50)),

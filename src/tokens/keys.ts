@@ -19,6 +19,7 @@ import {
   type AlgorithmInfo,
   type TokenAlgorithm,
 } from './algorithms.js';
+import { keyMaterialKind } from './key-material.js';
 import { DEFAULT_CACHE_ENTRIES, VerifiedTokenCache } from './cache.js';
 import { decodeBase64Url, encodeBase64Url, utf8 } from './encoding.js';
 import { InvalidTokenError, TokenKeyError } from './errors.js';
@@ -187,13 +188,6 @@ export function checkAlgorithmList(value: unknown, label: string): TokenAlgorith
 
 const PEM = /^-----BEGIN ([A-Z0-9 ]+)-----\r?\n/;
 
-function looksLikePem(bytes: Uint8Array): boolean {
-  const head = '-----BEGIN ';
-  if (bytes.length < head.length) return false;
-  for (let i = 0; i < head.length; i++) if (bytes[i] !== head.charCodeAt(i)) return false;
-  return true;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
@@ -242,9 +236,10 @@ interface SlotOptions {
 }
 
 async function secretSlot(bytes: Uint8Array, options: SlotOptions, declared = false): Promise<KeySlot> {
-  if (looksLikePem(bytes)) {
-    // The classic confusion: a public key's PEM text used as an HMAC secret.
-    throw new TokenKeyError('PEM text cannot be an HMAC secret; pass it as a string to import the key it holds');
+  // The classic confusion: a public key or certificate (public, so anyone could sign) as a secret.
+  const material = keyMaterialKind(bytes);
+  if (material !== null) {
+    throw new TokenKeyError(`${material} cannot be an HMAC secret; pass a PEM string alone to import the key it holds`);
   }
   const alg = options.algorithm ?? 'HS256';
   if (ALGORITHMS[alg].family !== 'HMAC') throw new TokenKeyError(`a secret cannot be used with ${alg}`);
