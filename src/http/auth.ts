@@ -13,6 +13,7 @@ import {
   type TokenKeyInput,
   type VerifiedClaims,
 } from '../tokens/index.js';
+import { parseDuration } from '../tokens/claims.js';
 import { createTokenVerifier, type TokenVerifier } from '../tokens/verify.js';
 import { isThenable } from '../internal/await.js';
 import { authenticateUser, createMemoryUserStore, findUserNow, type UserRecord, type UserStore } from '../users.js';
@@ -20,7 +21,7 @@ import { readBearerToken } from './bearer.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { readLoginForm } from './form.js';
 import { createLimiter } from './limiter.js';
-import { type HeaderList, detailResponse, jsonResponse } from './response.js';
+import { type HeaderList, TOKEN_HEADERS, detailResponse, respond } from './response.js';
 
 /** The scopes of FastAPI's scopes tutorial, used for `scopes: true`. */
 export const TUTORIAL_SCOPES: Readonly<Record<string, string>> = Object.freeze({
@@ -37,6 +38,13 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
   context?: CryptContext;
   /** Token lifetime: seconds or '30m', '1h', ... Default '30m' (the tutorial's). */
   tokenTtl?: string | number;
+  /**
+   * The longest token lifetime requireUser and the routes accept (seconds or a duration; see
+   * verifyAccessToken's maxTokenAge), or false for none. Default: tokenTtl plus 60 s of leeway for
+   * clocks that differ between servers, so a token signed elsewhere with the same key for a longer
+   * life is refused.
+   */
+  maxTokenAge?: number | string | false;
   /** Signing algorithm for raw keys. Default HS256 for secrets. */
   algorithm?: TokenAlgorithm;
   issuer?: string;
@@ -101,6 +109,8 @@ const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
 const RETRY: HeaderList = [['retry-after', '1']];
 
 const NO_SCOPES: readonly string[] = [];
+/** Seconds of clock difference between servers that maxTokenAge allows by default. */
+const TOKEN_AGE_LEEWAY = 60;
 /** RFC 6749 3.3 scope-token. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
@@ -211,6 +221,8 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const store = toStore(options.users);
   const scopes = declaredScopes(options.scopes);
   const tokenTtl = options.tokenTtl ?? '30m';
+  const maxTokenAge =
+    options.maxTokenAge === false ? undefined : (options.maxTokenAge ?? parseDuration(tokenTtl, 'tokenTtl') + TOKEN_AGE_LEEWAY);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const { context, issuer, audience } = options;
   const limiter = createLimiter(
@@ -251,13 +263,13 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     const user = await check;
     if (!user) return detailResponse(request, 401, 'Incorrect username or password', BEARER);
     const token = await issueToken(user, scopes ? await grant(user, form.scopes) : undefined);
-    return jsonResponse({ access_token: token, token_type: 'bearer' }, { request });
+    return respond(request, 200, TOKEN_HEADERS, JSON.stringify({ access_token: token, token_type: 'bearer' }));
   };
 
   // Options checked once the key is imported: a request then pays for its token only.
   let verifier: TokenVerifier | undefined;
   const verifierReady = keyPromise
-    .then((k) => createTokenVerifier({ key: k, issuer, audience }))
+    .then((k) => createTokenVerifier({ key: k, issuer, audience, maxTokenAge }))
     .then((v) => (verifier = v));
   verifierReady.catch(() => {}); // observed here; each request still sees the rejection
   const verify: TokenVerifier = (token) => verifier ? verifier(token) : verifierReady.then((v) => v(token));

@@ -5,8 +5,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigurationError } from '../errors.js';
 import { isThenable, notify } from '../internal/await.js';
-import { lightResponseParts, type ResponseParts } from '../http/response.js';
+import { NO_STORE, NOSNIFF, lightResponseParts, type ResponseParts } from '../http/response.js';
 import { createNodeRequest, requestUrl } from './request.js';
 
 export type FetchHandler = (request: Request) => Response | PromiseLike<Response>;
@@ -20,6 +21,7 @@ export type NodeListener = (incoming: IncomingMessage, res: ServerResponse) => v
 
 const ERROR_BODY = '{"detail":"Internal Server Error"}';
 const BAD_REQUEST_BODY = '{"detail":"Bad Request"}';
+const ERROR_HEADERS = [...NOSNIFF, ...NO_STORE];
 
 /** A `(req, res)` listener for node:http (or Express, Connect, ...) that runs a fetch handler. */
 export function createNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
@@ -68,7 +70,8 @@ function fail(incoming: IncomingMessage, res: ServerResponse, error: unknown, on
 }
 
 function sendText(incoming: IncomingMessage, res: ServerResponse, status: number, json: string): void {
-  res.writeHead(status, closeIfUnread(incoming, ['content-type', 'application/json', 'content-length', String(json.length)]));
+  const flat = ['content-type', 'application/json', 'content-length', String(json.length), ...ERROR_HEADERS];
+  res.writeHead(status, closeIfUnread(incoming, flat));
   res.end(json);
 }
 
@@ -165,8 +168,31 @@ export interface ServeOptions extends NodeListenerOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
-  /** Options for node:http's createServer. */
+  /**
+   * Milliseconds a client has to send the request headers; then the connection is cut (408).
+   * Default 10 000 (node's own default is 60 s).
+   */
+  headersTimeout?: number;
+  /**
+   * Milliseconds a client has to send the whole request, body included: a body trickled byte by
+   * byte, or headers followed by silence, is cut then (408). Default 30 000 (node's: 300 s).
+   */
+  requestTimeout?: number;
+  /** Open connections at most; further ones are closed at once. Default 1024. */
+  maxConnections?: number;
+  /** Options for node:http's createServer (the three above win over the same ones here). */
   server?: ServerOptions;
+}
+
+/** serve()'s defaults for slow clients and connection counts. */
+export const SERVE_DEFAULTS = Object.freeze({ headersTimeout: 10_000, requestTimeout: 30_000, maxConnections: 1024 });
+
+function limitOption(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigurationError(`serve: ${name} must be a positive integer`);
+  }
+  return value;
 }
 
 export interface RunningServer {
@@ -179,7 +205,30 @@ export interface RunningServer {
 
 /** Serve a fetch handler on node:http. Resolves once listening. */
 export function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<RunningServer> {
-  const server = createServer(options.server ?? {}, createNodeListener(handler, options));
+  try {
+    return listen(handler, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function listen(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+  const given = options.server ?? {};
+  const headersTimeout = limitOption(options.headersTimeout ?? given.headersTimeout, 'headersTimeout', SERVE_DEFAULTS.headersTimeout);
+  const requestTimeout = limitOption(options.requestTimeout ?? given.requestTimeout, 'requestTimeout', SERVE_DEFAULTS.requestTimeout);
+  const maxConnections = limitOption(options.maxConnections, 'maxConnections', SERVE_DEFAULTS.maxConnections);
+  if (headersTimeout > requestTimeout) throw new ConfigurationError('serve: headersTimeout must not exceed requestTimeout');
+  const server = createServer(
+    {
+      ...given,
+      headersTimeout,
+      requestTimeout,
+      // node checks the two timeouts on this interval (default 30 s): often enough to honour them.
+      connectionsCheckingInterval: given.connectionsCheckingInterval ?? Math.max(100, Math.min(1000, headersTimeout >> 2)),
+    },
+    createNodeListener(handler, options),
+  );
+  server.maxConnections = maxConnections;
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     server.once('error', reject);
