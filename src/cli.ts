@@ -135,7 +135,18 @@ async function serveCommand(args: string[]): Promise<number> {
     users = createMemoryUserStore(SEED_USERS);
   }
 
-  const handler = createAuthHandler({ users, key, context: cliContext(), scopes: values.scopes });
+  const handler = createAuthHandler({
+    users,
+    key,
+    context: cliContext(),
+    scopes: values.scopes,
+    // The operator learns which account is broken (never its hash); the client sees a plain 401.
+    onHashRefused: ({ username, scheme, code, reason }) => {
+      process.stderr.write(
+        `gatehouse: refused to check the stored hash of user ${JSON.stringify(username)} (${scheme ?? 'unknown scheme'}, ${code}: ${reason})\n`,
+      );
+    },
+  });
   // A key that cannot sign (too short, ...) stops here rather than at the first login.
   await handler.auth.ready.catch((error: Error) => {
     throw new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);

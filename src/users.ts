@@ -207,21 +207,38 @@ export function createJsonFileUserStore<U extends UserRecord = UserRecord>(path:
   return new JsonFileUserStore<U>(path);
 }
 
+/** A stored hash that login refused to check: what `onHashRefused` hears. Never carries the hash. */
+export interface HashRefusal {
+  /** The user whose stored hash it is. */
+  username: string;
+  /** The scheme that claimed the hash, or null when none did. */
+  scheme: string | null;
+  /** ERR_HASH_COST_LIMIT (above a cap: DEFAULT_LIMITS), ERR_HASH_MALFORMED, ERR_HASH_UNSUPPORTED or ERR_HASH_UNKNOWN. */
+  code: 'ERR_HASH_COST_LIMIT' | 'ERR_HASH_MALFORMED' | 'ERR_HASH_UNSUPPORTED' | 'ERR_HASH_UNKNOWN';
+  /** Why, e.g. "cost 20 is above maxRounds 14". */
+  reason: string;
+}
+
 export interface AuthenticateOptions {
   /** Default: getDefaultContext() (scrypt, with bcrypt and PBKDF2 upgraded at login). */
   context?: CryptContext;
   /** Told when saving an upgraded hash failed (the login succeeds regardless). */
   onUpdateError?: (error: unknown) => void;
+  /**
+   * Told when a user's stored hash is refused rather than checked (too costly for the caps, or
+   * unreadable): the login fails like a wrong password, and this tells an operator that the
+   * account, not the password, is broken. Told who and why, never the hash.
+   */
+  onHashRefused?: (refusal: HashRefusal) => void;
 }
 
 /** Hash errors that mean "this stored hash cannot be checked", not "the server is broken". */
-function isUnreadableHash(error: unknown): boolean {
-  return (
-    error instanceof UnknownHashError ||
-    error instanceof MalformedHashError ||
-    error instanceof UnsupportedHashError ||
-    error instanceof HashCostLimitError
-  );
+function refusalOf(error: unknown, username: string): HashRefusal | null {
+  if (error instanceof UnknownHashError) return { username, scheme: null, code: 'ERR_HASH_UNKNOWN', reason: 'no scheme of the context reads it' };
+  if (error instanceof MalformedHashError || error instanceof UnsupportedHashError || error instanceof HashCostLimitError) {
+    return { username, scheme: error.scheme, code: error.code as HashRefusal['code'], reason: error.reason };
+  }
+  return null;
 }
 
 /**
@@ -252,7 +269,9 @@ export async function authenticateUser<U extends UserRecord>(
   try {
     result = await context.verifyAndUpdate(password, hash);
   } catch (error) {
-    if (!isUnreadableHash(error)) throw error;
+    const refusal = refusalOf(error, username);
+    if (!refusal) throw error;
+    notify(options.onHashRefused, refusal);
     await context.dummyVerify();
     return null;
   }

@@ -235,4 +235,22 @@ describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli.js' : 'src/cli.ts via t
       expect(result.code, args.join(' ')).toBe(2);
     }
   }, 30_000);
+  it('serve logs a stored hash it refuses (naming the user, never the hash); the client gets a 401', async () => {
+    const file = join(temp, 'costly-users.json');
+    const costly = `$2b$20$${'abcdefghijklmnopqrstuv'}${'A'.repeat(31)}`;
+    writeFileSync(file, JSON.stringify({ bob: { username: 'bob', hashed_password: costly } }));
+    const server = startServer(['--users', file], { SECRET_KEY: KEY });
+    try {
+      const url = await server.url;
+      const { status } = await login(url, 'bob', 'whatever');
+      expect(status).toBe(401);
+      await expect.poll(() => server.stderr()).toContain('ERR_HASH_COST_LIMIT');
+      expect(server.stderr()).toContain('refused to check the stored hash of user "bob" (bcrypt, ERR_HASH_COST_LIMIT: cost 20 is above maxRounds 14)');
+      expect(server.stderr()).not.toContain(costly);
+      expect(server.stderr()).not.toContain('AAAAAAAA');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }, 20_000);
 });

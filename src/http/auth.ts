@@ -16,7 +16,14 @@ import {
 import { parseDuration } from '../tokens/claims.js';
 import { createTokenVerifier, type TokenVerifier } from '../tokens/verify.js';
 import { isThenable } from '../internal/await.js';
-import { authenticateUser, createMemoryUserStore, findUserNow, type UserRecord, type UserStore } from '../users.js';
+import {
+  type AuthenticateOptions,
+  authenticateUser,
+  createMemoryUserStore,
+  findUserNow,
+  type UserRecord,
+  type UserStore,
+} from '../users.js';
 import { readBearerToken } from './bearer.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { readLoginForm } from './form.js';
@@ -59,6 +66,11 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * (the tutorial grants whatever is asked for; undeclared names are dropped here).
    */
   grantScopes?: (user: U, requested: readonly string[]) => readonly string[] | PromiseLike<readonly string[]>;
+  /**
+   * Told when a user's stored hash is refused rather than checked (above a cost cap, unreadable):
+   * `{ username, scheme, code, reason }`, never the hash. The login answers 401 as for a wrong password.
+   */
+  onHashRefused?: AuthenticateOptions['onHashRefused'];
   /** Largest login body read. Default 64 KiB. */
   maxBodyBytes?: number;
   /**
@@ -224,7 +236,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const maxTokenAge =
     options.maxTokenAge === false ? undefined : (options.maxTokenAge ?? parseDuration(tokenTtl, 'tokenTtl') + TOKEN_AGE_LEEWAY);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const { context, issuer, audience } = options;
+  const { context, issuer, audience, onHashRefused } = options;
   const limiter = createLimiter(
     positiveInteger(options.loginConcurrency ?? 1, 'loginConcurrency'),
     positiveInteger(options.loginQueue ?? 100, 'loginQueue', 0),
@@ -258,7 +270,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const login = async (request: Request): Promise<Response> => {
     const form = await readLoginForm(request, { maxBodyBytes });
     if (form instanceof Response) return form;
-    const check = limiter.run(() => authenticateUser(store, form.username, form.password, { context }));
+    const check = limiter.run(() => authenticateUser(store, form.username, form.password, { context, onHashRefused }));
     if (check === null) return detailResponse(request, 429, 'Too Many Requests', RETRY);
     const user = await check;
     if (!user) return detailResponse(request, 401, 'Incorrect username or password', BEARER);
