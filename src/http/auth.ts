@@ -27,6 +27,7 @@ import {
 import { readBearerToken } from './bearer.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { readLoginForm } from './form.js';
+import { type ClientAddressResolver, clientAddressOf } from './client-address.js';
 import { createLimiter } from './limiter.js';
 import { type HeaderList, TOKEN_HEADERS, detailResponse, respond } from './response.js';
 
@@ -80,8 +81,20 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * threads (node:crypto's scrypt) on a machine with cores to spare.
    */
   loginConcurrency?: number;
-  /** Logins allowed to wait for a slot; beyond it they get 429. Default 100. */
+  /** Logins allowed to wait for a slot, all clients together; beyond it they get 429. Default 100. */
   loginQueue?: number;
+  /**
+   * Logins one client may have waiting; beyond it that client gets 429. Waiting clients take turns
+   * (round robin), so a client that floods delays nobody else by more than the checks already
+   * running. Default 8.
+   */
+  loginQueuePerClient?: number;
+  /**
+   * The client address of a request, for runtimes whose adapter does not record it (see
+   * client-address.ts): e.g. `(request) => request.headers.get('cf-connecting-ip')` on Cloudflare.
+   * Default: the address gatehouse/node (or `setClientAddress`) recorded, else one shared key.
+   */
+  clientAddress?: ClientAddressResolver;
 }
 
 /** The user's public fields, in the tutorial's order. Never the password hash. */
@@ -237,10 +250,15 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     options.maxTokenAge === false ? undefined : (options.maxTokenAge ?? parseDuration(tokenTtl, 'tokenTtl') + TOKEN_AGE_LEEWAY);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const { context, issuer, audience, onHashRefused } = options;
-  const limiter = createLimiter(
-    positiveInteger(options.loginConcurrency ?? 1, 'loginConcurrency'),
-    positiveInteger(options.loginQueue ?? 100, 'loginQueue', 0),
-  );
+  const limiter = createLimiter({
+    concurrency: positiveInteger(options.loginConcurrency ?? 1, 'loginConcurrency'),
+    maxQueue: positiveInteger(options.loginQueue ?? 100, 'loginQueue', 0),
+    maxQueuePerClient: positiveInteger(options.loginQueuePerClient ?? 8, 'loginQueuePerClient', 0),
+  });
+  const { clientAddress } = options;
+  if (clientAddress !== undefined && typeof clientAddress !== 'function') {
+    throw new ConfigurationError('clientAddress must be a function of the request');
+  }
 
   // Import once: the verified-token cache lives with the imported key. A bad key fails every
   // request (a deployment error, 500) unless the app awaits `ready` first.
@@ -270,7 +288,8 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const login = async (request: Request): Promise<Response> => {
     const form = await readLoginForm(request, { maxBodyBytes });
     if (form instanceof Response) return form;
-    const check = limiter.run(() => authenticateUser(store, form.username, form.password, { context, onHashRefused }));
+    const client = clientAddressOf(request, clientAddress);
+    const check = limiter.run(client, () => authenticateUser(store, form.username, form.password, { context, onHashRefused }));
     if (check === null) return detailResponse(request, 429, 'Too Many Requests', RETRY);
     const user = await check;
     if (!user) return detailResponse(request, 401, 'Incorrect username or password', BEARER);
