@@ -266,6 +266,7 @@ export async function authenticateUser<U extends UserRecord>(
     return null;
   }
   let result: { valid: boolean; newHash: string | null };
+  const startedAt = context.now();
   try {
     result = await context.verifyAndUpdate(password, hash);
   } catch (error) {
@@ -275,7 +276,11 @@ export async function authenticateUser<U extends UserRecord>(
     await context.dummyVerify();
     return null;
   }
-  if (!result.valid) return null;
+  if (!result.valid) {
+    // A wrong password on a hash cheaper than the default costs what an unknown user costs.
+    await context.hardenRuntime(startedAt);
+    return null;
+  }
   if (result.newHash === null) return user;
   try {
     if (typeof users.updatePasswordHash !== 'function') return user;
