@@ -12,7 +12,13 @@
  * whole input exactly, with the right structure inside.
  */
 
-/** What the material is, for the error message, or null when it is not recognisable key material. */
+/**
+ * What the material is, for the error message, or null when it is not recognisable key material.
+ *
+ * @example
+ * keyMaterialKind(new TextEncoder().encode('\ufeff\n-----BEGIN CERTIFICATE-----\n...')); // 'PEM text'
+ * keyMaterialKind(crypto.getRandomValues(new Uint8Array(32))); // null
+ */
 export function keyMaterialKind(bytes: Uint8Array): string | null {
   const text = latin1(bytes).replace(/^(?:\xef\xbb\xbf|\ufeff)/, '').trim();
   if (/-{4,5} ?BEGIN [A-Z0-9 ]*/.test(text)) return 'PEM text';
@@ -20,8 +26,7 @@ export function keyMaterialKind(bytes: Uint8Array): string | null {
     return 'an OpenSSH public key';
   }
   if (text.startsWith('{') && /"(?:kty|keys)"\s*:/.test(text)) return 'JWK text';
-  const der = derKind(bytes) ?? derKind(base64Bytes(text));
-  return der;
+  return derKind(bytes) ?? derKind(base64Bytes(text));
 }
 
 function latin1(bytes: Uint8Array): string {
