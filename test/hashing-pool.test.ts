@@ -17,8 +17,8 @@ import { bcryptDigest } from '../src/passwords/kdf/bcrypt.js';
 import { configureHashingPool, HashingPool } from '../src/platform/hashing-pool.js';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
-const WORKER = pathToFileURL(`${DIST}hash-worker.js`);
-if (!existsSync(fileURLToPath(WORKER))) throw new Error('dist/hash-worker.js is missing: run `npm run build` first');
+const WORKER = pathToFileURL(`${DIST}platform/hash-worker.js`);
+if (!existsSync(fileURLToPath(WORKER))) throw new Error('dist/platform/hash-worker.js is missing: run `npm run build` first');
 
 const salt = utf8('somesaltsomesalt');
 const params: Argon2Params = { type: 'argon2id', version: 0x13, m: 256, t: 2, p: 2, dkLen: 32 };

@@ -6,6 +6,8 @@ export type { Auth, AuthOptions, AuthResult, PublicUser, RequireUserOptions } fr
 export { readLoginForm } from './form.js';
 export type { LoginForm, ReadLoginFormOptions } from './form.js';
 export { readBearerToken } from './bearer.js';
+export { clientAddressOf, setClientAddress, UNKNOWN_CLIENT } from './client-address.js';
+export type { ClientAddressResolver } from './client-address.js';
 export { createOpenApiDocument } from './openapi.js';
 export type { OpenApiOptions } from './openapi.js';
 export { nodeDocsAssets, SWAGGER_UI_FILES } from './docs.js';

@@ -5,6 +5,7 @@
  * this adapter takes its light responses (see src/http/response.ts).
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { CLIENT_ADDRESS } from '../http/client-address.js';
 import { ACCEPTS_LIGHT_RESPONSE } from '../http/response.js';
 
 const INCOMING = Symbol('incoming');
@@ -170,8 +171,8 @@ function makePrototype(): object {
     return (this[HEADERS] ??= createNodeHeaders(this[INCOMING].headers));
   });
   Object.defineProperty(proto, ACCEPTS_LIGHT_RESPONSE, { value: true });
-  // The socket's remote address, for the login throttle (src/http/throttle/login.ts PEER_ADDRESS).
-  define(Symbol.for('gatehouse.peer-address'), function () {
+  // The connection's peer, read only when asked for (the login limiter, throttling).
+  define(CLIENT_ADDRESS, function () {
     return this[INCOMING].socket?.remoteAddress;
   });
   const forwarded = [

@@ -3,12 +3,10 @@
  * their `throttle` option and call it around the password check of POST /token.
  */
 import { ConfigurationError } from '../../errors.js';
+import { CLIENT_ADDRESS, type ClientAddressResolver } from '../client-address.js';
 import { type HeaderList, detailResponse } from '../response.js';
 import { resolveClientAddress, trustedProxies as compileProxies, type TrustedProxies } from './address.js';
 import { type LoginThrottle, type LoginThrottleOptions, type ThrottleCallOptions, type ThrottleDecision, createLoginThrottle } from './policy.js';
-
-/** Where the Node adapter leaves the socket's remote address on the Requests it builds. */
-export const PEER_ADDRESS: unique symbol = Symbol.for('gatehouse.peer-address') as never;
 
 export interface ThrottleOptions extends LoginThrottleOptions {
   /**
@@ -19,10 +17,11 @@ export interface ThrottleOptions extends LoginThrottleOptions {
   /** The header the trusted proxies write (see resolveClientAddress). Default: X-Forwarded-For if present, else Forwarded. */
   proxyHeader?: 'x-forwarded-for' | 'forwarded';
   /**
-   * The connection's peer address, for runtimes other than gatehouse's Node adapter (which the
-   * throttle reads on its own). Without one, only usernames are counted.
+   * The connection's peer address, for runtimes other than gatehouse's Node adapter (which records
+   * it, see client-address.ts). Default: the handler's `clientAddress`, else what the adapter (or
+   * `setClientAddress`) recorded. Without one, only usernames are counted.
    */
-  clientAddress?: (request: Request) => string | null | undefined;
+  clientAddress?: ClientAddressResolver;
 }
 
 /** The handler's view of the throttle: admit a login, then tell how it went. */
@@ -30,6 +29,8 @@ export interface LoginGuard {
   readonly throttle: LoginThrottle;
   /** The 429/503 Response for a refused login, or the attempt to report on. */
   admit(request: Request, username: string): Promise<Response | LoginAttempt>;
+  /** The client's address as the throttle counts it (trusted proxies applied, IPv6 by /64), or null. */
+  addressOf(request: Request): string | null;
 }
 
 /** A login the throttle let through on arrival. */
@@ -54,12 +55,14 @@ export function loginThrottledResponse(request: Request, retryAfter: number): Re
 export function createLoginGuard(
   option: ThrottleOptions | false | undefined,
   onError: ((error: unknown, request: Request) => void) | undefined,
+  handlerClientAddress?: ClientAddressResolver,
 ): LoginGuard | null {
   if (option === false) return null;
   const given = option ?? {};
   if (given === null || typeof given !== 'object') throw new ConfigurationError('throttle must be an options object or false');
   const proxies: TrustedProxies = compileProxies(given.trustedProxies ?? []);
-  const { clientAddress, proxyHeader } = given;
+  const { proxyHeader } = given;
+  const clientAddress = given.clientAddress ?? handlerClientAddress;
   if (clientAddress !== undefined && typeof clientAddress !== 'function') throw new ConfigurationError('throttle.clientAddress must be a function');
   if (proxyHeader !== undefined && proxyHeader !== 'x-forwarded-for' && proxyHeader !== 'forwarded') {
     throw new ConfigurationError("throttle.proxyHeader must be 'x-forwarded-for' or 'forwarded'");
@@ -80,7 +83,8 @@ export function createLoginGuard(
   const addressOf = (request: Request): string | null => {
     let peer: unknown;
     try {
-      peer = clientAddress ? clientAddress(request) : (request as { [PEER_ADDRESS]?: unknown })[PEER_ADDRESS];
+      peer = clientAddress?.(request);
+      if (typeof peer !== 'string' || peer === '') peer = (request as { [CLIENT_ADDRESS]?: unknown })[CLIENT_ADDRESS];
     } catch (error) {
       report(error, request);
       return null;
@@ -96,6 +100,7 @@ export function createLoginGuard(
 
   return {
     throttle,
+    addressOf,
     async admit(request, username) {
       const address = addressOf(request);
       const call = callFor(request);

@@ -8,6 +8,7 @@
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
 import { B64_STANDARD, decodeBase64, encodeBase64, parseDecimal, randomBytes } from '../encodings.js';
 import { argon2Derive, argon2Matches, type Argon2Params } from '../kdf/argon2.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme } from '../scheme.js';
 import { isInteger } from './legacy-util.js';
 
@@ -30,6 +31,8 @@ export type Argon2Settings = {
   maxMemoryKiB: number;
   maxTimeCost: number;
   maxParallelism: number;
+  /** Stored hashes whose m * t (KiB x passes: the work) exceeds this are refused. Default DEFAULT_LIMITS.argon2MaxWorkKiB. */
+  maxWorkKiB?: number;
 };
 
 const NAME = 'argon2';
@@ -87,6 +90,9 @@ export function checkArgon2Settings(settings: Argon2Settings, name = NAME): Argo
     throw new ConfigurationError(`${name}: memoryCost must be in [8 * parallelism, maxMemoryKiB]`);
   }
   if (!isInteger(timeCost, 1, maxTimeCost)) throw new ConfigurationError(`${name}: timeCost must be in [1, maxTimeCost]`);
+  const maxWork = settings.maxWorkKiB ?? DEFAULT_LIMITS.argon2MaxWorkKiB;
+  if (!isInteger(maxWork, 8)) throw new ConfigurationError(`${name}: maxWorkKiB must be a positive integer`);
+  if (memoryCost * timeCost > maxWork) throw new ConfigurationError(`${name}: memoryCost * timeCost must not exceed maxWorkKiB`);
   if (!isInteger(saltBytes, 8, 64)) throw new ConfigurationError(`${name}: saltBytes must be an integer in [8, 64]`);
   if (!isInteger(hashBytes, 16, 64)) throw new ConfigurationError(`${name}: hashBytes must be an integer in [16, 64]`);
   return settings;
@@ -97,6 +103,8 @@ function kdfParams(h: Omit<ParsedArgon2, 'hash'>, dkLen: number, s: Argon2Settin
   if (h.m > s.maxMemoryKiB) throw new HashCostLimitError(name, `m exceeds ${s.maxMemoryKiB} KiB`);
   if (h.t > s.maxTimeCost) throw new HashCostLimitError(name, `t exceeds ${s.maxTimeCost}`);
   if (h.p > s.maxParallelism) throw new HashCostLimitError(name, `p exceeds ${s.maxParallelism}`);
+  const maxWork = s.maxWorkKiB ?? DEFAULT_LIMITS.argon2MaxWorkKiB;
+  if (h.m * h.t > maxWork) throw new HashCostLimitError(name, `m*t exceeds ${maxWork} KiB`);
   return { type: h.type, version: h.version, m: h.m, t: h.t, p: h.p, dkLen };
 }
 
@@ -131,7 +139,7 @@ export function argon2NeedsUpdate(stored: string, settings: Argon2Settings, poli
   return h.m !== s.memoryCost || h.t !== s.timeCost || h.p !== s.parallelism || h.hash.length !== s.hashBytes;
 }
 
-/** OWASP's argon2id: 19 MiB, 2 passes, 1 lane. Caps: 256 MiB (libsodium's "moderate"), 10 passes, 16 lanes. */
+/** OWASP's argon2id: 19 MiB, 2 passes, 1 lane. Caps: DEFAULT_LIMITS (256 MiB, 10 passes, 16 lanes, m*t 256 MiB). */
 export const ARGON2_DEFAULTS: Readonly<Argon2Settings> = {
   type: 'argon2id',
   memoryCost: 19456,
@@ -139,9 +147,9 @@ export const ARGON2_DEFAULTS: Readonly<Argon2Settings> = {
   parallelism: 1,
   saltBytes: 16,
   hashBytes: 32,
-  maxMemoryKiB: 262_144,
-  maxTimeCost: 10,
-  maxParallelism: 16,
+  maxMemoryKiB: DEFAULT_LIMITS.argon2MaxMemoryKiB,
+  maxTimeCost: DEFAULT_LIMITS.argon2MaxTimeCost,
+  maxParallelism: DEFAULT_LIMITS.argon2MaxParallelism,
 };
 
 /** passlib's `argon2`: every PHC argon2 variant and version; hashes with OWASP's argon2id parameters. */
