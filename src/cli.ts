@@ -38,6 +38,9 @@ Commands:
     --headers-timeout S  seconds a client has to send its request headers (default 10)
     --request-timeout S  seconds a client has to send its whole request (default 30)
     --max-connections N  open connections at most (default 1024)
+    --login-queue N    logins waiting for a password check, all clients (default 100)
+    --login-queue-per-client N  logins one client address may have waiting (default 8;
+                       raise it behind a proxy that is not in trustedProxies)
     Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
     Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
   hash               Hash a password read from stdin (or a hidden prompt) and print it
@@ -120,6 +123,8 @@ async function serveCommand(args: string[]): Promise<number> {
       'headers-timeout': { type: 'string' },
       'request-timeout': { type: 'string' },
       'max-connections': { type: 'string' },
+      'login-queue': { type: 'string' },
+      'login-queue-per-client': { type: 'string' },
     },
   });
   if (values.help) return help();
@@ -127,10 +132,9 @@ async function serveCommand(args: string[]): Promise<number> {
   if (!/^\d{1,5}$/.test(values.port) || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
   const headersTimeout = seconds(values['headers-timeout'], '--headers-timeout');
   const requestTimeout = seconds(values['request-timeout'], '--request-timeout');
-  const maxConnections = values['max-connections'];
-  if (maxConnections !== undefined && !/^[1-9]\d{0,6}$/.test(maxConnections)) {
-    throw new UsageError('--max-connections must be a positive integer');
-  }
+  const maxConnections = count(values['max-connections'], '--max-connections', 1);
+  const loginQueue = count(values['login-queue'], '--login-queue', 0);
+  const loginQueuePerClient = count(values['login-queue-per-client'], '--login-queue-per-client', 0);
 
   let key = process.env.SECRET_KEY;
   if (!key) {
@@ -158,6 +162,8 @@ async function serveCommand(args: string[]): Promise<number> {
     context: cliContext(),
     scopes: values.scopes,
     throttle: throttle.options,
+    loginQueue,
+    loginQueuePerClient,
     // The operator learns which account is broken (never its hash); the client sees a plain 401.
     onHashRefused: ({ username, scheme, code, reason }) => {
       process.stderr.write(
@@ -174,7 +180,7 @@ async function serveCommand(args: string[]): Promise<number> {
     host: values.host,
     headersTimeout,
     requestTimeout,
-    maxConnections: maxConnections === undefined ? undefined : Number(maxConnections),
+    maxConnections,
   }).catch((error: unknown) => {
     throw error instanceof GatehouseError ? new UsageError(error.message) : error;
   });
@@ -220,6 +226,15 @@ function seconds(value: string | undefined, flag: string): number | undefined {
     throw new UsageError(`${flag} must be a number of seconds (0.001 to 86400)`);
   }
   return Math.round(Number(value) * 1000);
+}
+
+/** A whole number of at least `min` (and at most 10,000,000) given to `flag`, or undefined. */
+function count(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,8}$/.test(value) || Number(value) < min || Number(value) > 10_000_000) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to 10000000`);
+  }
+  return Number(value);
 }
 
 /** The hash to verify: the argument, else the first line of --hash-file, else $GATEHOUSE_HASH. */

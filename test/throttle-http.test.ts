@@ -226,7 +226,9 @@ for (const [name, open] of Object.entries(backends)) {
       if (missing[name]) return ctx.skip();
       const shared = await open();
       try {
-        const args = ['--throttle-store', shared.url(), ...options({ username: { freeFailures: 205, delayMs: 1000 }, address: { maxFailures: 1000 } })];
+        // One client sends all 200: its login queue must hold them (the default per client is 8).
+        const queue = ['--login-queue-per-client', '100'];
+        const args = ['--throttle-store', shared.url(), ...queue, ...options({ username: { freeFailures: 205, delayMs: 1000 }, address: { maxFailures: 1000 } })];
         const [a, b] = await Promise.all([serve(args), serve(args)]);
         const burst = await Promise.all(Array.from({ length: 200 }, (_, i) => login(i % 2 ? b : a, `burst${i}`)));
         expect(burst.map((r) => r.status)).toEqual(new Array(200).fill(401));

@@ -306,8 +306,9 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     const form = await readLoginForm(request, { maxBodyBytes });
     if (form instanceof Response) return form;
     // The fair-queue key: the address the throttle counts (behind trusted proxies, the real client's).
-    const client = guard?.addressOf(request) ?? clientAddressOf(request, clientAddress);
-    const attempt = guard && (await guard.admit(request, form.username)); // before any password work
+    const address = guard ? guard.addressOf(request) : null;
+    const client = address ?? clientAddressOf(request, clientAddress);
+    const attempt = guard && (await guard.admit(request, form.username, address)); // before any password work
     if (attempt instanceof Response) return attempt;
     const passwordCheck = () => authenticateUser(store, form.username, form.password, { context, onHashRefused });
     const check = limiter.run(client, () => (attempt ? attempt.run(passwordCheck) : passwordCheck()));

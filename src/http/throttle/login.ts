@@ -28,7 +28,8 @@ export interface ThrottleOptions extends LoginThrottleOptions {
 export interface LoginGuard {
   readonly throttle: LoginThrottle;
   /** The 429/503 Response for a refused login, or the attempt to report on. */
-  admit(request: Request, username: string): Promise<Response | LoginAttempt>;
+  /** `address`: addressOf(request), computed once by the caller (it keys the login queue too). */
+  admit(request: Request, username: string, address: string | null): Promise<Response | LoginAttempt>;
   /** The client's address as the throttle counts it (trusted proxies applied, IPv6 by /64), or null. */
   addressOf(request: Request): string | null;
 }
@@ -101,8 +102,7 @@ export function createLoginGuard(
   return {
     throttle,
     addressOf,
-    async admit(request, username) {
-      const address = addressOf(request);
+    async admit(request, username, address) {
       const call = callFor(request);
       const early = refusal(request, await throttle.check(username, address, call));
       if (early) return early;
