@@ -228,6 +228,12 @@ function splitOutsideQuotes(value: string, separator: string): string[] {
   return parts;
 }
 
+/**
+ * How resolveClientAddress reads forwarded headers.
+ *
+ * @example
+ * resolveClientAddress(peer, request.headers, ['10.0.0.0/8'], { header: 'forwarded' });
+ */
 export interface ResolveClientAddressOptions {
   /**
    * Which header the trusted proxies write. Default: X-Forwarded-For when the request has one,
@@ -239,8 +245,13 @@ export interface ResolveClientAddressOptions {
   groupIpv6?: boolean;
 }
 
-/** Headers or a plain `name → value` object (lower-case names). */
-type HeaderSource = Pick<Headers, 'get'> | Readonly<Record<string, string | string[] | undefined>>;
+/**
+ * Headers or a plain `name → value` object (lower-case names), as node:http's `req.headers`.
+ *
+ * @example
+ * const headers: HeaderSource = { 'x-forwarded-for': '203.0.113.9' };
+ */
+export type HeaderSource = Pick<Headers, 'get'> | Readonly<Record<string, string | string[] | undefined>>;
 
 function header(headers: HeaderSource, name: string): string | null {
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);

@@ -10,7 +10,7 @@ export type {
 } from './policy.js';
 export { loginThrottledResponse } from './login.js';
 export type { ThrottleOptions } from './login.js';
-export { clientAddressKey, resolveClientAddress, trustedProxies } from './address.js';
+export { clientAddressKey, resolveClientAddress, trustedProxies, type HeaderSource } from './address.js';
 export type { ResolveClientAddressOptions, TrustedProxies } from './address.js';
 export { createMemoryCounterStore } from './memory.js';
 export type { MemoryCounterStoreOptions } from './memory.js';

@@ -8,6 +8,13 @@ import { type HeaderList, detailResponse } from '../response.js';
 import { resolveClientAddress, trustedProxies as compileProxies, type TrustedProxies } from './address.js';
 import { type LoginThrottle, type LoginThrottleOptions, type ThrottleCallOptions, type ThrottleDecision, createLoginThrottle } from './policy.js';
 
+/**
+ * The `throttle` option of createAuthHandler / createAuth: the policy, plus where the client address
+ * comes from.
+ *
+ * @example
+ * createAuthHandler({ users, key, throttle: { store: createRedisCounterStore(redis), trustedProxies: ['10.0.0.0/8'] } });
+ */
 export interface ThrottleOptions extends LoginThrottleOptions {
   /**
    * Proxies (addresses or CIDR ranges) whose X-Forwarded-For / Forwarded is believed. Default none:

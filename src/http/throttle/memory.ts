@@ -5,6 +5,12 @@
 import { ConfigurationError } from '../../errors.js';
 import type { Counter, CounterStore } from './store.js';
 
+/**
+ * Options of createMemoryCounterStore.
+ *
+ * @example
+ * const store = createMemoryCounterStore({ maxEntries: 10_000 });
+ */
 export interface MemoryCounterStoreOptions {
   /** Most counters kept. Default 100 000 (a few MiB). */
   maxEntries?: number;

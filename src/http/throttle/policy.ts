@@ -19,6 +19,12 @@ import { ConfigurationError } from '../../errors.js';
 import { createMemoryCounterStore } from './memory.js';
 import { type Counter, type CounterStore, CounterStoreError, checkCounter } from './store.js';
 
+/**
+ * The per-username rule: free failures, then a delay that doubles per failure, never a lockout.
+ *
+ * @example
+ * createLoginThrottle({ username: { freeFailures: 3, delayMs: 2000, maxDelayMs: 120_000 } });
+ */
 export interface UsernameThrottleOptions {
   /** Failures allowed before any delay. Default 5: a few typos cost nothing. */
   freeFailures?: number;
@@ -33,6 +39,12 @@ export interface UsernameThrottleOptions {
   forgetAfterMs?: number;
 }
 
+/**
+ * The per-address rule: a limit of failures per window (IPv6 counted per /64).
+ *
+ * @example
+ * createLoginThrottle({ address: { maxFailures: 20, windowMs: 600_000 } });
+ */
 export interface AddressThrottleOptions {
   /**
    * Failures allowed from one address (IPv6: one /64). Default 50: far above one person's typos,
@@ -44,6 +56,12 @@ export interface AddressThrottleOptions {
   windowMs?: number;
 }
 
+/**
+ * Options of createLoginThrottle (and the policy part of the handler's `throttle` option).
+ *
+ * @example
+ * const throttle = createLoginThrottle({ store: createMemoryCounterStore(), onStoreError: 'deny' });
+ */
 export interface LoginThrottleOptions {
   /** Where counts live. Default: a memory store of this process (createMemoryCounterStore()). */
   store?: CounterStore;
@@ -70,6 +88,12 @@ export interface LoginThrottleOptions {
 
 /** Per call: who hears of a store failure during it, instead of the throttle's onError. */
 export interface ThrottleCallOptions {
+  /**
+   * Told about a store failure during this call (instead of the throttle's own onError).
+   *
+   * @example
+   * await throttle.check('alice', '192.0.2.1', { onError: (error) => log.warn(error) });
+   */
   onError?: (error: unknown) => void;
 }
 
