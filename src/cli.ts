@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
- *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE] [--scopes]
- *   gatehouse hash [--scheme NAME]     password from stdin (or a hidden prompt on a terminal)
- *   gatehouse verify HASH              password from stdin; exit 0 match, 1 no match, 2 bad hash
+ *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE] [--scopes] [--preset NAME [--coexist]]
+ *   gatehouse hash [--scheme NAME] [--preset NAME [--coexist]]   password from stdin (or a hidden prompt)
+ *   gatehouse verify HASH [--preset NAME]   password from stdin; exit 0 match, 1 no match, 2 bad hash
  *   gatehouse secret                   32 random bytes as hex (for SECRET_KEY)
  */
 import { randomBytes } from 'node:crypto';
@@ -11,8 +11,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GatehouseError } from './errors.js';
 import { createAuthHandler } from './http/index.js';
 import { serve } from './node/index.js';
-import { CryptContext, OWASP_SETTINGS, listSchemes } from './passwords/index.js';
+import { CryptContext, OWASP_SETTINGS, listSchemes, presets, type PresetName } from './passwords/index.js';
 import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
+
+/** `betterAuth` is also spelled `better-auth` on the command line. */
+const PRESET_ALIASES: Record<string, PresetName> = { 'better-auth': 'betterAuth' };
+const PRESET_LIST = Object.keys(presets).join(', ');
 
 const USAGE = `Usage: gatehouse <command> [options]
 
@@ -23,10 +27,14 @@ Commands:
     --users FILE       JSON users file shaped like the tutorial's fake_users_db
                        (default: johndoe, password "secret")
     --scopes           require the tutorial's "me" and "items" scopes
+    --preset NAME      read the hashes of a migration preset: ${PRESET_LIST}
+    --coexist          with --preset: keep writing the old system's format (not for everything)
     Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
   hash               Hash a password read from stdin (or a hidden prompt) and print it
     --scheme NAME      bcrypt (default, cost 12), scrypt, pbkdf2_sha256, ...
+    --preset NAME, --coexist   hash as that preset does (e.g. --preset django --coexist)
   verify HASH        Check a password read from stdin against HASH
+    --preset NAME      the preset's schemes only
                        exit 0: match, 1: no match, 2: unreadable hash
   secret             Print 32 random bytes as hex, for SECRET_KEY
 
@@ -45,15 +53,29 @@ const SEED_USERS = {
   },
 };
 
-/**
- * The seed's policy (bcrypt, cost 12) with every other built-in scheme still readable; logins on
- * those hashes move them to bcrypt.
- */
-function cliContext(): CryptContext {
-  return new CryptContext({ schemes: listSchemes(), default: 'bcrypt', deprecated: 'auto', settings: OWASP_SETTINGS });
-}
-
 class UsageError extends Error {}
+
+/** The options that choose the password context: `--preset NAME [--coexist]`. */
+const CONTEXT_OPTIONS = { preset: { type: 'string' }, coexist: { type: 'boolean', default: false } } as const;
+
+/**
+ * With --preset, that migration preset (--coexist: in coexistence mode). Without, the seed's policy
+ * (bcrypt, cost 12) with every other built-in scheme still readable; logins move those to bcrypt.
+ */
+function cliContext(values: { preset?: string; coexist?: boolean } = {}): CryptContext {
+  if (values.preset === undefined) {
+    if (values.coexist) throw new UsageError('--coexist needs --preset NAME');
+    return new CryptContext({ schemes: listSchemes(), default: 'bcrypt', deprecated: 'auto', settings: OWASP_SETTINGS });
+  }
+  const name = PRESET_ALIASES[values.preset] ?? values.preset;
+  if (!Object.hasOwn(presets, name)) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)} (known: ${PRESET_LIST})`);
+  try {
+    return presets[name as PresetName]({ coexist: values.coexist === true });
+  } catch (error) {
+    if (error instanceof GatehouseError) throw new UsageError(`--preset ${values.preset}: ${error.message}`);
+    throw error;
+  }
+}
 
 /** Exit statuses: 0 ok, 1 failure (no match, runtime error), 2 usage or unreadable input. */
 async function main(argv: string[]): Promise<number> {
@@ -98,9 +120,11 @@ async function serveCommand(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       users: { type: 'string' },
       scopes: { type: 'boolean', default: false },
+      ...CONTEXT_OPTIONS,
     },
   });
   if (values.help) return help();
+  const context = cliContext(values);
   const port = Number(values.port);
   if (!/^\d{1,5}$/.test(values.port) || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
 
@@ -117,7 +141,7 @@ async function serveCommand(args: string[]): Promise<number> {
     users = createMemoryUserStore(SEED_USERS);
   }
 
-  const handler = createAuthHandler({ users, key, context: cliContext(), scopes: values.scopes });
+  const handler = createAuthHandler({ users, key, context, scopes: values.scopes });
   // A key that cannot sign (too short, ...) stops here rather than at the first login.
   await handler.auth.ready.catch((error: Error) => {
     throw new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);
@@ -138,9 +162,9 @@ async function serveCommand(args: string[]): Promise<number> {
 }
 
 async function hashCommand(args: string[]): Promise<number> {
-  const { values } = parse({ args, options: { ...HELP, scheme: { type: 'string' } } });
+  const { values } = parse({ args, options: { ...HELP, scheme: { type: 'string' }, ...CONTEXT_OPTIONS } });
   if (values.help) return help();
-  const context = cliContext();
+  const context = cliContext(values);
   const { scheme } = values;
   if (scheme !== undefined && !context.schemes.includes(scheme)) {
     throw new UsageError(`unknown scheme ${JSON.stringify(scheme)} (known: ${context.schemes.join(', ')})`);
@@ -159,11 +183,11 @@ async function hashCommand(args: string[]): Promise<number> {
 }
 
 async function verifyCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse({ args, options: HELP, allowPositionals: true });
+  const { values, positionals } = parse({ args, options: { ...HELP, preset: CONTEXT_OPTIONS.preset }, allowPositionals: true });
   if (values.help) return help();
   if (positionals.length !== 1) throw new UsageError('verify needs exactly one HASH argument');
   const hash = positionals[0]!;
-  const context = cliContext();
+  const context = cliContext(values);
   if (context.identify(hash) === null) {
     process.stderr.write('gatehouse: the hash is not in a format gatehouse knows\n');
     return 2;
