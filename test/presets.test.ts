@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, getDefaultContext, presets, type CryptContext } from '../src/index.js';
+import { ConfigurationError, MalformedHashError, getDefaultContext, presets, type CryptContext } from '../src/index.js';
 import allSystems from './fixtures/hashes-all-systems.json' with { type: 'json' };
 import djangoDigests from './fixtures/legacy-django-digests.json' with { type: 'json' };
 import identifyFixtures from './fixtures/legacy-identify.json' with { type: 'json' };
@@ -218,6 +218,20 @@ describe('coexistence: the old system current format, upgraded only as the old s
       const ctx = presets[name]({ coexist: true });
       expect(ctx.needsUpdate(gatehouseHash), name).toBe(true);
     }
+  });
+});
+
+describe('malformed hashes of the new legacy schemes are typed errors', () => {
+  it.each([
+    ['werkzeug', 'sha1$salt$abc'],
+    ['werkzeug', `sha256$salt$${'A'.repeat(64)}`],
+    ['werkzeug', 'plain$salt$secret'],
+    ['django', `sha1$salt$${'a'.repeat(39)}`],
+    ['django', `md5$$${'a'.repeat(33)}`],
+    ['django', `sha1$$${'g'.repeat(40)}`],
+  ] as const)('presets.%s: %s', async (name, hash) => {
+    const ctx = presets[name]();
+    await expect(ctx.verify('secret', hash)).rejects.toThrow(MalformedHashError);
   });
 });
 

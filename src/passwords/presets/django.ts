@@ -19,6 +19,10 @@ import { buildPreset, checkPresetOptions, choiceOption, integerOption, type Pres
 /**
  * PBKDF2PasswordHasher.iterations by Django release (django/contrib/auth/hashers.py): Django must
  * run with the same count as gatehouse, or each side rehashes at every login what the other wrote.
+ *
+ * @example
+ * import { DJANGO_PBKDF2_ITERATIONS, presets } from 'gatehouse';
+ * const context = presets.django({ coexist: true, iterations: DJANGO_PBKDF2_ITERATIONS['5.2'] });
  */
 export const DJANGO_PBKDF2_ITERATIONS = {
   '3.2': 260_000,
@@ -32,7 +36,13 @@ export const DJANGO_PBKDF2_ITERATIONS = {
   '6.1': 1_500_000,
 } as const;
 
-/** The iteration count of the current Django release (6.1). */
+/**
+ * The iteration count of the current Django release (6.1): what `presets.django({ coexist: true })` writes.
+ *
+ * @example
+ * import { DJANGO_CURRENT_ITERATIONS } from 'gatehouse';
+ * DJANGO_CURRENT_ITERATIONS; // 1500000
+ */
 export const DJANGO_CURRENT_ITERATIONS = DJANGO_PBKDF2_ITERATIONS['6.1'];
 
 /** The hashers Django can put first in PASSWORD_HASHERS that coexistence can write. */

@@ -9,7 +9,13 @@ import { bcrypt } from '../schemes/bcrypt.js';
 import { buildPreset, checkPresetOptions, choiceOption, type PresetOptions } from './build.js';
 import { passlibBcrypt } from './passlib.js';
 
-/** pwdlib's Argon2Hasher defaults (argon2-cffi >= 21.2): argon2id, 64 MiB, 3 passes, 4 lanes, 16-byte salt, 32-byte hash. */
+/**
+ * pwdlib's Argon2Hasher defaults (argon2-cffi >= 21.2): argon2id, 64 MiB, 3 passes, 4 lanes, 16-byte salt, 32-byte hash.
+ *
+ * @example
+ * import { PWDLIB_ARGON2, presets } from 'gatehouse';
+ * presets.fastapi({ coexist: true }).settingsOf('argon2'); // includes PWDLIB_ARGON2
+ */
 export const PWDLIB_ARGON2 = {
   type: 'argon2id',
   memoryCost: 65_536,

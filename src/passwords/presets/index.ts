@@ -22,7 +22,13 @@ import { wordpress } from './wordpress.js';
  */
 export const presets = Object.freeze({ fastapi, django, werkzeug, passlib, php, wordpress, betterAuth, everything });
 
-/** A preset's name, as `gatehouse serve --preset NAME` takes it. */
+/**
+ * A preset's name, as `gatehouse serve --preset NAME` takes it.
+ *
+ * @example
+ * const name: PresetName = 'django';
+ * const context = presets[name]({ coexist: true });
+ */
 export type PresetName = keyof typeof presets;
 
 export type { PresetOptions } from './build.js';

@@ -26,6 +26,10 @@ const BCRYPT_PREFIX = /^\$(2[aby])\$([0-9]{2})\$/;
 /**
  * passlib's bcrypt as `CryptContext(schemes=["bcrypt"])` treats it: no cost bounds, so a hash of
  * any cost or ident is kept; only a salt with stray padding bits is rehashed (passlib issue 25).
+ *
+ * @example
+ * import { CryptContext } from 'gatehouse';
+ * new CryptContext({ schemes: [passlibBcrypt] }).needsUpdate('$2b$05$...'); // false
  */
 export const passlibBcrypt = keepingParameters(bcrypt, (hash, settings) => {
   const [, ident, cost] = BCRYPT_PREFIX.exec(hash) ?? [];

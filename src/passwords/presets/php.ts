@@ -11,10 +11,22 @@ import { md5_crypt } from '../schemes/md5-crypt.js';
 import { sha256_crypt, sha512_crypt } from '../schemes/sha-crypt.js';
 import { buildPreset, checkPresetOptions, choiceOption, integerOption, type PresetOptions } from './build.js';
 
-/** PHP >= 8.4's PASSWORD_BCRYPT cost, and Laravel's BCRYPT_ROUNDS since Laravel 11. */
+/**
+ * PHP >= 8.4's PASSWORD_BCRYPT cost, and Laravel's BCRYPT_ROUNDS since Laravel 11.
+ *
+ * @example
+ * import { PHP_BCRYPT_COST, presets } from 'gatehouse';
+ * presets.php({ coexist: true, cost: PHP_BCRYPT_COST }); // the default: `$2y$12$`
+ */
 export const PHP_BCRYPT_COST = 12;
 
-/** PHP's PASSWORD_ARGON2_DEFAULT_* (and Laravel's argon defaults): 64 MiB, 4 passes, 1 thread. */
+/**
+ * PHP's PASSWORD_ARGON2_DEFAULT_* (and Laravel's argon defaults): 64 MiB, 4 passes, 1 thread.
+ *
+ * @example
+ * import { presets } from 'gatehouse';
+ * await presets.php({ coexist: true, algorithm: 'argon2id' }).hash('secret'); // '$argon2id$v=19$m=65536,t=4,p=1$...'
+ */
 export const PHP_ARGON2 = { memoryCost: 65_536, timeCost: 4, parallelism: 1 } as const;
 
 export interface PhpPresetOptions extends PresetOptions {

@@ -1,7 +1,7 @@
 /**
- * Werkzeug's generate_password_hash (Flask and its extensions): `sha1$salt$hmac` until 0.9,
- * `pbkdf2:sha1:1000`, `pbkdf2:sha256` at 50,000 (0.11), 150,000 (0.15), 260,000 (2.0) and 600,000
- * (2.3) iterations, then `scrypt:32768:8:1` (3.0, the default since).
+ * Werkzeug's generate_password_hash (Flask and its extensions): `sha1$salt$hmac` in early versions,
+ * `pbkdf2:sha1:1000`, then `pbkdf2:sha256` at 50,000 (2016), 150,000 (0.15), 260,000 (2.0), 600,000
+ * (2.3) and 1,000,000 (3.1) iterations; `scrypt:32768:8:1` is the default since 3.0.
  */
 import type { CryptContext } from '../context.js';
 import { werkzeug_legacy, werkzeug_pbkdf2, werkzeug_scrypt } from '../schemes/werkzeug.js';

@@ -3,7 +3,7 @@
  *   pbkdf2:<sha1|sha256|sha512>:<iterations>$<salt>$<hex, digest-sized key>
  *   scrypt:<N>:<r>:<p>$<salt>$<hex, 64-byte key>
  *   <digest>$<salt>$<hex HMAC(salt, password)>, <digest>$$<hex digest>, plain$$<password>
- *     (werkzeug_legacy: Werkzeug < 0.9's default `sha1` and the methods Werkzeug 3.0 removed)
+ *     (werkzeug_legacy: early Werkzeug's default `sha1`, and the methods Werkzeug 3.0 removed)
  * The salt is used as its UTF-8 string. Werkzeug >= 2.3 always writes every parameter; forms
  * without them depended on the version's defaults and are refused as malformed.
  */
@@ -157,14 +157,15 @@ export type WerkzeugLegacySettings = Record<string, never>;
 
 const LEGACY = 'werkzeug_legacy';
 const LEGACY_DIGESTS = { md5, sha1, sha224, sha256, sha384, sha512 } as const;
+const LEGACY_HEX_CHARS: Record<string, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
 const LEGACY_SHAPE = /^(md5|sha1|sha224|sha256|sha384|sha512|plain)\$([^$]{0,256})\$(.*)$/s;
 
 function parseLegacy(stored: string): { method: string; salt: string; value: string } {
   const match = typeof stored === 'string' ? LEGACY_SHAPE.exec(stored) : null;
   if (!match) throw new MalformedHashError(LEGACY, 'expected <md5|sha1|sha224|sha256|sha384|sha512|plain>$<salt>$<value>');
   const [, method = '', salt = '', value = ''] = match;
-  if (method === 'plain' ? salt !== '' : !/^[0-9a-f]+$/.test(value)) {
-    throw new MalformedHashError(LEGACY, method === 'plain' ? 'plain takes no salt' : 'value must be lowercase hex');
+  if (method === 'plain' ? salt !== '' : value.length !== LEGACY_HEX_CHARS[method] || !/^[0-9a-f]+$/.test(value)) {
+    throw new MalformedHashError(LEGACY, method === 'plain' ? 'plain takes no salt' : `value must be ${LEGACY_HEX_CHARS[method]} lowercase hex digits`);
   }
   return { method, salt, value };
 }
@@ -185,7 +186,8 @@ export const werkzeug_legacy: PasswordScheme<WerkzeugLegacySettings> = {
 
   async verify(password, stored) {
     const { method, salt, value } = parseLegacy(stored);
-    if (method === 'plain') return constantTimeEqual(password, utf8(value));
+    // Digests of both sides, so that the comparison does not reveal the stored password's length.
+    if (method === 'plain') return constantTimeEqual(sha256(password), sha256(utf8(value)));
     const digest = LEGACY_DIGESTS[method as keyof typeof LEGACY_DIGESTS];
     const computed = salt === '' ? digest(password) : hmac(digest, utf8(salt), password);
     return constantTimeEqualString(toHex(computed), value);
