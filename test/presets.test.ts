@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, MalformedHashError, getDefaultContext, presets, type CryptContext } from '../src/index.js';
 import allSystems from './fixtures/hashes-all-systems.json' with { type: 'json' };
+import desCrypt from './fixtures/legacy-des-crypt.json' with { type: 'json' };
 import djangoDigests from './fixtures/legacy-django-digests.json' with { type: 'json' };
 import identifyFixtures from './fixtures/legacy-identify.json' with { type: 'json' };
 import werkzeugMethods from './fixtures/legacy-werkzeug-methods.json' with { type: 'json' };
@@ -22,7 +23,7 @@ const PRESETS_OF: Record<string, Preset[]> = {
 const fastapiReads = (v: Vector) => v.system === 'passlib' && (v.scheme === 'bcrypt' || v.scheme === 'argon2');
 const presetsOf = (v: Vector): Preset[] => [...(PRESETS_OF[v.system] ?? []), ...(fastapiReads(v) ? (['fastapi'] as const) : [])];
 
-const everyVector: Vector[] = [...allSystems.vectors, ...djangoDigests.vectors, ...werkzeugMethods.vectors];
+const everyVector: Vector[] = [...allSystems.vectors, ...djangoDigests.vectors, ...werkzeugMethods.vectors, ...desCrypt.vectors];
 const PRESET_NAMES = Object.keys(presets) as Preset[];
 const contexts = new Map<string, CryptContext>();
 function context(name: Preset, coexist: boolean): CryptContext {
@@ -53,10 +54,15 @@ describe('presets read every hash of their system', () => {
     },
   );
 
-  it.each([...djangoDigests.vectors, ...werkzeugMethods.vectors].map((v, i) => ({ ...v, i })))(
+  const READERS: Record<string, Preset[]> = {
+    django_des_crypt: ['django', 'passlib', 'everything'],
+    des_crypt: ['php', 'passlib', 'everything'],
+    werkzeug_legacy: ['werkzeug'],
+  };
+  it.each([...djangoDigests.vectors, ...werkzeugMethods.vectors, ...desCrypt.vectors].map((v, i) => ({ ...v, i })))(
     '#$i $system $scheme made by the real system',
     async (v) => {
-      const readers: Preset[] = v.system === 'django' ? ['django', 'everything'] : ['werkzeug'];
+      const readers = READERS[v.scheme] ?? ['django', 'everything'];
       for (const name of readers) {
         for (const coexist of modesOf(name)) {
           const ctx = context(name, coexist);
@@ -85,7 +91,7 @@ describe('identification is unambiguous in every preset', () => {
 
   it('presets.everything names the scheme the vector files give', () => {
     const ctx = context('everything', false);
-    for (const v of [...allSystems.vectors, ...djangoDigests.vectors]) expect(ctx.identify(v.hash)).toBe(v.scheme);
+    for (const v of [...allSystems.vectors, ...djangoDigests.vectors, ...desCrypt.vectors]) expect(ctx.identify(v.hash)).toBe(v.scheme);
   });
 
   it("Werkzeug's salted sha1$ reads as Django's outside presets.werkzeug", () => {

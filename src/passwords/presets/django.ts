@@ -1,6 +1,7 @@
 /**
  * Django (django.contrib.auth): every hasher Django has shipped, from the salted SHA-1 of
- * Django < 1.4 to PBKDF2, Argon2, bcrypt and scrypt, plus its unusable-password marker `!...`.
+ * Django < 1.4 and `crypt$` (DES) to PBKDF2, Argon2, bcrypt and scrypt, plus its unusable-password
+ * marker `!...`.
  * Coexistence writes what Django writes by default: `pbkdf2_sha256$<iterations>$...`.
  */
 import type { CryptContext } from '../context.js';
@@ -13,6 +14,7 @@ import {
   django_pbkdf2_sha256,
   django_scrypt,
 } from '../schemes/django.js';
+import { django_des_crypt } from '../schemes/des-crypt.js';
 import { hex_md5 } from '../schemes/digests.js';
 import { buildPreset, checkPresetOptions, choiceOption, integerOption, type PresetOptions } from './build.js';
 
@@ -94,6 +96,7 @@ export function django(options?: DjangoPresetOptions): CryptContext {
         django_unsalted_sha1,
         django_unsalted_md5,
         hex_md5,
+        django_des_crypt,
         django_disabled,
       ],
       capFloors: {

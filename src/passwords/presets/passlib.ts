@@ -6,6 +6,7 @@ import type { CryptContext } from '../context.js';
 import { argon2 } from '../schemes/argon2.js';
 import { bcrypt } from '../schemes/bcrypt.js';
 import { bcrypt_sha256 } from '../schemes/bcrypt-sha256.js';
+import { des_crypt, django_des_crypt } from '../schemes/des-crypt.js';
 import { hex_md5, hex_sha1, hex_sha256, hex_sha512, ldap_salted_sha1, ldap_salted_sha256, ldap_salted_sha512 } from '../schemes/digests.js';
 import { django_salted_md5, django_salted_sha1, django_disabled } from '../schemes/django-digests.js';
 import { django_argon2, django_bcrypt, django_bcrypt_sha256, django_pbkdf2_sha1, django_pbkdf2_sha256 } from '../schemes/django.js';
@@ -67,6 +68,7 @@ export function passlib(options?: PasslibPresetOptions): CryptContext {
         sha256_crypt,
         md5_crypt,
         apr_md5_crypt,
+        des_crypt,
         phpass,
         django_pbkdf2_sha256,
         django_pbkdf2_sha1,
@@ -75,6 +77,7 @@ export function passlib(options?: PasslibPresetOptions): CryptContext {
         django_bcrypt,
         django_salted_sha1,
         django_salted_md5,
+        django_des_crypt,
         django_disabled,
         ldap_salted_sha512,
         ldap_salted_sha256,

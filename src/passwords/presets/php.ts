@@ -1,11 +1,12 @@
 /**
  * PHP (`password_hash`, `crypt()`, Laravel's Hash facade, Symfony's native hasher): bcrypt `$2y$`
  * (cost 10 until PHP 8.4, 12 since; Laravel 11+: 12 rounds), Argon2i/Argon2id (PHP >= 7.2/7.3),
- * crypt()'s MD5 and SHA-crypt, and the bare md5()/sha1() hex digests of older apps.
+ * crypt()'s MD5, SHA-crypt and standard DES, and the bare md5()/sha1() hex digests of older apps.
  */
 import type { CryptContext } from '../context.js';
 import { argon2 } from '../schemes/argon2.js';
 import { bcrypt } from '../schemes/bcrypt.js';
+import { des_crypt } from '../schemes/des-crypt.js';
 import { hex_md5, hex_sha1 } from '../schemes/digests.js';
 import { md5_crypt } from '../schemes/md5-crypt.js';
 import { sha256_crypt, sha512_crypt } from '../schemes/sha-crypt.js';
@@ -55,7 +56,7 @@ export function php(options?: PhpPresetOptions): CryptContext {
   return buildPreset(
     {
       name: 'php',
-      schemes: [bcrypt, argon2, sha512_crypt, sha256_crypt, md5_crypt, hex_sha1, hex_md5],
+      schemes: [bcrypt, argon2, sha512_crypt, sha256_crypt, md5_crypt, des_crypt, hex_sha1, hex_md5],
       capFloors: { bcrypt: { maxRounds: cost }, argon2: { maxMemoryKiB: PHP_ARGON2.memoryCost, maxTimeCost: PHP_ARGON2.timeCost } },
       coexist:
         algorithm === 'bcrypt'
