@@ -5,22 +5,12 @@
  */
 import { CryptContext, createAuthHandler } from '../src/index.js'; // 'gatehouse' in an app
 import { serve } from '../src/node/index.js'; // 'gatehouse/node'
-
-// The seed's fake_users_db: johndoe, password "secret".
-const fakeUsersDb = {
-  johndoe: {
-    username: 'johndoe',
-    full_name: 'John Doe',
-    email: 'johndoe@example.com',
-    hashed_password: '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW',
-    disabled: false,
-  },
-};
+import { TUTORIAL_SECRET_KEY, fakeUsersDb } from './shared/seed.ts'; // the seed's fake_users_db: johndoe / "secret"
 
 const handler = createAuthHandler({
   users: fakeUsersDb,
   // The tutorial signs with the UTF-8 bytes of a hex string; `gatehouse secret` makes one.
-  key: process.env.SECRET_KEY ?? '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7',
+  key: process.env.SECRET_KEY ?? TUTORIAL_SECRET_KEY,
   // The seed's CryptContext(schemes=["bcrypt"], deprecated="auto").
   context: new CryptContext({ schemes: ['bcrypt'], deprecated: 'auto' }),
   tokenTtl: '30m',

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { KEY, makeUsers } from './http-helpers.js';
 
 const dist = new URL('../dist/', import.meta.url);
-const built = existsSync(new URL('index.js', dist)) && existsSync(new URL('node.js', dist));
+const built = existsSync(new URL('index.js', dist)) && existsSync(new URL('node/index.js', dist));
 if (!built) console.warn('http-dist.test.ts: skipped: no dist/ (run npm run build)');
 
 type HandlerFactory = (options: Record<string, unknown>) => (request: Request) => Promise<Response>;
@@ -33,7 +33,7 @@ describe.skipIf(!built)('the built package', () => {
   }
 
   it('serves a handler through gatehouse/node (ESM and CommonJS)', async () => {
-    for (const node of [await import(new URL('node.js', dist).href), createRequire(import.meta.url)(new URL('node.cjs', dist).pathname)]) {
+    for (const node of [await import(new URL('node/index.js', dist).href), createRequire(import.meta.url)(new URL('node.cjs', dist).pathname)]) {
       const server = await node.serve(() => new Response('hi'), { port: 0 });
       try {
         expect(await (await fetch(server.url)).text()).toBe('hi');

@@ -16,6 +16,7 @@ import bcryptjs from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import hashes from './runtimes/fixtures/hashes.json' with { type: 'json' };
 import tokens from './runtimes/fixtures/tokens.json' with { type: 'json' };
+import pbkdf2AboveCap from './runtimes/fixtures/pbkdf2-above-cap.json' with { type: 'json' };
 import {
   DIST_INDEX,
   RUNTIMES_DIR,
@@ -30,6 +31,7 @@ import {
   stopAll,
 } from './runtimes/harness.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
+import { NODE_VERSIONS } from './runtimes/node-versions.js';
 
 /** The password smoke.mjs hashes in its freshHashes step. */
 const FRESH_PASSWORD = 'pässwörd 🔑';
@@ -119,6 +121,12 @@ async function expectSmokeResult(result: any, env: { scryptPath: string; bcryptC
   expect(scryptMatches(FRESH_PASSWORD, scrypt.hash)).toBe(true);
   expect(scryptMatches(`${FRESH_PASSWORD}!`, scrypt.hash)).toBe(false);
 
+  // 3. PBKDF2 above workerd's 100,000-iteration Web Crypto cap (made by Werkzeug and Django)
+  expect(pbkdf2AboveCap.vectors.map((v) => v.iterations).every((n) => n > 100_000)).toBe(true);
+  expect(result.pbkdf2AboveCap).toEqual(
+    pbkdf2AboveCap.vectors.map(({ system, scheme }) => ({ system, scheme, identified: scheme, right: true, wrong: false })),
+  );
+
   // 4. access tokens: PyJWT's seed token reproduced byte for byte, PyJWT's RS256/ES256 tokens verified
   expect(hs256(tokens.seed_claims, tokens.secret)).toBe(tokens.seed_token); // the fixture, checked by Node
   expect(result.accessTokens).toEqual({
@@ -168,6 +176,17 @@ describe('gatehouse on other runtimes (against dist/)', () => {
     expect(result.runtime).toBe('node');
     await expectSmokeResult(result, NATIVE);
   }, RUN_TIMEOUT_MS + 30_000);
+
+  // The rest of the Node matrix (node22 / node24 dev dependencies), the same checks.
+  for (const { label, binary } of NODE_VERSIONS.slice(1)) {
+    runtimeTest(label, binary, label, async (node) => {
+      const result = await runCli(node, []);
+      report(result);
+      expect(result.runtime).toBe('node');
+      expect(result.version.split('.')[0]).toBe(label.split(' ')[1]);
+      await expectSmokeResult(result, NATIVE);
+    });
+  }
 
   runtimeTest('Deno (deno run --allow-read only)', binaries.deno, 'deno', async (deno) => {
     const result = await runCli(deno, ['run', '--allow-read', '--no-lock', '--no-prompt']);

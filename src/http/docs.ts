@@ -1,7 +1,9 @@
 /**
  * Swagger UI at /docs, served from the swagger-ui-dist package's own files (no CDN).
  * Files come through an asset loader: on Node, Deno and Bun the package is located and read from
- * disk; bundlers and Workers pass `docs.assets` instead.
+ * disk; bundlers and Workers pass `docs.assets` instead. swagger-ui-dist is an optional peer
+ * dependency: without it /docs explains how to enable it, and `docs.cdn` opts in to FastAPI's
+ * page, which loads Swagger UI from jsDelivr.
  */
 import { nodeBuiltin } from '../runtime.js';
 
@@ -23,10 +25,17 @@ const escapeHtml = (text: string) =>
 /** JSON that is also safe inside a <script> element. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
-/** The /docs page, as FastAPI's get_swagger_ui_html writes it. */
-export function swaggerUiHtml(options: { title: string; docsPath: string; openapiPath: string }): string {
+/** Where FastAPI's get_swagger_ui_html loads Swagger UI from by default. */
+export const SWAGGER_UI_CDN = 'https://cdn.jsdelivr.net/npm/swagger-ui-dist@5';
+
+/**
+ * The /docs page, as FastAPI's get_swagger_ui_html writes it. Its files come from `assetBase`
+ * (default: under `docsPath`, served by the handler; a CDN URL in `docs.cdn` mode).
+ */
+export function swaggerUiHtml(options: { title: string; docsPath: string; openapiPath: string; assetBase?: string }): string {
   const { title, docsPath, openapiPath } = options;
-  const asset = (name: string) => escapeHtml(`${docsPath}/${name}`);
+  const assetBase = options.assetBase ?? docsPath;
+  const asset = (name: string) => escapeHtml(`${assetBase}/${name}`);
   return `<!DOCTYPE html>
 <html>
 <head>
@@ -58,8 +67,8 @@ const ui = SwaggerUIBundle({
 `;
 }
 
-/** The OAuth2 redirect page (swagger-ui-dist's oauth2-redirect.html). */
-export function oauth2RedirectHtml(docsPath: string): string {
+/** The OAuth2 redirect page (swagger-ui-dist's oauth2-redirect.html), its script under `assetBase`. */
+export function oauth2RedirectHtml(assetBase: string): string {
   return `<!doctype html>
 <html lang="en-US">
 <head>
@@ -67,7 +76,30 @@ export function oauth2RedirectHtml(docsPath: string): string {
 <title>Swagger UI: OAuth2 Redirect</title>
 </head>
 <body>
-<script src="${escapeHtml(`${docsPath}/oauth2-redirect.js`)}"></script>
+<script src="${escapeHtml(`${assetBase}/oauth2-redirect.js`)}"></script>
+</body>
+</html>
+`;
+}
+
+/** /docs when swagger-ui-dist is not installed: what to do, and the document that is served anyway. */
+export function docsUnavailableHtml(options: { title: string; openapiPath: string }): string {
+  const title = escapeHtml(options.title);
+  const openapi = escapeHtml(options.openapiPath);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${title} - API docs are not enabled</title>
+</head>
+<body>
+<h1>Swagger UI is not installed</h1>
+<p>The interactive docs need the optional <code>swagger-ui-dist</code> package, which gatehouse serves from
+your own server (no CDN). To enable them, install it next to gatehouse and restart:</p>
+<pre>npm install swagger-ui-dist</pre>
+<p>Bundlers and Workers pass its files through <code>docs.assets</code>; or set <code>docs: { cdn: true }</code>
+to load Swagger UI from jsDelivr, as FastAPI does. The OpenAPI document is here either way:
+<a href="${openapi}">${openapi}</a>.</p>
 </body>
 </html>
 `;

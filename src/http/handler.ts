@@ -12,7 +12,16 @@ import {
   createAuthCore,
   publicUserSerializer,
 } from './auth.js';
-import { type DocsAssetLoader, SWAGGER_UI_FILES, cachedAssets, nodeDocsAssets, oauth2RedirectHtml, swaggerUiHtml } from './docs.js';
+import {
+  type DocsAssetLoader,
+  SWAGGER_UI_CDN,
+  SWAGGER_UI_FILES,
+  cachedAssets,
+  docsUnavailableHtml,
+  nodeDocsAssets,
+  oauth2RedirectHtml,
+  swaggerUiHtml,
+} from './docs.js';
 import { ROUTE_SCOPES, createOpenApiDocument } from './openapi.js';
 import { type HeaderList, detailResponse, jsonResponse, jsonTextResponse, respond } from './response.js';
 
@@ -38,8 +47,17 @@ export const DEFAULT_PATHS: Readonly<AuthPaths> = Object.freeze({
 });
 
 export interface DocsOptions {
-  /** Loads swagger-ui-dist files by name. Default: read from disk where node:fs exists. */
+  /**
+   * Loads swagger-ui-dist files by name. Default: read the optional peer dependency from disk where
+   * node:fs exists; when it is not installed, /docs is a page saying how to enable it.
+   */
   assets?: DocsAssetLoader;
+  /**
+   * Serve FastAPI's page instead, which loads Swagger UI from a CDN (`true`: jsDelivr's
+   * swagger-ui-dist@5; a string: another base URL). Off by default: the browser then fetches code
+   * from a third party. `assets` is not used in this mode.
+   */
+  cdn?: boolean | string;
   /** OpenAPI `info.title` and the docs page title. Default 'gatehouse'. */
   title?: string;
   /** OpenAPI `info.version`. Default '0.1.0'. */
@@ -168,10 +186,16 @@ function addDocsRoutes(
   );
   // Sub-paths of the docs page: /docs/oauth2-redirect, /docs/swagger-ui.css, ...
   const base = paths.docs.replace(/\/+$/, '');
-  const page = swaggerUiHtml({ title, docsPath: base, openapiPath: paths.openapi });
-  const redirectPage = oauth2RedirectHtml(base);
-  const loader = docs.assets ?? nodeDocsAssets();
+  const cdn = docs.cdn === true ? SWAGGER_UI_CDN : typeof docs.cdn === 'string' && docs.cdn ? docs.cdn.replace(/\/+$/, '') : null;
+  const assetBase = cdn ?? base;
+  const page = swaggerUiHtml({ title, docsPath: base, openapiPath: paths.openapi, assetBase });
+  const unavailablePage = docsUnavailableHtml({ title, openapiPath: paths.openapi });
+  const redirectPage = oauth2RedirectHtml(assetBase);
+  const loader = cdn ? null : (docs.assets ?? nodeDocsAssets());
   const assets = loader ? cachedAssets(loader) : null;
+  // Without swagger-ui-dist (an optional peer dependency) the page could only show a blank screen.
+  const docsPage = async () =>
+    cdn || (assets && (await assets('swagger-ui-bundle.js')) !== null) ? page : unavailablePage;
   // Docs routes answer HEAD like GET, with the length and without the body (Starlette's plain routes).
   const GET_HEAD = ['GET', 'HEAD'];
   const send = (request: Request, headers: HeaderList, content: string | Uint8Array) => {
@@ -181,8 +205,9 @@ function addDocsRoutes(
   };
 
   add(paths.openapi, GET_HEAD, (request) => send(request, JSON_TYPE, openapi));
-  add(paths.docs, GET_HEAD, (request) => send(request, HTML, page));
+  add(paths.docs, GET_HEAD, async (request) => send(request, HTML, await docsPage()));
   add(`${base}/oauth2-redirect`, GET_HEAD, (request) => send(request, HTML, redirectPage));
+  if (cdn) return;
   for (const [name, contentType] of Object.entries(SWAGGER_UI_FILES)) {
     const headers: HeaderList = [
       ['content-type', contentType],

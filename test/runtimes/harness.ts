@@ -112,10 +112,10 @@ export async function bundle(entry: string, outfile: string, conditions: string[
   return readFile(outfile, 'utf8');
 }
 
-/** Start `workerd serve <config> --control-fd=3` and wait for the port it reports. */
-export function startWorkerd(binary: string, config: string, cwd: string, timeoutMs: number): Promise<number> {
+/** Start `workerd serve <config> --control-fd=3 [...extraArgs]` and wait for the port it reports. */
+export function startWorkerd(binary: string, config: string, cwd: string, timeoutMs: number, extraArgs: string[] = []): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['serve', config, '--control-fd=3'], { cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(binary, ['serve', config, '--control-fd=3', ...extraArgs], { cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     children.add(child);
     let stderr = '';
     let control = '';
@@ -147,6 +147,47 @@ export function startWorkerd(binary: string, config: string, cwd: string, timeou
     child.on('exit', (code, signal) => {
       children.delete(child);
       fail(`workerd exited (code ${code}, signal ${signal})`);
+    });
+  });
+}
+
+/**
+ * Start a server process that prints `listening on http://127.0.0.1:<port>` once it accepts
+ * connections (the recipes in examples/ do); resolves with that URL. Stopped by `stopAll()`.
+ */
+export function startServer(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs: number },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')}: ${message}\nstdout: ${stdout}\nstderr: ${stderr}`));
+    };
+    const timer = setTimeout(() => fail(`no "listening on" line within ${options.timeoutMs} ms`), options.timeoutMs);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (error) => fail(`did not start: ${error.message}`));
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      fail(`exited (code ${code}, signal ${signal})`);
     });
   });
 }
