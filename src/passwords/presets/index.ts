@@ -12,6 +12,26 @@ import { php } from './php.js';
 import { werkzeug } from './werkzeug.js';
 import { wordpress } from './wordpress.js';
 
+/** The migration presets, each `(options?) => CryptContext`. */
+export interface Presets {
+  /** FastAPI's tutorial: passlib bcrypt (the seed) and pwdlib argon2id; coexistence writes pwdlib's argon2id. */
+  readonly fastapi: typeof fastapi;
+  /** Django's auth_user hashes; coexistence writes `pbkdf2_sha256$<iterations>$...`. */
+  readonly django: typeof django;
+  /** Werkzeug's generate_password_hash (Flask); coexistence writes `scrypt:32768:8:1$...`. */
+  readonly werkzeug: typeof werkzeug;
+  /** passlib's formats; coexistence writes passlib's default bcrypt `$2b$12$`. */
+  readonly passlib: typeof passlib;
+  /** PHP's password_hash and crypt() (Laravel, Symfony); coexistence writes `$2y$12$`. */
+  readonly php: typeof php;
+  /** WordPress's user_pass; coexistence writes WordPress 6.8's `$wp$2y$12$`. */
+  readonly wordpress: typeof wordpress;
+  /** better-auth's scrypt; coexistence writes better-auth's own format. */
+  readonly betterAuth: typeof betterAuth;
+  /** Every built-in format; no coexistence mode. */
+  readonly everything: typeof everything;
+}
+
 /**
  * The migration presets by ecosystem name.
  *
@@ -20,7 +40,7 @@ import { wordpress } from './wordpress.js';
  * const context = presets.django({ coexist: true }); // Django keeps reading every hash gatehouse writes
  * const ok = await context.verify('secret', 'pbkdf2_sha256$1500000$...');
  */
-export const presets = Object.freeze({ fastapi, django, werkzeug, passlib, php, wordpress, betterAuth, everything });
+export const presets: Presets = Object.freeze({ fastapi, django, werkzeug, passlib, php, wordpress, betterAuth, everything });
 
 /**
  * A preset's name, as `gatehouse serve --preset NAME` takes it.
@@ -29,7 +49,7 @@ export const presets = Object.freeze({ fastapi, django, werkzeug, passlib, php, 
  * const name: PresetName = 'django';
  * const context = presets[name]({ coexist: true });
  */
-export type PresetName = keyof typeof presets;
+export type PresetName = keyof Presets;
 
 export type { PresetOptions } from './build.js';
 export type { DjangoHasher, DjangoPresetOptions } from './django.js';
