@@ -1,15 +1,22 @@
 import { type Options, defineConfig } from 'tsup';
 
-// Public entries: index (the library), node (the Node adapter, gatehouse/node); cli is the bin.
-const entries = { index: 'src/index.ts', node: 'src/node/index.ts', cli: 'src/cli.ts' };
-const typedEntries = { index: entries.index, node: entries.node };
+// Public entries: index (the library), node (the Node adapter, gatehouse/node), sqlite and postgres
+// (the SQL user stores, gatehouse/sqlite and gatehouse/postgres); cli is the bin.
+const typedEntries = {
+  index: 'src/index.ts',
+  node: 'src/node/index.ts',
+  sqlite: 'src/users/sqlite/index.ts',
+  postgres: 'src/users/postgres/index.ts',
+};
+const entries = { ...typedEntries, cli: 'src/cli.ts' };
 
 const shared: Options = {
   sourcemap: true,
   target: 'es2022',
   platform: 'neutral',
-  // Runtime dependencies stay external; node: builtins are only reached at run time.
-  external: ['jose', /^@noble\/hashes/],
+  // Runtime dependencies stay external; node: builtins are only reached at run time. The database
+  // drivers (optional peers) are imported only by gatehouse/sqlite and gatehouse/postgres, when asked.
+  external: ['jose', /^@noble\/hashes/, 'better-sqlite3', 'pg'],
 };
 
 export default defineConfig([

@@ -1,6 +1,7 @@
 /**
  * One server of the HTTP benchmark, in its own process (the load generator runs in another):
  *   node --import tsx bench/http-server.ts <gatehouse|noauth|noauth-async|noauth-plain|hono-jwt|hono-noauth>
+ *   ... <sqlite|postgres|postgres-cache>: gatehouse with users in $BENCH_SQLITE_PATH / $BENCH_PG_URL
  * Prints "READY <port>" once listening.
  */
 import { serve as honoServe } from '@hono/node-server';
@@ -9,6 +10,8 @@ import { jwt } from 'hono/jwt';
 import { createAuthHandler, jsonResponse } from '../src/http/index.js';
 import { serve } from '../src/node/index.js';
 import { CryptContext } from '../src/passwords/index.js';
+import { createPostgresUserStore } from '../src/users/postgres/index.js';
+import { createSqliteUserStore } from '../src/users/sqlite/index.js';
 import { KEY, PUBLIC, SEED } from './http-common.js';
 
 async function start(kind: string): Promise<number> {
@@ -47,6 +50,19 @@ async function start(kind: string): Promise<number> {
       const server = honoServe({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
       await new Promise((resolve) => server.once('listening', resolve));
       return (server.address() as { port: number }).port;
+    }
+    case 'sqlite':
+    case 'postgres':
+    case 'postgres-cache': {
+      // The same handler, with johndoe read from the database on every request (or from the cache).
+      const context = new CryptContext({ schemes: ['bcrypt'], deprecated: 'auto', settings: { bcrypt: { rounds: 12 } } });
+      const users =
+        kind === 'sqlite'
+          ? createSqliteUserStore(process.env.BENCH_SQLITE_PATH!)
+          : createPostgresUserStore(process.env.BENCH_PG_URL!, kind === 'postgres-cache' ? { cache: { ttl: 1000 } } : {});
+      await users.check();
+      const handler = createAuthHandler({ users, key: KEY, context });
+      return port((await serve(handler, { port: 0 })).url);
     }
     default:
       throw new Error(`unknown server kind ${kind}`);

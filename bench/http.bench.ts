@@ -12,55 +12,13 @@
  *   npm run bench:http     BENCH_SECONDS=5 BENCH_CONNECTIONS=50 BENCH_ROUNDS=3 by default;
  *                          BENCH_ONLY=throughput|starvation runs one part
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { once } from 'node:events';
-import autocannon from 'autocannon';
-import { KEY } from './http-common.js';
+import { cpuOf, fmt, load, median, startServer as startKind, stop, token } from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const KINDS = ['gatehouse', 'noauth', 'noauth-async', 'noauth-plain', 'hono-jwt', 'hono-noauth'] as const;
 type Kind = (typeof KINDS)[number];
-
-/** An HS256 token for johndoe, signed with the shared key (what POST /token issues). */
-function token(): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'johndoe', exp: Math.floor(Date.now() / 1000) + 3600 })}`;
-  return `${input}.${createHmac('sha256', KEY).update(input).digest('base64url')}`;
-}
-
-async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./http-server.ts', import.meta.url).pathname, kind], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  let out = '';
-  for await (const chunk of child.stdout!) {
-    out += chunk;
-    const match = /READY (\d+)/.exec(out);
-    if (match) return { child, url: `http://127.0.0.1:${match[1]}` };
-  }
-  throw new Error(`${kind} server did not start`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  if (child.exitCode === null) await once(child, 'exit');
-}
-
-function load(options: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) =>
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result))),
-  );
-}
-
-/** Microseconds of CPU (user + system) the server process has used so far. */
-async function cpuOf(child: ChildProcess): Promise<number> {
-  child.send('cpu');
-  const [usage] = (await once(child, 'message')) as [{ user: number; system: number }];
-  return usage.user + usage.system;
-}
 
 interface Run {
   rps: number;
@@ -71,7 +29,7 @@ interface Run {
 }
 
 async function measure(kind: Kind, bearer: string): Promise<Run> {
-  const { child, url } = await startServer(kind);
+  const { child, url } = await startKind(kind);
   try {
     const options = {
       url: `${url}/users/me/`,
@@ -94,7 +52,7 @@ async function measure(kind: Kind, bearer: string): Promise<Run> {
 }
 
 async function starvation(bearer: string) {
-  const { child, url } = await startServer('gatehouse');
+  const { child, url } = await startKind('gatehouse');
   try {
     const me = { url: `${url}/users/me/`, connections: 10, headers: { authorization: `Bearer ${bearer}` } };
     await load({ ...me, duration: 1 });
@@ -115,9 +73,6 @@ async function starvation(bearer: string) {
     await stop(child);
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main() {
   const bearer = token();

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
- *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE] [--scopes] [--preset NAME [--coexist]]
+ *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]]
+ *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/node/cli-users.ts)
  *   gatehouse hash [--scheme NAME] [--preset NAME [--coexist]]   password from stdin (or a hidden prompt)
  *   gatehouse verify HASH [--preset NAME]   password from stdin; exit 0 match, 1 no match, 2 bad hash
  *   gatehouse secret                   32 random bytes as hex (for SECRET_KEY)
@@ -10,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GatehouseError } from './errors.js';
 import { createAuthHandler } from './http/index.js';
+import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, type CliTools } from './node/cli-users.js';
 import { serve } from './node/index.js';
 import { CryptContext, OWASP_SETTINGS, listSchemes, presets, type PresetName } from './passwords/index.js';
 import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
@@ -26,6 +28,9 @@ Commands:
     --host HOST        address to bind (default 127.0.0.1)
     --users FILE       JSON users file shaped like the tutorial's fake_users_db
                        (default: johndoe, password "secret")
+    --database URL     users in a database: sqlite:./users.db, postgres://user@host:5432/db
+                       ($GATEHOUSE_DATABASE); create the table with db migrate
+    --seed-demo        with sqlite: create a missing file with the tutorial's users (npm start)
     --scopes           require the tutorial's "me" and "items" scopes
     --preset NAME      read the hashes of a migration preset: ${PRESET_LIST}
     --coexist          with --preset: keep writing the old system's format (not for everything)
@@ -37,21 +42,11 @@ Commands:
     --preset NAME      the preset's schemes only
                        exit 0: match, 1: no match, 2: unreadable hash
   secret             Print 32 random bytes as hex, for SECRET_KEY
-
+${DATABASE_USAGE}
 Options:
   -h, --help         Show this help
 `;
 
-/** The FastAPI seed's user: johndoe / "secret" (bcrypt, cost 12). */
-const SEED_USERS = {
-  johndoe: {
-    username: 'johndoe',
-    full_name: 'John Doe',
-    email: 'johndoe@example.com',
-    hashed_password: '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW',
-    disabled: false,
-  },
-};
 
 class UsageError extends Error {}
 
@@ -91,6 +86,10 @@ async function main(argv: string[]): Promise<number> {
       return hashCommand(rest);
     case 'verify':
       return verifyCommand(rest);
+    case 'db':
+    case 'user':
+      if (rest[0] === '-h' || rest[0] === '--help') return help();
+      return runDatabaseCommand(command, rest, CLI_TOOLS);
     case 'secret':
       if (parse({ args: rest, options: HELP }).values.help) return help();
       process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
@@ -111,6 +110,8 @@ function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArg
   }
 }
 
+const CLI_TOOLS: CliTools = { parse, readPassword, context: cliContext, usage: (message) => new UsageError(message) };
+
 async function serveCommand(args: string[]): Promise<number> {
   const { values } = parse({
     args,
@@ -119,6 +120,8 @@ async function serveCommand(args: string[]): Promise<number> {
       port: { type: 'string', default: '8000' },
       host: { type: 'string', default: '127.0.0.1' },
       users: { type: 'string' },
+      database: { type: 'string' },
+      'seed-demo': { type: 'boolean', default: false },
       scopes: { type: 'boolean', default: false },
       ...CONTEXT_OPTIONS,
     },
@@ -134,11 +137,17 @@ async function serveCommand(args: string[]): Promise<number> {
     process.stderr.write('gatehouse: SECRET_KEY is not set: signing with a random key (tokens end with this process)\n');
   }
   let users: UserStore;
-  if (values.users !== undefined) {
+  let closeUsers = async () => {};
+  if (values.users !== undefined && values.database !== undefined) throw new UsageError('--users and --database exclude each other');
+  const database = values.users === undefined ? (values.database ?? process.env.GATEHOUSE_DATABASE) : undefined;
+  if (values['seed-demo'] && !database?.startsWith('sqlite:')) throw new UsageError('--seed-demo needs --database sqlite:PATH');
+  if (database) {
+    ({ store: users, close: closeUsers } = await openServeDatabase(database, CLI_TOOLS, values['seed-demo']));
+  } else if (values.users !== undefined) {
     users = createJsonFileUserStore(values.users);
     await users.findUser(''); // read the file now: a bad path or bad JSON stops here, not at the first login
   } else {
-    users = createMemoryUserStore(SEED_USERS);
+    users = createMemoryUserStore(TUTORIAL_USERS);
   }
 
   const handler = createAuthHandler({ users, key, context, scopes: values.scopes });
@@ -153,7 +162,7 @@ async function serveCommand(args: string[]): Promise<number> {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void server.close(3000).then(resolve);
+      void server.close(3000).then(closeUsers).catch(() => {}).then(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -52,6 +52,52 @@ export class PasswordPolicyError extends GatehouseError {
   }
 }
 
+/** Why a user store failed; the handler answers 503 for every one of them. */
+export type UserStoreErrorCode =
+  /** The database cannot be reached, is shutting down, busy or locked, or did not answer in time. */
+  | 'ERR_USER_STORE_UNAVAILABLE'
+  /** The database refused a statement (a missing table or column, a constraint, permissions). */
+  | 'ERR_USER_STORE_QUERY'
+  /** The database answered with something of the wrong shape (a username that is not text, two rows for one name). */
+  | 'ERR_USER_STORE_DATA'
+  /** createUser: the username is taken. */
+  | 'ERR_USER_EXISTS'
+  /** setPassword, setDisabled, deleteUser: no such user. */
+  | 'ERR_USER_NOT_FOUND'
+  /** createUser and friends: a username or field the store cannot hold (empty, too long, NUL, wrong type). */
+  | 'ERR_USER_INVALID';
+
+/** Marks UserStoreErrors; Symbol.for so that separately bundled copies agree. */
+const USER_STORE_ERROR: unique symbol = Symbol.for('gatehouse.user-store-error') as never;
+
+/**
+ * A user store (SQLite, PostgreSQL, D1, ...) failed. The message names the operation and the kind of
+ * failure, never SQL text, a password or a hash; the driver's error is kept as `cause` for logs.
+ *
+ * @example
+ * try {
+ *   await store.createUser({ username: 'alice', hashed_password: hash });
+ * } catch (error) {
+ *   if (error instanceof UserStoreError && error.code === 'ERR_USER_EXISTS') console.log('taken');
+ *   else throw error;
+ * }
+ */
+export class UserStoreError extends GatehouseError {
+  declare readonly code: UserStoreErrorCode;
+  constructor(code: UserStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    Object.defineProperty(this, USER_STORE_ERROR, { value: true });
+  }
+
+  /**
+   * `instanceof` by brand: the CommonJS entry points (gatehouse, gatehouse/sqlite, ...) each bundle
+   * their own copy of this class, and the handler must know a store's error from any of them.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [USER_STORE_ERROR]?: unknown })[USER_STORE_ERROR] === true;
+  }
+}
+
 /** A CryptContext or scheme was configured wrongly. */
 export class ConfigurationError extends GatehouseError {
   constructor(message: string) {

@@ -18,10 +18,50 @@ export interface UserRecord {
   [key: string]: unknown;
 }
 
+/** The fields createUser takes: a hash, never a password (hash it with a CryptContext first). */
+export interface NewUser {
+  username: string;
+  hashed_password: string | null;
+  email?: string | null;
+  full_name?: string | null;
+  disabled?: boolean;
+}
+
+/** listUsers: a page of users in username order, starting after `after`. */
+export interface ListUsersOptions {
+  /** Only usernames sorting after this one (the last of the previous page). */
+  after?: string;
+  /** Page size. Default 1000. */
+  limit?: number;
+}
+
+/**
+ * Where users live. authenticateUser and the handler need `findUser` (and `updatePasswordHash` to
+ * save upgraded hashes); the management methods are for stores that can change users (the SQL stores
+ * of `gatehouse/sqlite` and `gatehouse/postgres`, the `gatehouse user` commands). A store that cannot
+ * reach its data throws a UserStoreError (the handler answers 503).
+ *
+ * @example
+ * const store: UserStore = { findUser: (name) => (name === 'johndoe' ? { username: 'johndoe', hashed_password: hash } : null) };
+ */
 export interface UserStore<U extends UserRecord = UserRecord> {
   findUser(username: string): U | null | undefined | Promise<U | null | undefined>;
-  /** Called after a login with an outdated hash, with the hash of the current policy. */
-  updatePasswordHash?(username: string, newHash: string): void | Promise<void>;
+  /**
+   * Called after a login with an outdated hash, with the hash of the current policy and the hash
+   * that was just verified. A compare-and-swap: the stored hash is replaced only while it still is
+   * `oldHash`, so a password change made meanwhile is never overwritten. `false`: it was not.
+   */
+  updatePasswordHash?(username: string, newHash: string, oldHash: string): void | boolean | Promise<void | boolean>;
+  /** Add a user; UserStoreError ERR_USER_EXISTS when the name is taken. Resolves with the stored user. */
+  createUser?(user: NewUser): Promise<U>;
+  /** Replace a user's hash whatever it is now (a password change). ERR_USER_NOT_FOUND for unknown users. */
+  setPassword?(username: string, hashedPassword: string): Promise<void>;
+  /** Disable (true) or enable (false) a user. ERR_USER_NOT_FOUND for unknown users. */
+  setDisabled?(username: string, disabled: boolean): Promise<void>;
+  /** Remove a user. ERR_USER_NOT_FOUND for unknown users. */
+  deleteUser?(username: string): Promise<void>;
+  /** Users in username order, without their hashes. */
+  listUsers?(options?: ListUsersOptions): Promise<U[]>;
 }
 
 /** The seed's fake_users_db shape: records by username. */
@@ -56,9 +96,12 @@ export class MemoryUserStore<U extends UserRecord = UserRecord> implements UserS
     return record ? { ...record } : null;
   }
 
-  updatePasswordHash(username: string, newHash: string): void {
+  /** Saves newHash only while the user still has oldHash (when given). */
+  updatePasswordHash(username: string, newHash: string, oldHash?: string): boolean {
     const record = this.#users.get(username);
-    if (record) this.#users.set(username, { ...record, hashed_password: newHash });
+    if (!record || (oldHash !== undefined && record.hashed_password !== oldHash)) return false;
+    this.#users.set(username, { ...record, hashed_password: newHash });
+    return true;
   }
 }
 
@@ -78,7 +121,7 @@ export class JsonFileUserStore<U extends UserRecord = UserRecord> implements Use
   readonly path: string;
   readonly #fs: FsPromises;
   #cache: { db: UserDatabase<U>; stamp: string } | undefined;
-  #writes: Promise<void> = Promise.resolve();
+  #writes: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
     if (typeof path !== 'string' || path === '') throw new ConfigurationError('JsonFileUserStore needs a file path');
@@ -125,16 +168,20 @@ export class JsonFileUserStore<U extends UserRecord = UserRecord> implements Use
     return Object.hasOwn(db, username) ? { ...db[username]! } : null;
   }
 
-  /** Rewrite the file with the user's new hash; every other byte of data is kept. */
-  updatePasswordHash(username: string, newHash: string): Promise<void> {
-    const write = this.#writes.then(() => this.#update(username, newHash));
+  /**
+   * Rewrite the file with the user's new hash; every other byte of data is kept. Only while the
+   * file still holds oldHash (when given) for the user: resolves false when it does not.
+   */
+  updatePasswordHash(username: string, newHash: string, oldHash?: string): Promise<boolean> {
+    const write = this.#writes.then(() => this.#update(username, newHash, oldHash));
     this.#writes = write.catch(() => undefined);
     return write;
   }
 
-  async #update(username: string, newHash: string): Promise<void> {
+  async #update(username: string, newHash: string, oldHash: string | undefined): Promise<boolean> {
     const db = await this.#load(); // the file as it is now, not a cached copy
-    if (!Object.hasOwn(db, username)) return; // removed meanwhile: nothing to upgrade
+    if (!Object.hasOwn(db, username)) return false; // removed meanwhile: nothing to upgrade
+    if (oldHash !== undefined && db[username]!.hashed_password !== oldHash) return false; // changed meanwhile
     db[username] = { ...db[username]!, hashed_password: newHash };
     const fs = this.#fs;
     const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -162,6 +209,7 @@ export class JsonFileUserStore<U extends UserRecord = UserRecord> implements Use
       throw error;
     }
     this.#cache = undefined;
+    return true;
   }
 }
 
@@ -220,11 +268,13 @@ export async function authenticateUser<U extends UserRecord>(
   }
   if (!result.valid) return null;
   if (result.newHash === null || !users.updatePasswordHash) return user;
+  let saved: unknown;
   try {
-    await users.updatePasswordHash(username, result.newHash);
+    // The verified hash goes along: the store replaces it only if it is still the stored one.
+    saved = await users.updatePasswordHash(username, result.newHash, hash);
   } catch (error) {
     options.onUpdateError?.(error);
     return user;
   }
-  return { ...user, hashed_password: result.newHash };
+  return saved === false ? user : { ...user, hashed_password: result.newHash };
 }

@@ -2,7 +2,6 @@
  * The `gatehouse` bin, spawned as a user runs it: the built dist/cli.js (CI builds before testing),
  * or src/cli.ts through tsx when there is no build.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,58 +9,9 @@ import { join } from 'node:path';
 import bcryptjs from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY } from './http-helpers.js';
+import { built, login, run, startServer } from './helpers/cli.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const built = join(root, 'dist/cli.js');
-const command = existsSync(built) ? [built] : ['--import', 'tsx', join(root, 'src/cli.ts')];
 const SEED_HASH = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
-  const childEnv = { ...process.env, ...env };
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
-  return spawn(process.execPath, [...command, ...args], { cwd: root, env: childEnv, stdio: 'pipe' });
-}
-
-function run(args: string[], stdin = '', env: Record<string, string | undefined> = {}): Promise<Run> {
-  const child = start(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  child.stdin!.end(stdin);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
-/** Start `gatehouse serve`, resolve with its URL once it prints it. */
-function startServer(args: string[], env: Record<string, string | undefined> = {}) {
-  const child = start(['serve', '--port', '0', ...args], env);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const url = new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (match) resolve(match[0]);
-    });
-    void exited.then((code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
-  });
-  return { child, url, exited, stderr: () => stderr };
-}
-
-async function login(url: string, username: string, password: string, scope?: string) {
-  const form = new URLSearchParams({ username, password });
-  if (scope) form.set('scope', scope);
-  const response = await fetch(`${url}/token`, { method: 'POST', body: form });
-  return { status: response.status, body: (await response.json()) as { access_token: string } };
-}
 
 const payloadOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
 

@@ -152,6 +152,21 @@ describe('authenticateUser (test scheme)', () => {
     expect(store.findUser('alice')!.hashed_password).toBe('$plain$2$wonderland');
   });
 
+  it('the upgrade is a compare-and-swap on the verified hash: a password changed meanwhile stays', async () => {
+    const { context } = plainScheme(3);
+    const store = new MemoryUserStore(plainDb());
+    const changing: UserStore = {
+      findUser: (name) => store.findUser(name),
+      updatePasswordHash: (name, newHash, oldHash) => {
+        store.updatePasswordHash(name, '$plain$2$changed'); // the password change lands first
+        return store.updatePasswordHash(name, newHash, oldHash);
+      },
+    };
+    const bob = await authenticateUser(changing, 'bob', 'builder', { context });
+    expect(bob!.hashed_password).toBe('$plain$2$builder'); // logged in, nothing saved
+    expect(store.findUser('bob')!.hashed_password).toBe('$plain$2$changed');
+  });
+
   it('a store without updatePasswordHash still logs the user in, with the stored hash', async () => {
     const { context } = plainScheme(3);
     const users = plainDb();
@@ -251,6 +266,16 @@ describe('JsonFileUserStore', () => {
     const written = JSON.parse(await readFile(path, 'utf8'));
     for (const name of Object.keys(db)) expect(written[name].hashed_password).toBe(`$plain$9$${name}`);
     expect(await readdir(dir)).toEqual(['users.json']);
+  });
+
+  it('an upgrade from a hash the file no longer holds (a password changed meanwhile) changes nothing', async () => {
+    const store = new JsonFileUserStore(path);
+    const db = plainDb();
+    db.bob = { ...db.bob!, hashed_password: '$plain$2$changed' };
+    await writeFile(path, JSON.stringify(db));
+    expect(await store.updatePasswordHash('bob', '$plain$3$builder', '$plain$2$builder')).toBe(false);
+    expect(JSON.parse(await readFile(path, 'utf8')).bob.hashed_password).toBe('$plain$2$changed');
+    expect(await store.updatePasswordHash('bob', '$plain$3$changed', '$plain$2$changed')).toBe(true);
   });
 
   it('an update for a user removed meanwhile changes nothing', async () => {

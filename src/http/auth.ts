@@ -2,7 +2,7 @@
  * The building blocks of the OAuth2 password flow, for the handler and for apps that protect their
  * own routes: log a user in from a login form, issue a token, and require an authenticated user.
  */
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, UserStoreError } from '../errors.js';
 import type { CryptContext } from '../passwords/index.js';
 import {
   InvalidTokenError,
@@ -110,6 +110,12 @@ function hasScopes(granted: readonly string[], needed: readonly string[]): boole
 function unauthorized(request: Request, needed: readonly string[], detail: string): { response: Response } {
   const challenge: HeaderList = needed.length > 0 ? [['www-authenticate', `Bearer scope="${needed.join(' ')}"`]] : BEARER;
   return { response: detailResponse(request, 401, detail, challenge) };
+}
+
+/** A user store that cannot answer (its database is down): 503, not 500; anything else goes on up. */
+function storeUnavailable(request: Request, error: unknown): { response: Response } {
+  if (error instanceof UserStoreError) return { response: detailResponse(request, 503, 'Service Unavailable') };
+  throw error;
 }
 
 function positiveInteger(value: number, name: string, min = 1): number {
@@ -242,7 +248,12 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     if (form instanceof Response) return form;
     const check = limiter.run(() => authenticateUser(store, form.username, form.password, { context }));
     if (check === null) return detailResponse(request, 429, 'Too Many Requests', RETRY);
-    const user = await check;
+    let user: U | null;
+    try {
+      user = await check;
+    } catch (error) {
+      return storeUnavailable(request, error).response;
+    }
     if (!user) return detailResponse(request, 401, 'Incorrect username or password', BEARER);
     const token = await issueToken(user, scopes ? await grant(user, form.scopes) : undefined);
     return jsonResponse({ access_token: token, token_type: 'bearer' }, { request });
@@ -282,9 +293,17 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     required: RequireUserOptions,
     claims: VerifiedClaims,
   ): AuthResult<U> | Promise<AuthResult<U>> => {
-    const found = store.findUser(claims.sub);
+    let found: ReturnType<UserStore<U>['findUser']>;
+    try {
+      found = store.findUser(claims.sub);
+    } catch (error) {
+      return storeUnavailable(request, error);
+    }
     return found instanceof Promise
-      ? found.then((user) => checkUser(request, required, claims, user))
+      ? found.then(
+          (user) => checkUser(request, required, claims, user),
+          (error: unknown) => storeUnavailable(request, error),
+        )
       : checkUser(request, required, claims, found); // memory stores answer at once
   };
 

@@ -1,0 +1,541 @@
+/**
+ * The user store behind gatehouse/sqlite and gatehouse/postgres: SQL built once from a layout, run
+ * through a small driver adapter. Every value is a bound parameter; the only names in the SQL text
+ * are the layout's validated, quoted identifiers. Drivers answer synchronously (better-sqlite3,
+ * node:sqlite, bun:sqlite: findUser then needs no promise) or with a promise (pg, D1: each statement
+ * then has a time limit). Whatever a driver returns is checked before it becomes a UserRecord.
+ */
+import { ConfigurationError, UserStoreError, type UserStoreErrorCode } from '../errors.js';
+import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../users.js';
+import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layout.js';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/**
+ * @internal What a driver adapter provides: the rows of one statement (SELECT, or a write with
+ * RETURNING), statements without parameters (migrate), and which of its errors mean "unreachable".
+ */
+export interface SqlDriver {
+  readonly dialect: SqlDialect;
+  /** Rows, or a promise / thenable of rows. `?` placeholders on SQLite, `$1`... on PostgreSQL. */
+  query(sql: string, params: readonly SqlValue[]): unknown;
+  /** Run statements that take no parameters (DDL). */
+  exec(sql: string): unknown;
+  /** True when the error says the database cannot be reached (down, busy, locked, timed out). */
+  unavailable(error: unknown): boolean;
+  /** Present when the store opened the database itself and so closes it. */
+  close?(): unknown;
+}
+
+/** A short-lived per-process copy of the users findUser read. Off by default. */
+export interface UserCacheOptions {
+  /**
+   * Milliseconds a user read from the database is reused. Staleness: a change made by another
+   * process (a password change, a disable, a removal) shows here only after up to `ttl`; changes
+   * made through this store object show at once.
+   */
+  ttl: number;
+  /** Users kept at most (the oldest go first). Default 10000. */
+  max?: number;
+}
+
+export interface SqlUserStoreOptions extends LayoutOptions {
+  /** Reuse users read by findUser for `ttl` ms (see UserCacheOptions for the trade-off). Default off. */
+  cache?: UserCacheOptions | false;
+  /** Time limit of one statement on an asynchronous driver, in ms. Default 5000. */
+  timeoutMs?: number;
+  /** Told of every failure of the database (unavailable, refused, malformed data), before it is thrown. */
+  onError?: (error: UserStoreError) => void;
+}
+
+/** Names and hashes longer than this are refused by createUser (and so cannot be found). */
+export const MAX_USERNAME_LENGTH = 256;
+const MAX_HASH_LENGTH = 4096;
+const MAX_FIELD_LENGTH = 1024;
+const DEFAULT_PAGE = 1000;
+const MAX_PAGE = 10_000;
+
+/** Half of a UTF-16 pair alone: not text a database can store (String#isWellFormed is ES2024). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A username the store can hold: a non-empty, well-formed string without NUL, at most 256 code units. */
+function validUsername(name: unknown): name is string {
+  return (
+    typeof name === 'string' &&
+    name.length > 0 &&
+    name.length <= MAX_USERNAME_LENGTH &&
+    !name.includes('\0') &&
+    !LONE_SURROGATE.test(name)
+  );
+}
+
+function checkText(value: unknown, what: string, max: number, nullable: boolean): string | null {
+  if (value === undefined || value === null) {
+    if (nullable) return null;
+    throw new UserStoreError('ERR_USER_INVALID', `${what} is required`);
+  }
+  if (typeof value !== 'string' || value.length > max || value.includes('\0') || LONE_SURROGATE.test(value)) {
+    throw new UserStoreError('ERR_USER_INVALID', `${what} must be text of at most ${max} characters, without NUL`);
+  }
+  return value;
+}
+
+function checkUsername(name: unknown): string {
+  if (!validUsername(name)) {
+    throw new UserStoreError('ERR_USER_INVALID', `a username is 1 to ${MAX_USERNAME_LENGTH} characters of text, without NUL`);
+  }
+  return name;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+const textOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** A malformed flag locks the user out, as the handler does. */
+function disabledFlag(value: unknown): boolean | null {
+  return value === true || value === false || value === null ? value : true;
+}
+
+function timestamp(value: unknown): string | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  return typeof value === 'string' ? value : null;
+}
+
+/** A driver error's code when it is a plain token (SQLSTATE, SQLITE_BUSY, ECONNREFUSED): safe to show. */
+function safeCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? ` (${code})` : '';
+}
+
+interface UserCache {
+  readonly ttl: number;
+  readonly max: number;
+  readonly users: Map<string, { user: UserRecord; expires: number }>;
+}
+
+interface Statements {
+  find: string;
+  probe: string;
+  list: string;
+  listAfter: string;
+  insert: string;
+  compareAndSwap: string;
+  setPassword: string;
+  setDisabled: string | null;
+  remove: string;
+}
+
+/** The fields of a record in select order, with where their values sit in a row. */
+interface FieldSlot {
+  readonly name: 'email' | 'full_name' | 'disabled';
+  readonly field: ResolvedField;
+  /** The row keys of its columns (c2, c3, ...). */
+  readonly keys: readonly string[];
+}
+
+/**
+ * A UserStore on an SQL table. Made by createSqliteUserStore, createD1UserStore and
+ * createPostgresUserStore; the class is exported for `instanceof` and its type.
+ *
+ * @example
+ * import { createSqliteUserStore } from 'gatehouse/sqlite';
+ * const store = createSqliteUserStore('./users.db');
+ * await store.migrate();
+ * await store.createUser({ username: 'alice', hashed_password: await hashPassword('s3cret') });
+ */
+export class SqlUserStore implements UserStore<UserRecord> {
+  readonly dialect: SqlDialect;
+  readonly #layout: ResolvedLayout;
+  readonly #sql: Statements;
+  readonly #slots: readonly FieldSlot[];
+  readonly #listSlots: readonly FieldSlot[];
+  readonly #timeoutMs: number;
+  readonly #onError: ((error: UserStoreError) => void) | undefined;
+  readonly #cache: UserCache | null;
+  /** Writes begun through this store, so that a read racing one is not cached. */
+  #writes = 0;
+  #driver: SqlDriver | undefined;
+  #opening: (() => Promise<SqlDriver>) | undefined;
+  #pending: Promise<SqlDriver> | undefined;
+
+  /** @internal Use the create* functions. `open` is called (again after a failure) until it gives a driver. */
+  constructor(dialect: SqlDialect, driver: SqlDriver | (() => Promise<SqlDriver>), options: SqlUserStoreOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new ConfigurationError('user store options must be an object');
+    this.dialect = dialect;
+    if (typeof driver === 'function') this.#opening = driver;
+    else this.#driver = driver;
+    this.#layout = resolveLayout(options);
+    const timeoutMs = options.timeoutMs ?? 5000;
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new ConfigurationError('timeoutMs must be a positive integer');
+    this.#timeoutMs = timeoutMs;
+    if (options.onError !== undefined && typeof options.onError !== 'function') throw new ConfigurationError('onError must be a function');
+    this.#onError = options.onError;
+    this.#cache = resolveCache(options.cache);
+    const built = buildStatements(dialect, this.#layout);
+    this.#sql = built.sql;
+    this.#slots = built.slots;
+    this.#listSlots = built.listSlots;
+  }
+
+  /** The table, quoted as the SQL uses it. */
+  get table(): string {
+    return this.#layout.table;
+  }
+
+  /**
+   * The user, or null. Names the store cannot hold (empty, NUL, over 256 characters) are unknown
+   * users without a query. Synchronous on a synchronous driver once open.
+   */
+  findUser(username: string): UserRecord | null | Promise<UserRecord | null> {
+    if (!validUsername(username)) return null;
+    const cache = this.#cache;
+    if (cache) {
+      const hit = cache.users.get(username);
+      if (hit && hit.expires > Date.now()) return { ...hit.user };
+      if (hit) cache.users.delete(username);
+    }
+    const writes = this.#writes;
+    return this.#run('findUser', this.#sql.find, [username], (rows) => {
+      if (rows.length > 1) throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'findUser: the username is not unique in the table'));
+      const user = rows.length === 0 ? null : this.#decode(rows[0], this.#slots, true);
+      // A write through this store since the read began may have made the row stale: not kept.
+      if (user && cache && writes === this.#writes) this.#remember(cache, user);
+      return user;
+    });
+  }
+
+  /** Compare-and-swap: the hash changes only while the row still holds `oldHash`. False when it did not. */
+  async updatePasswordHash(username: string, newHash: string, oldHash: string): Promise<boolean> {
+    const name = checkUsername(username);
+    const hash = checkText(newHash, 'the new hash', MAX_HASH_LENGTH, false);
+    const old = checkText(oldHash, 'the old hash', MAX_HASH_LENGTH, false);
+    const rows = await this.#modify(name, 'updatePasswordHash', this.#sql.compareAndSwap, [hash, name, old]);
+    return rows.length > 0;
+  }
+
+  /** Add a user (ERR_USER_EXISTS when taken). Takes a hash: hash passwords with a CryptContext first. */
+  async createUser(user: NewUser): Promise<UserRecord> {
+    if (user === null || typeof user !== 'object') throw new UserStoreError('ERR_USER_INVALID', 'createUser needs a user object');
+    const username = checkUsername(user.username);
+    const record: UserRecord = {
+      username,
+      hashed_password: checkText(user.hashed_password, 'hashed_password', MAX_HASH_LENGTH, true),
+      email: checkText(user.email, 'email', MAX_FIELD_LENGTH, true),
+      full_name: checkText(user.full_name, 'full_name', MAX_FIELD_LENGTH, true),
+      disabled: user.disabled ?? false,
+    };
+    if (typeof record.disabled !== 'boolean') throw new UserStoreError('ERR_USER_INVALID', 'disabled must be a boolean');
+    const params: SqlValue[] = [username, record.hashed_password as string | null];
+    for (const { name, field } of this.#slots) params.push(...this.#columnValues(field, name, record[name] ?? null));
+    for (const [, value] of this.#layout.insertValues) params.push(value);
+    const rows = await this.#modify(username, 'createUser', this.#sql.insert, params);
+    if (rows.length === 0) throw new UserStoreError('ERR_USER_EXISTS', 'createUser: the username is taken');
+    return record;
+  }
+
+  /** Replace the hash whatever it is now (a password change). */
+  async setPassword(username: string, hashedPassword: string): Promise<void> {
+    const name = checkUsername(username);
+    const hash = checkText(hashedPassword, 'the hash', MAX_HASH_LENGTH, false);
+    await this.#change('setPassword', this.#sql.setPassword, [hash, name], name);
+  }
+
+  /** Disable (true) or enable (false) a user. */
+  async setDisabled(username: string, disabled: boolean): Promise<void> {
+    const name = checkUsername(username);
+    if (typeof disabled !== 'boolean') throw new UserStoreError('ERR_USER_INVALID', 'disabled must be a boolean');
+    const field = this.#layout.fields.disabled;
+    if (!field || !this.#sql.setDisabled) throw new ConfigurationError('this table has no disabled column');
+    await this.#change('setDisabled', this.#sql.setDisabled, [...this.#columnValues(field, 'disabled', disabled), name], name);
+  }
+
+  /** Remove a user. */
+  async deleteUser(username: string): Promise<void> {
+    const name = checkUsername(username);
+    await this.#change('deleteUser', this.#sql.remove, [name], name);
+  }
+
+  /** A page of users in username order, without hashes (with created_at / updated_at where mapped). */
+  async listUsers(options: ListUsersOptions = {}): Promise<UserRecord[]> {
+    const limit = options.limit ?? DEFAULT_PAGE;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw new UserStoreError('ERR_USER_INVALID', `limit must be an integer from 1 to ${MAX_PAGE}`);
+    }
+    const after = options.after;
+    const [sql, params] = after === undefined ? [this.#sql.list, [limit]] : [this.#sql.listAfter, [checkUsername(after), limit]];
+    return this.#run('listUsers', sql, params, (rows) => rows.map((row) => this.#decode(row, this.#listSlots, false)));
+  }
+
+  /**
+   * Create the table when it is missing (CREATE TABLE IF NOT EXISTS; an existing table is never
+   * altered). Resolves true when it created the table. Refused for layouts of tables another app owns.
+   */
+  async migrate(): Promise<boolean> {
+    const layout = this.#layout;
+    if (!layout.managed || !layout.simple) {
+      throw new ConfigurationError('migrate() creates only tables of plain columns that gatehouse owns; this layout maps another app\'s table');
+    }
+    const driver = await this.#open();
+    const existed = await this.#exists(driver);
+    await this.#await('migrate', () => driver.exec(createTableSql(this.dialect, layout)));
+    return !existed;
+  }
+
+  /** Resolves once the table and every mapped column can be read; rejects with UserStoreError otherwise. */
+  async check(): Promise<void> {
+    await this.#run('check', this.#sql.probe, [], (r) => r);
+  }
+
+  /** Close the database if the store opened it (from a path or URL); a database handed in stays open. */
+  async close(): Promise<void> {
+    this.#cache?.users.clear();
+    const driver = this.#driver ?? (this.#pending ? await this.#pending.catch(() => undefined) : undefined);
+    this.#driver = undefined;
+    this.#opening = undefined;
+    this.#pending = undefined;
+    if (driver?.close) await driver.close();
+  }
+
+  /** @internal The driver, for other tables on the same database (counters, issue #10). */
+  driver(): Promise<SqlDriver> {
+    return this.#open();
+  }
+
+  async #exists(driver: SqlDriver): Promise<boolean> {
+    const layout = this.#layout;
+    const [sql, params]: [string, SqlValue[]] =
+      this.dialect === 'postgres'
+        ? ['SELECT to_regclass($1)::text AS c0', [layout.table]]
+        : ["SELECT name AS c0 FROM sqlite_master WHERE type = 'table' AND name = ?", [layout.tableName]];
+    const rows = await this.#await('migrate', () => driver.query(sql, params));
+    return Array.isArray(rows) && rows.length > 0 && rows[0] !== null && (rows[0] as { c0?: unknown }).c0 != null;
+  }
+
+  async #change(op: string, sql: string, params: SqlValue[], name: string): Promise<void> {
+    const rows = await this.#modify(name, op, sql, params);
+    if (rows.length === 0) throw new UserStoreError('ERR_USER_NOT_FOUND', `${op}: no such user`);
+  }
+
+  /** A write: the user's cached copy goes before it starts and again once it is done. */
+  async #modify(name: string, op: string, sql: string, params: readonly SqlValue[]): Promise<unknown[]> {
+    this.#forget(name);
+    try {
+      return await this.#run(op, sql, params, (rows) => rows);
+    } finally {
+      this.#forget(name);
+    }
+  }
+
+  #columnValues(field: ResolvedField, name: string, value: unknown): readonly SqlValue[] {
+    const values = field.write(value);
+    if (!Array.isArray(values) || values.length !== field.columns.length) {
+      throw new ConfigurationError(`the layout's ${name} write gives ${field.columns.length} value(s), one per column`);
+    }
+    return values;
+  }
+
+  /** A row (untrusted) as a record: text fields are strings or null, disabled a boolean or null. */
+  #decode(row: unknown, slots: readonly FieldSlot[], withHash: boolean): UserRecord {
+    if (row === null || typeof row !== 'object') throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'a row is not an object'));
+    const cells = row as Record<string, unknown>;
+    const username = cells.c0;
+    if (typeof username !== 'string') throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'a username in the table is not text'));
+    const user: Record<string, unknown> = withHash
+      ? { username, hashed_password: textOrNull(cells.c1), email: null, full_name: null, disabled: null }
+      : { username, email: null, full_name: null, disabled: null };
+    let next = 1;
+    for (const { name, field, keys } of slots) {
+      // The hot path (findUser on every request) reads plain columns without building arrays.
+      const value = field.plain && name !== 'disabled' ? cells[keys[0]!] : field.read(keys.map((key) => cells[key]));
+      user[name] = name === 'disabled' ? disabledFlag(value) : textOrNull(value);
+      next += keys.length;
+    }
+    if (!withHash) {
+      if (this.#layout.createdAt) user.created_at = timestamp(cells[`c${next++}`]);
+      if (this.#layout.updatedAt) user.updated_at = timestamp(cells[`c${next}`]);
+    }
+    return user as UserRecord;
+  }
+
+  #remember(cache: UserCache, user: UserRecord): void {
+    const { users } = cache;
+    users.delete(user.username);
+    if (users.size >= cache.max) users.delete(users.keys().next().value!);
+    users.set(user.username, { user: { ...user }, expires: Date.now() + cache.ttl });
+  }
+
+  #forget(name: string): void {
+    this.#writes++;
+    this.#cache?.users.delete(name);
+  }
+
+  #open(): Promise<SqlDriver> {
+    if (this.#driver) return Promise.resolve(this.#driver);
+    if (!this.#opening) return Promise.reject(new UserStoreError('ERR_USER_STORE_UNAVAILABLE', 'the store is closed'));
+    this.#pending ??= this.#opening().then(
+      (driver) => {
+        this.#driver = driver;
+        return driver;
+      },
+      (error: unknown) => {
+        this.#pending = undefined; // try again next time: the file or server may be back
+        throw this.#fail('open', error);
+      },
+    );
+    return this.#pending;
+  }
+
+  /** Run a statement; decode its rows. Synchronous when the driver is open and synchronous. */
+  #run<T>(op: string, sql: string, params: readonly SqlValue[], decode: (rows: unknown[]) => T): T | Promise<T> {
+    const driver = this.#driver;
+    if (!driver) return this.#open().then((opened) => this.#runOn(opened, op, sql, params, decode));
+    return this.#runOn(driver, op, sql, params, decode);
+  }
+
+  #runOn<T>(driver: SqlDriver, op: string, sql: string, params: readonly SqlValue[], decode: (rows: unknown[]) => T): T | Promise<T> {
+    let result: unknown;
+    try {
+      result = driver.query(sql, params);
+      if (!isThenable(result)) return decode(this.#rows(op, result));
+    } catch (error) {
+      throw this.#fail(op, error);
+    }
+    return this.#timed(op, result).then((rows) => decode(this.#rows(op, rows)));
+  }
+
+  /** A driver call that may answer either way, awaited with the time limit. */
+  async #await(op: string, call: () => unknown): Promise<unknown> {
+    let result: unknown;
+    try {
+      result = call();
+    } catch (error) {
+      throw this.#fail(op, error);
+    }
+    return isThenable(result) ? this.#timed(op, result) : result;
+  }
+
+  #timed(op: string, pending: PromiseLike<unknown>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(this.#report(new UserStoreError('ERR_USER_STORE_UNAVAILABLE', `${op}: the database did not answer within ${this.#timeoutMs} ms`)));
+      }, this.#timeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+      Promise.resolve(pending).then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(this.#fail(op, error));
+        },
+      );
+    });
+  }
+
+  #rows(op: string, rows: unknown): unknown[] {
+    if (!Array.isArray(rows)) throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', `${op}: the driver did not return rows`));
+    return rows;
+  }
+
+  /** A driver error as a UserStoreError (ours and configuration errors pass unchanged). */
+  #fail(op: string, error: unknown): Error {
+    if (error instanceof UserStoreError || error instanceof ConfigurationError) return error;
+    const driver = this.#driver;
+    const down = !driver || driver.unavailable(error);
+    const code: UserStoreErrorCode = down ? 'ERR_USER_STORE_UNAVAILABLE' : 'ERR_USER_STORE_QUERY';
+    const what = down ? 'the database is unavailable' : 'the database refused the statement';
+    return this.#report(new UserStoreError(code, `${op}: ${what}${safeCode(error)}`, { cause: error }));
+  }
+
+  #report(error: UserStoreError): UserStoreError {
+    try {
+      this.#onError?.(error);
+    } catch {
+      // a failing reporter must not hide the error itself
+    }
+    return error;
+  }
+}
+
+function resolveCache(option: SqlUserStoreOptions['cache']): UserCache | null {
+  if (option === undefined || option === false) return null;
+  if (option === null || typeof option !== 'object') throw new ConfigurationError('cache must be { ttl } or false');
+  const { ttl, max = 10_000 } = option;
+  if (!Number.isSafeInteger(ttl) || ttl < 1) throw new ConfigurationError('cache.ttl must be a positive number of milliseconds');
+  if (!Number.isSafeInteger(max) || max < 1) throw new ConfigurationError('cache.max must be a positive integer');
+  return { ttl, max, users: new Map() };
+}
+
+function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
+  const p = dialect === 'postgres' ? (i: number) => `$${i}` : () => '?';
+  const { table: t, username: u, hashedPassword: h } = layout;
+  const slots: FieldSlot[] = [];
+  const listSlots: FieldSlot[] = [];
+  const columns = [u, h];
+  const listColumns = [u];
+  for (const name of ['email', 'full_name', 'disabled'] as const) {
+    const field = layout.fields[name];
+    if (!field) continue;
+    const keysFrom = (start: number) => field.columns.map((_, i) => `c${start + i}`);
+    slots.push({ name, field, keys: keysFrom(columns.length) });
+    listSlots.push({ name, field, keys: keysFrom(listColumns.length) });
+    columns.push(...field.columns);
+    listColumns.push(...field.columns);
+  }
+  if (layout.createdAt) listColumns.push(layout.createdAt);
+  if (layout.updatedAt) listColumns.push(layout.updatedAt);
+  const select = (list: string[]) => list.map((column, i) => `${column} AS c${i}`).join(', ');
+
+  const insertColumns = [...columns, ...layout.insertValues.map(([column]) => column)];
+  const duplicate = insertColumns.find((column, i) => insertColumns.indexOf(column) !== i);
+  if (duplicate) throw new ConfigurationError(`the layout writes the column ${duplicate} twice`);
+  const stamps = [layout.createdAt, layout.updatedAt].filter((c): c is string => c !== null && !insertColumns.includes(c));
+  const values = [...insertColumns.map((_, i) => p(i + 1)), ...stamps.map(() => 'CURRENT_TIMESTAMP')];
+  const touched = layout.updatedAt ? `, ${layout.updatedAt} = CURRENT_TIMESTAMP` : '';
+  const returning = `RETURNING ${u} AS c0`;
+  const disabled = layout.fields.disabled;
+  const disabledSet = disabled?.columns.map((column, i) => `${column} = ${p(i + 1)}`).join(', ');
+
+  const sql: Statements = {
+    find: `SELECT ${select(columns)} FROM ${t} WHERE ${u} = ${p(1)} LIMIT 2`,
+    probe: `SELECT ${select([...new Set([...columns, ...listColumns])])} FROM ${t} WHERE 1 = 0`,
+    list: `SELECT ${select(listColumns)} FROM ${t} ORDER BY ${u} LIMIT ${p(1)}`,
+    listAfter: `SELECT ${select(listColumns)} FROM ${t} WHERE ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}`,
+    insert:
+      `INSERT INTO ${t} (${[...insertColumns, ...stamps].join(', ')}) VALUES (${values.join(', ')}) ` +
+      `ON CONFLICT (${u}) DO NOTHING ${returning}`,
+    compareAndSwap: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)} AND ${h} = ${p(3)} ${returning}`,
+    setPassword: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)} ${returning}`,
+    setDisabled: disabled
+      ? `UPDATE ${t} SET ${disabledSet}${touched} WHERE ${u} = ${p(disabled.columns.length + 1)} ${returning}`
+      : null,
+    remove: `DELETE FROM ${t} WHERE ${u} = ${p(1)} ${returning}`,
+  };
+  return { sql, slots, listSlots };
+}
+
+function createTableSql(dialect: SqlDialect, layout: ResolvedLayout): string {
+  const pg = dialect === 'postgres';
+  const text = 'TEXT';
+  const lines = [`${layout.username} ${text} NOT NULL PRIMARY KEY`, `${layout.hashedPassword} ${text}`];
+  const { email, full_name, disabled } = layout.fields;
+  if (email) lines.push(`${email.columns[0]} ${text}`);
+  if (full_name) lines.push(`${full_name.columns[0]} ${text}`);
+  if (disabled) {
+    const column = disabled.columns[0]!;
+    lines.push(pg ? `${column} BOOLEAN NOT NULL DEFAULT false` : `${column} INTEGER NOT NULL DEFAULT 0 CHECK (${column} IN (0, 1))`);
+  }
+  const time = pg ? 'TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP' : 'TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP';
+  for (const column of [layout.createdAt, layout.updatedAt]) if (column) lines.push(`${column} ${time}`);
+  const create = `CREATE TABLE IF NOT EXISTS ${layout.table} (\n  ${lines.join(',\n  ')}\n)`;
+  // Two processes migrating at once: PostgreSQL's IF NOT EXISTS can still collide, so take a lock for
+  // the transaction that a multi-statement simple query runs in.
+  return pg ? `SELECT pg_advisory_xact_lock(7314985); ${create}` : create;
+}
