@@ -32,7 +32,8 @@ Commands:
                        ($GATEHOUSE_DATABASE); create the table with db migrate
     --seed-demo        with sqlite: create a missing file with the tutorial's users (npm start)
     --scopes           require the tutorial's "me" and "items" scopes
-    --preset NAME      read the hashes of a migration preset: ${PRESET_LIST}
+    --preset NAME      read the hashes of a migration preset: ${PRESET_LIST};
+                       with --database, --preset django serves Django's own auth_user (coexisting)
     --coexist          with --preset: keep writing the old system's format (not for everything)
     Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
   hash               Hash a password read from stdin (or a hidden prompt) and print it
@@ -50,22 +51,36 @@ Options:
 
 class UsageError extends Error {}
 
+/** What chooses the password context: --preset, --coexist, and whether users are in a database. */
+interface ContextChoice {
+  preset?: string;
+  coexist?: boolean;
+  database?: boolean;
+}
+
+/** The store layout a preset selects on a database: Django's own auth_user for `django`. */
+function databaseLayout(preset: string | undefined): string | undefined {
+  return preset === 'django' ? 'django' : undefined;
+}
+
 /** The options that choose the password context: `--preset NAME [--coexist]`. */
 const CONTEXT_OPTIONS = { preset: { type: 'string' }, coexist: { type: 'boolean', default: false } } as const;
 
 /**
  * With --preset, that migration preset (--coexist: in coexistence mode). Without, the seed's policy
  * (bcrypt, cost 12) with every other built-in scheme still readable; logins move those to bcrypt.
+ * On a database, `--preset django` is Django's own auth_user table: coexistence is implied.
  */
-function cliContext(values: { preset?: string; coexist?: boolean } = {}): CryptContext {
+function cliContext(values: ContextChoice = {}): CryptContext {
   if (values.preset === undefined) {
     if (values.coexist) throw new UsageError('--coexist needs --preset NAME');
     return new CryptContext({ schemes: listSchemes(), default: 'bcrypt', deprecated: 'auto', settings: OWASP_SETTINGS });
   }
   const name = PRESET_ALIASES[values.preset] ?? values.preset;
   if (!Object.hasOwn(presets, name)) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)} (known: ${PRESET_LIST})`);
+  const coexist = values.coexist === true || (values.database === true && databaseLayout(name) !== undefined);
   try {
-    return presets[name as PresetName]({ coexist: values.coexist === true });
+    return presets[name as PresetName]({ coexist });
   } catch (error) {
     if (error instanceof GatehouseError) throw new UsageError(`--preset ${values.preset}: ${error.message}`);
     throw error;
@@ -110,7 +125,7 @@ function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArg
   }
 }
 
-const CLI_TOOLS: CliTools = { parse, readPassword, context: cliContext, usage: (message) => new UsageError(message) };
+const CLI_TOOLS: CliTools = { parse, readPassword, context: cliContext, layout: databaseLayout, usage: (message) => new UsageError(message) };
 
 async function serveCommand(args: string[]): Promise<number> {
   const { values } = parse({
@@ -127,7 +142,6 @@ async function serveCommand(args: string[]): Promise<number> {
     },
   });
   if (values.help) return help();
-  const context = cliContext(values);
   const port = Number(values.port);
   if (!/^\d{1,5}$/.test(values.port) || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
 
@@ -141,8 +155,11 @@ async function serveCommand(args: string[]): Promise<number> {
   if (values.users !== undefined && values.database !== undefined) throw new UsageError('--users and --database exclude each other');
   const database = values.users === undefined ? (values.database ?? process.env.GATEHOUSE_DATABASE) : undefined;
   if (values['seed-demo'] && !database?.startsWith('sqlite:')) throw new UsageError('--seed-demo needs --database sqlite:PATH');
+  const context = cliContext({ ...values, database: database !== undefined });
+  const layout = database === undefined ? undefined : databaseLayout(values.preset);
+  if (layout && values['seed-demo']) throw new UsageError(`--seed-demo cannot fill ${values.preset}'s table: its own app creates it`);
   if (database) {
-    ({ store: users, close: closeUsers } = await openServeDatabase(database, CLI_TOOLS, values['seed-demo']));
+    ({ store: users, close: closeUsers } = await openServeDatabase(database, CLI_TOOLS, values['seed-demo'], layout));
   } else if (values.users !== undefined) {
     users = createJsonFileUserStore(values.users);
     await users.findUser(''); // read the file now: a bad path or bad JSON stops here, not at the first login

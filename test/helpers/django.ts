@@ -24,7 +24,7 @@ export type DjangoDatabase =
 export interface DjangoProject {
   dir: string;
   /** `python3 -m django <args>` with this project's settings (what `manage.py <args>` runs). */
-  manage(...args: string[]): { status: number | null; stdout: string; stderr: string };
+  manage(args: string[], env?: Record<string, string>): { status: number | null; stdout: string; stderr: string };
   /**
    * Run Python with Django set up and `User` imported; `input` is `data` (JSON), and whatever the
    * code assigns to `result` comes back as JSON.
@@ -65,8 +65,8 @@ export function createDjangoProject(db: DjangoDatabase): DjangoProject {
   const env = { ...process.env, DJANGO_SETTINGS_MODULE: 'gh_settings', PYTHONPATH: dir, PYTHONWARNINGS: 'ignore' };
   const project: DjangoProject = {
     dir,
-    manage(...args) {
-      const r = spawnSync(PYTHON, ['-m', 'django', ...args], { cwd: dir, env, encoding: 'utf8' });
+    manage(args, extra = {}) {
+      const r = spawnSync(PYTHON, ['-m', 'django', ...args], { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8' });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
     run<T>(code: string, data?: unknown): T {
@@ -88,7 +88,7 @@ export function createDjangoProject(db: DjangoDatabase): DjangoProject {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  const migrated = project.manage('migrate', '--noinput', '-v', '0');
+  const migrated = project.manage(['migrate', '--noinput', '-v', '0']);
   if (migrated.status !== 0) throw new Error(`manage.py migrate failed: ${migrated.stderr}`);
   return project;
 }
