@@ -202,6 +202,13 @@ function hashHook<T>(hook: T | undefined, fallback: T, what: string): T {
 /** A layout's readHash gives text or null, whatever it returns. */
 const checkedRead = (read: (value: unknown) => unknown) => (value: unknown) => textHash(read(value));
 
+/** A layout's writeHash must give text or null: anything else is the layout's mistake. */
+const checkedWrite = (write: (hash: string | null) => unknown) => (hash: string | null) => {
+  const stored = write(hash);
+  if (stored !== null && typeof stored !== 'string') throw new ConfigurationError("the layout's writeHash must return a string or null");
+  return stored;
+};
+
 function optionalColumn(name: unknown, what: string): string | null {
   return name === null ? null : quoteIdentifier(name, what);
 }
@@ -234,7 +241,7 @@ export function resolveLayout(options: LayoutOptions = {}): ResolvedLayout {
     insertValues,
     managed: base.managed !== false,
     readHash: checkedRead(hashHook(base.readHash, textHash, 'readHash')),
-    writeHash: hashHook(base.writeHash, sameHash, 'writeHash'),
+    writeHash: checkedWrite(hashHook(base.writeHash, sameHash, 'writeHash')),
     simple: [columns.email, columns.full_name, columns.disabled].every((c) => c === null || c === undefined || typeof c === 'string'),
   };
 }
