@@ -1,17 +1,24 @@
 import { type Options, defineConfig } from 'tsup';
 
 // Public entries: index (the library), node (the Node adapter, gatehouse/node), sqlite and postgres
-// (the SQL user stores, gatehouse/sqlite and gatehouse/postgres); cli is the bin.
+// (the SQL user stores, gatehouse/sqlite and gatehouse/postgres), throttle and redis (the shared
+// counter stores of the login throttle, gatehouse/throttle and gatehouse/redis); cli is the bin.
 const typedEntries = {
   index: 'src/index.ts',
   node: 'src/node/index.ts',
   sqlite: 'src/users/sqlite/index.ts',
   postgres: 'src/users/postgres/index.ts',
+  throttle: 'src/throttle.ts',
+  redis: 'src/redis.ts',
 };
-const entries = { ...typedEntries, cli: 'src/cli.ts' };
+// hash-worker: the hashing pool's worker, found beside the pool's code at run time (the ESM build
+// has it at dist/platform/hash-worker.js next to the pool, the CommonJS one at dist/hash-worker.cjs).
+const entries = { ...typedEntries, cli: 'src/cli.ts', 'hash-worker': 'src/platform/hash-worker.ts' };
 
 const shared: Options = {
   sourcemap: true,
+  // import.meta.url in the CommonJS build too (the pool locates dist/hash-worker.cjs with it).
+  shims: true,
   target: 'es2022',
   platform: 'neutral',
   // Runtime dependencies stay external; node: builtins are only reached at run time. The database

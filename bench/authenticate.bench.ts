@@ -6,9 +6,17 @@
  * wrong-password time), which cancels drift in machine load; target between 0.9 and 1.1. The ratio
  * of the fastest times (the least disturbed runs) is printed beside it.
  *
- *   npm run bench:auth [-- --rounds 21]
+ * Then every scheme of the default context (scrypt ln=17 the default; issue 7, part 5): a wrong
+ * password on a user with a hash of that scheme (made with the context's settings, or a vector from
+ * ../shared/vectors/hashes.json for the verify-only legacy schemes) against an unknown user, per-round
+ * ratio wrong/unknown, target 0.9-1.1. Hashes cheaper than the default are padded (hardenRuntime);
+ * costlier ones cannot be, and are marked so.
+ *
+ *   npm run bench:auth [-- --rounds 21 --default-rounds 5 --only contexts|default]
  */
-import { CryptContext } from '../src/passwords/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { CryptContext, getDefaultContext } from '../src/passwords/index.js';
+import { lookupScheme } from '../src/passwords/registry.js';
 import { MemoryUserStore, authenticateUser } from '../src/users.js';
 
 function option(name: string, fallback: number): number {
@@ -16,6 +24,8 @@ function option(name: string, fallback: number): number {
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
 }
 const ROUNDS = option('rounds', 21);
+const DEFAULT_ROUNDS = option('default-rounds', 5);
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 const contexts: Array<[string, CryptContext]> = [
   ['bcrypt cost 10', new CryptContext({ schemes: ['bcrypt'], settings: { bcrypt: { rounds: 10 } } })],
@@ -33,7 +43,7 @@ async function time(run: () => Promise<unknown>): Promise<number> {
 console.log(`node ${process.version}, ${ROUNDS} rounds, median ms per call`);
 console.log(`${'context'.padEnd(26)}${'unknown user'.padStart(14)}${'no hash'.padStart(10)}${'wrong pw'.padStart(10)}${'right pw'.padStart(10)}${'unknown/wrong'.padStart(15)}${'best/best'.padStart(11)}`);
 const verdicts: string[] = [];
-for (const [name, context] of contexts) {
+for (const [name, context] of only === 'default' ? [] : contexts) {
   const store = new MemoryUserStore({
     alice: { username: 'alice', hashed_password: await context.hash('correct horse battery staple') },
     nohash: { username: 'nohash', hashed_password: null },
@@ -67,3 +77,63 @@ for (const [name, context] of contexts) {
   verdicts.push(`${ratio >= 0.9 && ratio <= 1.1 ? 'met ' : 'MISS'}  ${name}: unknown/wrong = ${ratio.toFixed(3)} (target 0.9-1.1)`);
 }
 console.log(`\ntargets\n${verdicts.join('\n')}`);
+
+// ---- every scheme of the default context ----
+
+if (only !== 'contexts') {
+  const context = getDefaultContext();
+  const PASSWORD = 'secret';
+  const vectorsPath = new URL('../../shared/vectors/hashes.json', import.meta.url);
+  const vectors: Array<{ password: string; hash: string }> = existsSync(vectorsPath)
+    ? JSON.parse(readFileSync(vectorsPath, 'utf8')).vectors
+    : [];
+  const users: Record<string, { username: string; hashed_password: string }> = {};
+  const passwords: Record<string, string> = {};
+  const skipped: string[] = [];
+  for (const scheme of context.schemes) {
+    let hash: string | undefined;
+    let password = PASSWORD;
+    if (typeof lookupScheme(scheme)?.hash === 'function') hash = await context.hash(PASSWORD, { scheme });
+    else {
+      const vector = vectors.find((v) => context.identify(v.hash) === scheme);
+      if (vector) ({ hash, password } = vector);
+    }
+    if (hash === undefined) skipped.push(scheme);
+    else {
+      users[scheme] = { username: scheme, hashed_password: hash };
+      passwords[scheme] = password;
+    }
+  }
+  const store = new MemoryUserStore(users);
+  for (const scheme of Object.keys(users)) {
+    // Sanity and warm-up: the right password works, a wrong one does not.
+    if ((await authenticateUser(store, scheme, passwords[scheme]!, { context }))?.username !== scheme) throw new Error(`${scheme}: login failed`);
+  }
+  await authenticateUser(store, 'nobody', 'x', { context }); // measures the dummy verify
+  console.log(`\ndefault context (default ${context.defaultScheme}), ${DEFAULT_ROUNDS} rounds, median ms per call`);
+  console.log(`${'scheme'.padEnd(24)}${'unknown user'.padStart(14)}${'wrong pw'.padStart(10)}${'wrong/unknown'.padStart(15)}${'bare verify'.padStart(13)}`);
+  const rows: string[] = [];
+  for (const scheme of Object.keys(users)) {
+    const unknown: number[] = [];
+    const wrong: number[] = [];
+    for (let round = 0; round < DEFAULT_ROUNDS; round++) {
+      const pair = [
+        async () => unknown.push(await time(() => authenticateUser(store, `ghost-${round}`, passwords[scheme]!, { context }))),
+        async () => wrong.push(await time(() => authenticateUser(store, scheme, `${passwords[scheme]}x`, { context }))),
+      ];
+      if (round % 2) pair.reverse();
+      for (const run of pair) await run();
+    }
+    const bareTimes: number[] = [];
+    for (let i = 0; i < 3; i++) bareTimes.push(await time(() => context.verify(`${passwords[scheme]}x`, users[scheme]!.hashed_password)));
+    const bare = median(bareTimes);
+    const ratio = median(wrong.map((t, i) => t / unknown[i]!));
+    console.log(`${scheme.padEnd(24)}${median(unknown).toFixed(1).padStart(14)}${median(wrong).toFixed(1).padStart(10)}${ratio.toFixed(3).padStart(15)}${bare.toFixed(1).padStart(13)}`);
+    const costlier = bare > median(unknown) * 1.1;
+    rows.push(
+      `${ratio >= 0.9 && ratio <= 1.1 ? 'met ' : costlier ? 'COST' : 'MISS'}  ${scheme}: wrong/unknown = ${ratio.toFixed(3)}${costlier ? ' (its hash costs more than the default: not padded)' : ''}`,
+    );
+  }
+  console.log(`\ntargets (default context)\n${rows.join('\n')}`);
+  if (skipped.length) console.log(`skipped (no hash to test with): ${skipped.join(', ')}`);
+}

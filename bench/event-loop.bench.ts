@@ -13,6 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { utf8 } from '../src/passwords/encodings.js';
 import { bcryptCore, bcryptDigest } from '../src/passwords/kdf/bcrypt.js';
 import { bcrypt } from '../src/passwords/schemes/bcrypt.js';
+import { measureStalls } from './stalls.js';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -35,24 +36,9 @@ interface Stalls {
 
 async function measure(work: () => Promise<unknown>): Promise<Stalls> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
-  let running = true;
-  let last = performance.now();
-  let gapMs = 0;
-  const turn = () => {
-    const now = performance.now();
-    gapMs = Math.max(gapMs, now - last);
-    last = now;
-    if (running) setImmediate(turn);
-  };
   histogram.enable();
-  last = performance.now();
-  setImmediate(turn);
-  const start = performance.now();
-  await work();
-  const totalMs = performance.now() - start;
-  running = false;
+  const { gapMs, totalMs } = await measureStalls(work);
   histogram.disable();
-  await new Promise((resolve) => setImmediate(resolve));
   return { gapMs, delayMs: histogram.max / 1e6, totalMs };
 }
 

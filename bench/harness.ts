@@ -1,17 +1,9 @@
 /** Plumbing the HTTP benchmarks share: a token, servers in their own processes, autocannon runs. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
-import { KEY } from './http-common.js';
 
-/** An HS256 token for johndoe, signed with the shared key (what POST /token issues). */
-export function token(): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'johndoe', exp: Math.floor(Date.now() / 1000) + 3600 })}`;
-  return `${input}.${createHmac('sha256', KEY).update(input).digest('base64url')}`;
-}
-
+/** Start `node --import tsx bench/http-server.ts <kind>` and wait for its "READY <port>". */
 export async function startServer(kind: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./http-server.ts', import.meta.url).pathname, kind], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],

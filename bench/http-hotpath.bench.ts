@@ -7,24 +7,18 @@
  *   node --import tsx bench/http-hotpath.bench.ts        HOTPATH_N=200000 HOTPATH_ROUNDS=5 by default
  *   node --cpu-prof --import tsx bench/http-hotpath.bench.ts gatehouse   (profile one side)
  */
-import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAuthHandler, jsonResponse } from '../src/http/index.js';
 import { lightResponseParts } from '../src/http/response.js';
 import { createNodeRequest, requestUrl } from '../src/node/request.js';
 import { CryptContext } from '../src/passwords/index.js';
-import { KEY, PUBLIC, SEED } from './http-common.js';
+import { johndoeToken, KEY, PUBLIC, SEED } from './http-common.js';
 
 const N = Number(process.env.HOTPATH_N ?? 200_000);
 const ROUNDS = Number(process.env.HOTPATH_ROUNDS ?? 5);
 
-function token(): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'johndoe', exp: Math.floor(Date.now() / 1000) + 3600 })}`;
-  return `${input}.${createHmac('sha256', KEY).update(input).digest('base64url')}`;
-}
 
-const authorization = `Bearer ${token()}`;
+const authorization = `Bearer ${johndoeToken()}`;
 const socket = { encrypted: false, localAddress: '127.0.0.1', localPort: 8000 };
 const res = { once() {}, writableFinished: true } as unknown as ServerResponse;
 

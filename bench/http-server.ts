@@ -1,7 +1,8 @@
 /**
- * One server of the HTTP benchmark, in its own process (the load generator runs in another):
+ * One server of the HTTP benchmarks, in its own process (the load generator runs in another):
  *   node --import tsx bench/http-server.ts <gatehouse|noauth|noauth-async|noauth-plain|hono-jwt|hono-noauth>
  *   ... <sqlite|postgres|postgres-cache>: gatehouse with users in $BENCH_SQLITE_PATH / $BENCH_PG_URL
+ *   ... <dist-bcrypt|dist-argon2|rs-bcrypt|rs-argon2> (bench/logins.bench.ts; dist-*: npm run build first)
  * Prints "READY <port>" once listening.
  */
 import { serve as honoServe } from '@hono/node-server';
@@ -12,7 +13,8 @@ import { serve } from '../src/node/index.js';
 import { CryptContext } from '../src/passwords/index.js';
 import { createPostgresUserStore } from '../src/users/postgres/index.js';
 import { createSqliteUserStore } from '../src/users/sqlite/index.js';
-import { KEY, PUBLIC, SEED } from './http-common.js';
+import { ARGON2_SEED, KEY, PUBLIC, SEED } from './http-common.js';
+import { startNativeLoginServer } from './native-login-server.js';
 
 async function start(kind: string): Promise<number> {
   switch (kind) {
@@ -22,6 +24,26 @@ async function start(kind: string): Promise<number> {
       const handler = createAuthHandler({ users: SEED, key: KEY, context });
       return port((await serve(handler, { port: 0 })).url);
     }
+    case 'dist-bcrypt':
+    case 'dist-argon2': {
+      // The built package (npm run build first, imported by its own name): its hashing pool finds
+      // its worker file in dist/ (worker threads cannot load the TypeScript sources). bcrypt 12 as
+      // the FastAPI seed, or FastAPI's current tutorial: pwdlib's argon2id (m=65536, t=3, p=4).
+      const dist = await import('gatehouse');
+      const distNode = await import('gatehouse/node');
+      const argon2 = kind === 'dist-argon2';
+      const context = new dist.CryptContext(
+        argon2
+          ? { schemes: ['argon2'], settings: { argon2: { memoryCost: 65536, timeCost: 3, parallelism: 4 } } }
+          : { schemes: ['bcrypt'], settings: { bcrypt: { rounds: 12 } } },
+      );
+      const handler = dist.createAuthHandler({ users: argon2 ? ARGON2_SEED : SEED, key: KEY, context });
+      return port((await distNode.serve(handler, { port: 0 })).url);
+    }
+    case 'rs-bcrypt':
+      return startNativeLoginServer(SEED);
+    case 'rs-argon2':
+      return startNativeLoginServer(ARGON2_SEED);
     case 'noauth':
       // Same adapter, same response helper, no authentication: the cost of the auth alone shows.
       return port((await serve((request) => jsonResponse(PUBLIC, { request }), { port: 0 })).url);

@@ -12,7 +12,8 @@
  *   npm run bench:http     BENCH_SECONDS=5 BENCH_CONNECTIONS=50 BENCH_ROUNDS=3 by default;
  *                          BENCH_ONLY=throughput|starvation runs one part
  */
-import { cpuOf, fmt, load, median, startServer as startKind, stop, token } from './harness.js';
+import { cpuOf, fmt, load, median, startServer as startKind, stop } from './harness.js';
+import { johndoeToken } from './http-common.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -75,7 +76,7 @@ async function starvation(bearer: string) {
 }
 
 async function main() {
-  const bearer = token();
+  const bearer = johndoeToken();
   if (process.env.BENCH_ONLY !== 'starvation') await throughput(bearer);
   if (process.env.BENCH_ONLY !== 'throughput') await noStarvation(bearer);
 }

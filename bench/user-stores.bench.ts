@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { startTestPostgres } from '../test/helpers/postgres.js';
 import { createPostgresUserStore } from '../src/users/postgres/index.js';
 import { createSqliteUserStore } from '../src/users/sqlite/index.js';
-import { cpuOf, fmt, load, median, startServer, stop, token } from './harness.js';
-import { SEED } from './http-common.js';
+import { cpuOf, fmt, load, median, startServer, stop } from './harness.js';
+import { SEED, johndoeToken } from './http-common.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -69,7 +69,7 @@ async function main() {
       `${ROUNDS} rounds, node ${process.version}\n(rounds rotate the order; throughput is each server's best run, ` +
       'CPU per request the median: the steadier figure on a busy machine)',
   );
-  const bearer = token();
+  const bearer = johndoeToken();
   const runs = new Map<string, Run[]>(kinds.map((k) => [k, []]));
   try {
     for (let round = 0; round < ROUNDS; round++) {

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
- *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]]
+ *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]] [--throttle-store URL] [--headers-timeout S] ...
  *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/node/cli-users.ts)
  *   gatehouse hash [--scheme NAME] [--preset NAME [--coexist]]   password from stdin (or a hidden prompt)
- *   gatehouse verify HASH [--preset NAME]   password from stdin; exit 0 match, 1 no match, 2 bad hash
+ *   gatehouse verify [HASH | --hash-file FILE] [--preset NAME]   (or $GATEHOUSE_HASH) password from stdin;
+ *                                      exit 0 match, 1 no match, 2 bad hash
  *   gatehouse secret                   32 random bytes as hex (for SECRET_KEY)
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GatehouseError } from './errors.js';
 import { createAuthHandler } from './http/index.js';
 import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, type CliTools } from './node/cli-users.js';
+import { throttleFromCli } from './http/throttle/cli.js';
 import { serve } from './node/index.js';
 import { CryptContext, OWASP_SETTINGS, listSchemes, presets, type PresetName } from './passwords/index.js';
 import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
@@ -35,11 +38,22 @@ Commands:
     --preset NAME      read the hashes of a migration preset: ${PRESET_LIST};
                        with --database, --preset django serves Django's own auth_user (coexisting)
     --coexist          with --preset: keep writing the old system's format (not for everything)
+    --throttle-store URL  where failed-login counts live, shared by servers on it:
+                       memory (default), redis://HOST:PORT, postgres://..., sqlite:PATH
+    --throttle-options JSON  login throttle policy, e.g. '{"username":{"freeFailures":3}}'
+    --no-throttle      do not throttle failed logins
+    --headers-timeout S  seconds a client has to send its request headers (default 10)
+    --request-timeout S  seconds a client has to send its whole request (default 30)
+    --max-connections N  open connections at most (default 1024)
     Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
+    Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
   hash               Hash a password read from stdin (or a hidden prompt) and print it
     --scheme NAME      bcrypt (default, cost 12), scrypt, pbkdf2_sha256, ...
     --preset NAME, --coexist   hash as that preset does (e.g. --preset django --coexist)
-  verify HASH        Check a password read from stdin against HASH
+  verify [HASH]      Check a password read from stdin against a hash
+    --hash-file FILE   read the hash from FILE (its first line) instead of the argument
+                       or from $GATEHOUSE_HASH when neither is given; an argument is
+                       visible to other users in \`ps\`, a file or the environment is not
     --preset NAME      the preset's schemes only
                        exit 0: match, 1: no match, 2: unreadable hash
   secret             Print 32 random bytes as hex, for SECRET_KEY
@@ -139,11 +153,23 @@ async function serveCommand(args: string[]): Promise<number> {
       'seed-demo': { type: 'boolean', default: false },
       scopes: { type: 'boolean', default: false },
       ...CONTEXT_OPTIONS,
+      'throttle-store': { type: 'string' },
+      'throttle-options': { type: 'string' },
+      'no-throttle': { type: 'boolean', default: false },
+      'headers-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
     },
   });
   if (values.help) return help();
   const port = Number(values.port);
   if (!/^\d{1,5}$/.test(values.port) || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
+  const headersTimeout = seconds(values['headers-timeout'], '--headers-timeout');
+  const requestTimeout = seconds(values['request-timeout'], '--request-timeout');
+  const maxConnections = values['max-connections'];
+  if (maxConnections !== undefined && !/^[1-9]\d{0,6}$/.test(maxConnections)) {
+    throw new UsageError('--max-connections must be a positive integer');
+  }
 
   let key = process.env.SECRET_KEY;
   if (!key) {
@@ -167,19 +193,40 @@ async function serveCommand(args: string[]): Promise<number> {
     users = createMemoryUserStore(TUTORIAL_USERS);
   }
 
-  const handler = createAuthHandler({ users, key, context, scopes: values.scopes });
+  const throttle = await throttleFromCli(values['throttle-store'], values['throttle-options'], values['no-throttle'], UsageError);
+  const handler = createAuthHandler({
+    users,
+    key,
+    context,
+    scopes: values.scopes,
+    throttle: throttle.options,
+    // The operator learns which account is broken (never its hash); the client sees a plain 401.
+    onHashRefused: ({ username, scheme, code, reason }) => {
+      process.stderr.write(
+        `gatehouse: refused to check the stored hash of user ${JSON.stringify(username)} (${scheme ?? 'unknown scheme'}, ${code}: ${reason})\n`,
+      );
+    },
+  });
   // A key that cannot sign (too short, ...) stops here rather than at the first login.
   await handler.auth.ready.catch((error: Error) => {
     throw new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);
   });
-  const server = await serve(handler, { port, host: values.host });
+  const server = await serve(handler, {
+    port,
+    host: values.host,
+    headersTimeout,
+    requestTimeout,
+    maxConnections: maxConnections === undefined ? undefined : Number(maxConnections),
+  }).catch((error: unknown) => {
+    throw error instanceof GatehouseError ? new UsageError(error.message) : error;
+  });
   process.stdout.write(`gatehouse: serving on ${server.url} (docs: ${server.url}/docs)\n`);
 
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void server.close(3000).then(closeUsers).catch(() => {}).then(resolve);
+      void server.close(3000).then(closeUsers).then(throttle.close).catch(() => {}).then(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
@@ -208,11 +255,42 @@ async function hashCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Milliseconds of a `--flag SECONDS` value, or undefined when not given. */
+function seconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(?:\.\d+)?$/.test(value) || !(Number(value) >= 0.001) || Number(value) > 86400) {
+    throw new UsageError(`${flag} must be a number of seconds (0.001 to 86400)`);
+  }
+  return Math.round(Number(value) * 1000);
+}
+
+/** The hash to verify: the argument, else the first line of --hash-file, else $GATEHOUSE_HASH. */
+async function hashToVerify(positionals: string[], hashFile: string | undefined): Promise<string> {
+  const sources = (positionals.length > 0 ? 1 : 0) + (hashFile !== undefined ? 1 : 0);
+  if (positionals.length > 1 || sources > 1) throw new UsageError('verify takes one hash: an argument or --hash-file');
+  if (positionals.length === 1) return positionals[0]!;
+  if (hashFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(hashFile, 'utf8');
+    } catch (cause) {
+      throw new UsageError(`cannot read --hash-file ${hashFile}: ${(cause as { code?: string }).code ?? 'error'}`);
+    }
+    return text.replace(/^\ufeff/, '').split(/\r?\n/, 1)[0]!.trim();
+  }
+  const fromEnv = process.env.GATEHOUSE_HASH;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv.trim();
+  throw new UsageError('verify needs a hash: an argument, --hash-file FILE or $GATEHOUSE_HASH');
+}
+
 async function verifyCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse({ args, options: { ...HELP, preset: CONTEXT_OPTIONS.preset }, allowPositionals: true });
+  const { values, positionals } = parse({
+    args,
+    options: { ...HELP, 'hash-file': { type: 'string' }, preset: CONTEXT_OPTIONS.preset },
+    allowPositionals: true,
+  });
   if (values.help) return help();
-  if (positionals.length !== 1) throw new UsageError('verify needs exactly one HASH argument');
-  const hash = positionals[0]!;
+  const hash = await hashToVerify(positionals, values['hash-file']);
   const context = cliContext(values);
   if (context.identify(hash) === null) {
     process.stderr.write('gatehouse: the hash is not in a format gatehouse knows\n');

@@ -21,27 +21,35 @@ export class UnknownHashError extends GatehouseError {
 /** The hash belongs to a known scheme but cannot be parsed. */
 export class MalformedHashError extends GatehouseError {
   readonly scheme: string;
+  /** What is wrong with it (never the hash itself). */
+  readonly reason: string;
   constructor(scheme: string, reason: string) {
     super('ERR_HASH_MALFORMED', `malformed ${scheme} hash: ${reason}`);
     this.scheme = scheme;
+    this.reason = reason;
   }
 }
 
 /** The hash is recognised but deliberately not verified (e.g. bcrypt's `$2x$`). */
 export class UnsupportedHashError extends GatehouseError {
   readonly scheme: string;
+  readonly reason: string;
   constructor(scheme: string, reason: string) {
     super('ERR_HASH_UNSUPPORTED', `unsupported ${scheme} hash: ${reason}`);
     this.scheme = scheme;
+    this.reason = reason;
   }
 }
 
 /** A stored hash asks for more work or memory than the configured caps allow. */
 export class HashCostLimitError extends GatehouseError {
   readonly scheme: string;
+  /** Which cap, e.g. "cost 20 is above maxRounds 14". */
+  readonly reason: string;
   constructor(scheme: string, reason: string) {
     super('ERR_HASH_COST_LIMIT', `${scheme} hash exceeds the configured cost limit: ${reason}`);
     this.scheme = scheme;
+    this.reason = reason;
   }
 }
 
@@ -102,5 +110,15 @@ export class UserStoreError extends GatehouseError {
 export class ConfigurationError extends GatehouseError {
   constructor(message: string) {
     super('ERR_CONFIGURATION', message);
+  }
+}
+
+/**
+ * A hashing-pool worker died (crashed, was killed, ran out of memory) while it computed this hash.
+ * The worker is replaced; retrying the operation is safe. HTTP handlers answer 503.
+ */
+export class HashingWorkerError extends GatehouseError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('ERR_HASH_WORKER', `password hashing worker failed: ${reason}`, options);
   }
 }

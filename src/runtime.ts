@@ -68,3 +68,54 @@ export function nodeBuiltin<T = unknown>(id: string): T | null {
     return null;
   }
 }
+
+/** node:crypto's `argon2(algorithm, parameters, callback)` (Node >= 24.7), or null. */
+export type NodeArgon2 = (
+  algorithm: 'argon2d' | 'argon2i' | 'argon2id',
+  parameters: {
+    message: Uint8Array;
+    nonce: Uint8Array;
+    parallelism: number;
+    tagLength: number;
+    memory: number;
+    passes: number;
+    secret?: Uint8Array;
+    associatedData?: Uint8Array;
+  },
+  callback: (error: Error | null, derived: Uint8Array) => void,
+) => void;
+
+/** node:crypto's argon2 where the runtime has it (Node >= 24.7; it runs on the libuv pool), else null. */
+export function nodeArgon2(): NodeArgon2 | null {
+  const argon2 = (nodeCrypto() as { argon2?: unknown } | null)?.argon2;
+  return typeof argon2 === 'function' ? (argon2 as NodeArgon2) : null;
+}
+
+/** Bun's native password hashing (`Bun.password`), or null elsewhere. */
+export interface BunPassword {
+  verify(password: string | Uint8Array, hash: string): Promise<boolean>;
+}
+
+export function bunPassword(): BunPassword | null {
+  const password = (globalThis as { Bun?: { password?: BunPassword } }).Bun?.password;
+  return typeof password?.verify === 'function' ? password : null;
+}
+
+// (module (func (result v128) (v128.const i32x4 0 0 0 0))): valid exactly where SIMD128 is.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b,
+]);
+let cachedSimd: boolean | undefined;
+
+/** True where WebAssembly validates SIMD128 code (V8 >= 9.1, Safari 16.4, Firefox 89). */
+export function wasmSimdSupported(): boolean {
+  if (cachedSimd === undefined) {
+    try {
+      cachedSimd = typeof WebAssembly?.validate === 'function' && WebAssembly.validate(SIMD_PROBE);
+    } catch {
+      cachedSimd = false;
+    }
+  }
+  return cachedSimd;
+}

@@ -5,6 +5,7 @@ import {
   UnknownHashError,
   UnsupportedHashError,
 } from './errors.js';
+import { isThenable, notify } from './internal/await.js';
 import { CryptContext, getDefaultContext, type Password } from './passwords/index.js';
 import { nodeBuiltin } from './runtime.js';
 
@@ -45,13 +46,18 @@ export interface ListUsersOptions {
  * const store: UserStore = { findUser: (name) => (name === 'johndoe' ? { username: 'johndoe', hashed_password: hash } : null) };
  */
 export interface UserStore<U extends UserRecord = UserRecord> {
-  findUser(username: string): U | null | undefined | Promise<U | null | undefined>;
+  /**
+   * The user's record, or null. May return a promise or any thenable (a query builder): it is always
+   * awaited, and what comes back counts as the user only when it is an object whose `username` is
+   * the one asked for.
+   */
+  findUser(username: string): U | null | undefined | PromiseLike<U | null | undefined>;
   /**
    * Called after a login with an outdated hash, with the hash of the current policy and the hash
    * that was just verified. A compare-and-swap: the stored hash is replaced only while it still is
    * `oldHash`, so a password change made meanwhile is never overwritten. `false`: it was not.
    */
-  updatePasswordHash?(username: string, newHash: string, oldHash: string): void | boolean | Promise<void | boolean>;
+  updatePasswordHash?(username: string, newHash: string, oldHash: string): void | boolean | PromiseLike<void | boolean>;
   /** Add a user; UserStoreError ERR_USER_EXISTS when the name is taken. Resolves with the stored user. */
   createUser?(user: NewUser): Promise<U>;
   /** Replace a user's hash whatever it is now (a password change). ERR_USER_NOT_FOUND for unknown users. */
@@ -103,6 +109,40 @@ export class MemoryUserStore<U extends UserRecord = UserRecord> implements UserS
     this.#users.set(username, { ...record, hashed_password: newHash });
     return true;
   }
+}
+
+/**
+ * The record a store gave for `username`, when it is one: an object (not an array) whose `username`
+ * is the one asked for. Anything else (null, a primitive, another user's record) is no user.
+ */
+function recordFor<U extends UserRecord>(found: unknown, username: string): U | null {
+  if (typeof found !== 'object' || found === null || Array.isArray(found)) return null;
+  return (found as UserRecord).username === username ? (found as U) : null;
+}
+
+/**
+ * Look a user up: whatever the store returns is awaited (promise, thenable, value) and checked with
+ * recordFor. This is the one place where a failing store (a throw, a rejection, a throwing getter
+ * on the record) surfaces: it rejects with the store's error.
+ *
+ * @example
+ * const user = await findStoredUser(store, 'alice'); // a checked record, or null
+ */
+export async function findStoredUser<U extends UserRecord>(store: UserStore<U>, username: string): Promise<U | null> {
+  return recordFor<U>(await store.findUser(username), username);
+}
+
+/**
+ * @internal findStoredUser without a promise when the store answers with a value (the memory store,
+ * SQLite): anything `await` would treat as a promise (isThenable: native, cross-realm, a query
+ * builder) is awaited; either way the record is checked by recordFor. Throws synchronously what a
+ * synchronous store (or a getter on its record) throws.
+ */
+export function findUserNow<U extends UserRecord>(store: UserStore<U>, username: string): U | null | Promise<U | null> {
+  const found = store.findUser(username);
+  return isThenable(found)
+    ? Promise.resolve(found).then((value) => recordFor<U>(value, username))
+    : recordFor<U>(found, username);
 }
 
 export function createMemoryUserStore<U extends UserRecord = UserRecord>(db: UserDatabase<U> = {}): MemoryUserStore<U> {
@@ -217,21 +257,38 @@ export function createJsonFileUserStore<U extends UserRecord = UserRecord>(path:
   return new JsonFileUserStore<U>(path);
 }
 
+/** A stored hash that login refused to check: what `onHashRefused` hears. Never carries the hash. */
+export interface HashRefusal {
+  /** The user whose stored hash it is. */
+  username: string;
+  /** The scheme that claimed the hash, or null when none did. */
+  scheme: string | null;
+  /** ERR_HASH_COST_LIMIT (above a cap: DEFAULT_LIMITS), ERR_HASH_MALFORMED, ERR_HASH_UNSUPPORTED or ERR_HASH_UNKNOWN. */
+  code: 'ERR_HASH_COST_LIMIT' | 'ERR_HASH_MALFORMED' | 'ERR_HASH_UNSUPPORTED' | 'ERR_HASH_UNKNOWN';
+  /** Why, e.g. "cost 20 is above maxRounds 14". */
+  reason: string;
+}
+
 export interface AuthenticateOptions {
   /** Default: getDefaultContext() (scrypt, with bcrypt and PBKDF2 upgraded at login). */
   context?: CryptContext;
   /** Told when saving an upgraded hash failed (the login succeeds regardless). */
   onUpdateError?: (error: unknown) => void;
+  /**
+   * Told when a user's stored hash is refused rather than checked (too costly for the caps, or
+   * unreadable): the login fails like a wrong password, and this tells an operator that the
+   * account, not the password, is broken. Told who and why, never the hash.
+   */
+  onHashRefused?: (refusal: HashRefusal) => void;
 }
 
 /** Hash errors that mean "this stored hash cannot be checked", not "the server is broken". */
-function isUnreadableHash(error: unknown): boolean {
-  return (
-    error instanceof UnknownHashError ||
-    error instanceof MalformedHashError ||
-    error instanceof UnsupportedHashError ||
-    error instanceof HashCostLimitError
-  );
+function refusalOf(error: unknown, username: string): HashRefusal | null {
+  if (error instanceof UnknownHashError) return { username, scheme: null, code: 'ERR_HASH_UNKNOWN', reason: 'no scheme of the context reads it' };
+  if (error instanceof MalformedHashError || error instanceof UnsupportedHashError || error instanceof HashCostLimitError) {
+    return { username, scheme: error.scheme, code: error.code as HashRefusal['code'], reason: error.reason };
+  }
+  return null;
 }
 
 /**
@@ -252,28 +309,36 @@ export async function authenticateUser<U extends UserRecord>(
   const context = options.context ?? getDefaultContext();
   // Wrong types say nothing about which users exist: no lookup, no hashing.
   if (typeof username !== 'string' || !(typeof password === 'string' || password instanceof Uint8Array)) return null;
-  const user = await users.findUser(username);
+  const user = await findStoredUser(users, username);
   const hash = user?.hashed_password;
   if (!user || typeof hash !== 'string' || hash === '') {
     await context.dummyVerify();
     return null;
   }
   let result: { valid: boolean; newHash: string | null };
+  const startedAt = context.now();
   try {
     result = await context.verifyAndUpdate(password, hash);
   } catch (error) {
-    if (!isUnreadableHash(error)) throw error;
+    const refusal = refusalOf(error, username);
+    if (!refusal) throw error;
+    notify(options.onHashRefused, refusal);
     await context.dummyVerify();
     return null;
   }
-  if (!result.valid) return null;
-  if (result.newHash === null || !users.updatePasswordHash) return user;
+  if (!result.valid) {
+    // A wrong password on a hash cheaper than the default costs what an unknown user costs.
+    await context.hardenRuntime(startedAt);
+    return null;
+  }
+  if (result.newHash === null) return user;
   let saved: unknown;
   try {
+    if (typeof users.updatePasswordHash !== 'function') return user;
     // The verified hash goes along: the store replaces it only if it is still the stored one.
     saved = await users.updatePasswordHash(username, result.newHash, hash);
   } catch (error) {
-    options.onUpdateError?.(error);
+    notify(options.onUpdateError, error);
     return user;
   }
   return saved === false ? user : { ...user, hashed_password: result.newHash };

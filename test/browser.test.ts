@@ -78,17 +78,30 @@ describe.skipIf(!available)('Swagger UI at /docs in Chromium', () => {
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('requestfailed', (request) => problems.push(`failed: ${request.url()}`));
+    // The page runs under its own Content-Security-Policy: nothing it needs may be blocked.
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
+    });
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) => {
+        ((window as unknown as { cspViolations: string[] }).cspViolations ??= []).push(`${event.violatedDirective} ${event.blockedURI}`);
+      });
+    });
+    const docs = page.waitForResponse((r) => r.url() === `${server.url}/docs`);
     // Everything the page loads comes from our server: no CDN.
     page.on('request', (request) => {
       if (!request.url().startsWith(server.url)) problems.push(`external request: ${request.url()}`);
     });
 
     await authorize(page, server.url, false);
+    expect((await docs).headers()['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self' 'sha256-/);
+    expect((await docs).headers()['x-frame-options']).toBe('DENY');
     const { response: me, shown, status } = await execute(page, server.url, 'read_users_me_users_me__get', '/users/me/');
     expect(me.status()).toBe(200);
     expect(me.request().headers().authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
     await expect.poll(() => shown.innerText(), { timeout: 10_000 }).toContain('"username": "johndoe"');
     expect(await status.innerText()).toContain('200');
+    expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])).toEqual([]);
     expect(problems).toEqual([]);
   }, 60_000);
 

@@ -5,6 +5,7 @@
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import bcryptjs from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,9 @@ describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli.js' : 'src/cli.ts via t
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: gatehouse <command>/);
-    expect(help.stdout).toContain('verify HASH');
+    expect(help.stdout).toContain('verify [HASH]');
+    expect(help.stdout).toContain('--hash-file FILE');
+    expect(help.stdout).toContain('$GATEHOUSE_HASH');
 
     for (const args of [[], ['frobnicate'], ['serve', '--nope'], ['hash', 'extra'], ['serve', '--port', '99999'], ['verify']]) {
       const result = await run(args);
@@ -176,4 +179,68 @@ describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli.js' : 'src/cli.ts via t
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('not valid JSON');
   });
+  it('verify reads the hash from --hash-file or $GATEHOUSE_HASH (kept out of `ps`)', async () => {
+    const file = join(temp, 'hash.txt');
+    writeFileSync(file, `\ufeff${SEED_HASH}\n`);
+    expect((await run(['verify', '--hash-file', file], 'secret\n')).code).toBe(0);
+    expect((await run(['verify', '--hash-file', file], 'wrong\n')).code).toBe(1);
+    expect((await run(['verify'], 'secret\n', { GATEHOUSE_HASH: SEED_HASH })).code).toBe(0);
+    expect((await run(['verify'], 'wrong\n', { GATEHOUSE_HASH: SEED_HASH })).code).toBe(1);
+    // An argument wins over the environment; an argument and a file together are a usage error.
+    expect((await run(['verify', SEED_HASH], 'secret\n', { GATEHOUSE_HASH: 'garbage' })).code).toBe(0);
+    expect((await run(['verify', SEED_HASH, '--hash-file', file], 'secret\n')).code).toBe(2);
+    const missing = await run(['verify', '--hash-file', join(temp, 'absent.txt')], 'secret\n');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read --hash-file');
+    const unreadable = join(temp, 'bad-hash.txt');
+    writeFileSync(unreadable, 'not a hash\n');
+    const bad = await run(['verify', '--hash-file', unreadable], 'secret\n');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).not.toContain('not a hash'); // the hash is never echoed
+    expect((await run(['verify'], 'secret\n', { GATEHOUSE_HASH: undefined })).code).toBe(2);
+  });
+
+  it('serve --headers-timeout / --request-timeout cut a silent client; bad values are usage errors', async () => {
+    const server = startServer(['--headers-timeout', '0.5', '--request-timeout', '1'], { SECRET_KEY: KEY });
+    try {
+      const { port } = new URL(await server.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      let received = '';
+      socket.on('data', (data) => (received += data));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      const opened = Date.now();
+      // Complete headers, then a body that never comes.
+      socket.write('POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 50\r\n\r\n');
+      await closed;
+      expect(Date.now() - opened).toBeGreaterThanOrEqual(900);
+      expect(Date.now() - opened).toBeLessThan(8000);
+      expect(received === '' || received.startsWith('HTTP/1.1 408')).toBe(true);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    for (const args of [['--headers-timeout', 'soon'], ['--request-timeout', '0'], ['--max-connections', '-3'], ['--headers-timeout', '40', '--request-timeout', '30']]) {
+      const result = await run(['serve', '--port', '0', ...args], '', { SECRET_KEY: KEY });
+      expect(result.code, args.join(' ')).toBe(2);
+    }
+  }, 30_000);
+  it('serve logs a stored hash it refuses (naming the user, never the hash); the client gets a 401', async () => {
+    const file = join(temp, 'costly-users.json');
+    const costly = `$2b$20$${'abcdefghijklmnopqrstuv'}${'A'.repeat(31)}`;
+    writeFileSync(file, JSON.stringify({ bob: { username: 'bob', hashed_password: costly } }));
+    const server = startServer(['--users', file], { SECRET_KEY: KEY });
+    try {
+      const url = await server.url;
+      const { status } = await login(url, 'bob', 'whatever');
+      expect(status).toBe(401);
+      await expect.poll(() => server.stderr()).toContain('ERR_HASH_COST_LIMIT');
+      expect(server.stderr()).toContain('refused to check the stored hash of user "bob" (bcrypt, ERR_HASH_COST_LIMIT: cost 20 is above maxRounds 14)');
+      expect(server.stderr()).not.toContain(costly);
+      expect(server.stderr()).not.toContain('AAAAAAAA');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }, 20_000);
 });

@@ -469,22 +469,35 @@ describe('routing', () => {
     }
   });
 
-  it('redirects (307) a path differing only by a trailing slash, before authentication, query kept', async () => {
+  it('redirects (307) a path differing only by a trailing slash, before authentication, query kept, Location relative', async () => {
     const cases: Array<[string, string, string]> = [
-      ['GET', '/users/me?x=1&y=%20', 'http://testserver/users/me/?x=1&y=%20'],
-      ['PUT', '/users/me', 'http://testserver/users/me/'],
-      ['GET', '/users/me/items', 'http://testserver/users/me/items/'],
-      ['POST', '/token/', 'http://testserver/token'],
-      ['POST', '/token///', 'http://testserver/token'],
-      ['GET', '/docs/', 'http://testserver/docs'],
-      ['GET', '/openapi.json/', 'http://testserver/openapi.json'],
+      ['GET', '/users/me?x=1&y=%20', '/users/me/?x=1&y=%20'],
+      ['PUT', '/users/me', '/users/me/'],
+      ['GET', '/users/me/items', '/users/me/items/'],
+      ['POST', '/token/', '/token'],
+      ['POST', '/token///', '/token'],
+      ['GET', '/docs/', '/docs'],
+      ['GET', '/openapi.json/', '/openapi.json'],
+      ['GET', '/users/me?a=1#frag', '/users/me/?a=1'],
     ];
     for (const [method, path, location] of cases) {
-      const response = await handle(new Request(BASE + path, { method, headers: { authorization: 'Bearer garbage' } }));
-      expect(response.status).toBe(307);
-      expect(response.headers.get('location')).toBe(location);
-      expect(await response.text()).toBe('');
+      for (const base of [BASE, 'http://evil.example:8080']) {
+        const response = await handle(new Request(base + path, { method, headers: { authorization: 'Bearer garbage' } }));
+        expect(response.status).toBe(307);
+        expect(response.headers.get('location')).toBe(location); // never the request's Host
+        expect(await response.text()).toBe('');
+      }
     }
+  });
+
+  it('redirects to a configured origin instead; a bad origin is a ConfigurationError', async () => {
+    const h = createAuthHandler({ users, key: KEY, context, origin: 'https://api.example.com' });
+    const response = await h(new Request('http://evil.example/users/me?q=1'));
+    expect(response.headers.get('location')).toBe('https://api.example.com/users/me/?q=1');
+    for (const origin of ['api.example.com', 'https://api.example.com/base', 'ftp://x', 'https://x/?q', 'https://x/#f', 42]) {
+      expect(() => createAuthHandler({ users, key: KEY, context, origin: origin as never })).toThrow(/origin/);
+    }
+    expect(() => createAuthHandler({ users, key: KEY, context, paths: { me: '//evil.example/' } })).toThrow(/paths\.me/);
   });
 
   it('routes on the %-decoded path, as Starlette does', async () => {
@@ -504,7 +517,7 @@ describe('routing', () => {
     const token = await tokenOf((r) => h(new Request(r.url.replace('/token', '/auth/token'), r)), 'johndoe', 'secret');
     expect((await h(bearer('/me', token))).status).toBe(200);
     expect((await h(bearer('/me/items', token))).status).toBe(200);
-    expect((await h(new Request(`${BASE}/me/`))).headers.get('location')).toBe(`${BASE}/me`);
+    expect((await h(new Request(`${BASE}/me/`))).headers.get('location')).toBe('/me');
     expect((await h(new Request(`${BASE}/ui`))).status).toBe(200);
     expect((await h(new Request(`${BASE}/docs`))).status).toBe(404);
     const doc = (await (await h(new Request(`${BASE}/api.json`))).json()) as any;
@@ -776,7 +789,7 @@ describe('OpenAPI and /docs', () => {
     ]) {
       const response = await handle(new Request(BASE + path));
       expect([404, 307]).toContain(response.status);
-      if (response.status === 307) expect(response.headers.get('location')).toBe(`${BASE}/docs/swagger-ui.css`);
+      if (response.status === 307) expect(response.headers.get('location')).toBe('/docs/swagger-ui.css');
     }
   });
 

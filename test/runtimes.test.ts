@@ -7,6 +7,7 @@
  * Needs `npm run build` first. Binaries: node_modules/.bin/{deno,bun,workerd} (npm packages),
  * /usr/bin/chromium (Debian) driven by playwright-core.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import hashes from './runtimes/fixtures/hashes.json' with { type: 'json' };
 import tokens from './runtimes/fixtures/tokens.json' with { type: 'json' };
 import pbkdf2AboveCap from './runtimes/fixtures/pbkdf2-above-cap.json' with { type: 'json' };
+import argon2Fixture from './runtimes/fixtures/argon2.json' with { type: 'json' };
+import { argon2Verify } from 'hash-wasm';
 import {
   DIST_INDEX,
   RUNTIMES_DIR,
@@ -37,6 +40,7 @@ import { NODE_VERSIONS } from './runtimes/node-versions.js';
 const FRESH_PASSWORD = 'pässwörd 🔑';
 const BCRYPT_COST_4 = /^\$2b\$04\$[./A-Za-z0-9]{53}$/;
 const SCRYPT_LN_10 = /^\$scrypt\$ln=10,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
+const ARGON2_FRESH = /^\$argon2id\$v=19\$m=256,t=2,p=2\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
 const RUN_TIMEOUT_MS = 60_000;
 
 const binaries = {
@@ -98,7 +102,7 @@ const unauthorized = (detail: string) => ({
   body: { detail },
 });
 
-async function expectSmokeResult(result: any, env: { scryptPath: string; bcryptCore: string }): Promise<void> {
+async function expectSmokeResult(result: any, env: { scryptPath: string; bcryptCore: string; argon2Path: string }): Promise<void> {
   expect(result.fatal, 'the page failed').toBeUndefined();
   expect(result.env).toEqual(env);
 
@@ -127,7 +131,16 @@ async function expectSmokeResult(result: any, env: { scryptPath: string; bcryptC
     pbkdf2AboveCap.vectors.map(({ system, scheme }) => ({ system, scheme, identified: scheme, right: true, wrong: false })),
   );
 
-  // 4. access tokens: PyJWT's seed token reproduced byte for byte, PyJWT's RS256/ES256 tokens verified
+  // 4. argon2: FastAPI's tutorial hash, and a fresh hash that hash-wasm (an independent implementation) verifies
+  expect(result.argon2).toEqual({
+    tutorialRight: true,
+    tutorialWrong: false,
+    fresh: { hash: expect.stringMatching(ARGON2_FRESH), right: true, wrong: false },
+  });
+  expect(await argon2Verify({ password: argon2Fixture.freshPassword, hash: result.argon2.fresh.hash })).toBe(true);
+  expect(await argon2Verify({ password: argon2Fixture.password, hash: result.argon2.fresh.hash })).toBe(false);
+
+  // 5. access tokens: PyJWT's seed token reproduced byte for byte, PyJWT's RS256/ES256 tokens verified
   expect(hs256(tokens.seed_claims, tokens.secret)).toBe(tokens.seed_token); // the fixture, checked by Node
   expect(result.accessTokens).toEqual({
     matchesPyJwt: true,
@@ -139,7 +152,7 @@ async function expectSmokeResult(result: any, env: { scryptPath: string; bcryptC
     expired: 'ERR_TOKEN_EXPIRED',
   });
 
-  // 5. the tutorial's flow through createAuthHandler
+  // 6. the tutorial's flow through createAuthHandler
   expect(result.fetchHandler).toEqual({
     login: {
       status: 200,
@@ -157,6 +170,10 @@ async function expectSmokeResult(result: any, env: { scryptPath: string; bcryptC
 
 /** Node and the runtimes that implement process.getBuiltinModule take node:crypto and WebAssembly. */
 const NATIVE = { scryptPath: 'node:crypto', bcryptCore: 'wasm' };
+/** argon2: node:crypto's where it has one (Node >= 24.7, Bun 1.4; not Deno 2.9), else the WebAssembly core. */
+const NODE_ENV = { ...NATIVE, argon2Path: 'argon2' in nodeCrypto ? 'node:crypto' : 'wasm-simd' };
+const DENO_ENV = { ...NATIVE, argon2Path: 'wasm-simd' };
+const BUN_ENV = { ...NATIVE, argon2Path: 'node:crypto' };
 
 async function runCli(binary: string, args: string[]): Promise<any> {
   const result = await run(binary, [...args, join(RUNTIMES_DIR, 'cli-entry.mjs'), DIST_INDEX], { timeoutMs: RUN_TIMEOUT_MS });
@@ -174,7 +191,7 @@ describe('gatehouse on other runtimes (against dist/)', () => {
     const result = await runCli(process.execPath, []);
     report(result);
     expect(result.runtime).toBe('node');
-    await expectSmokeResult(result, NATIVE);
+    await expectSmokeResult(result, NODE_ENV);
   }, RUN_TIMEOUT_MS + 30_000);
 
   // The rest of the Node matrix (node22 / node24 dev dependencies), the same checks.
@@ -184,7 +201,8 @@ describe('gatehouse on other runtimes (against dist/)', () => {
       report(result);
       expect(result.runtime).toBe('node');
       expect(result.version.split('.')[0]).toBe(label.split(' ')[1]);
-      await expectSmokeResult(result, NATIVE);
+      // node:crypto has argon2 from Node 24.7 on.
+      await expectSmokeResult(result, { ...NATIVE, argon2Path: label === 'Node 24' ? 'node:crypto' : 'wasm-simd' });
     });
   }
 
@@ -192,14 +210,14 @@ describe('gatehouse on other runtimes (against dist/)', () => {
     const result = await runCli(deno, ['run', '--allow-read', '--no-lock', '--no-prompt']);
     report(result);
     expect(result.runtime).toBe('deno');
-    await expectSmokeResult(result, NATIVE);
+    await expectSmokeResult(result, DENO_ENV);
   });
 
   runtimeTest('Bun (bun run)', binaries.bun, 'bun', async (bun) => {
     const result = await runCli(bun, ['run']);
     report(result);
     expect(result.runtime).toBe('bun');
-    await expectSmokeResult(result, NATIVE);
+    await expectSmokeResult(result, BUN_ENV);
   });
 
   runtimeTest('workerd (Cloudflare Workers, nodejs_compat off)', binaries.workerd, 'workerd', async (workerd) => {
@@ -214,7 +232,7 @@ describe('gatehouse on other runtimes (against dist/)', () => {
     const result = await smoke.json();
     report({ ...result, version: (await run(workerd, ['--version'], { timeoutMs: 10_000 })).stdout.trim() });
     expect(result.appError, 'createAuthHandler at module scope').toBeNull();
-    await expectSmokeResult(result, { scryptPath: '@noble/hashes', bcryptCore: 'js' });
+    await expectSmokeResult(result, { scryptPath: '@noble/hashes', bcryptCore: 'js', argon2Path: '@noble/hashes' });
 
     // Over HTTP, the module-scope app: FastAPI's seed user (bcrypt cost 12 in pure TypeScript).
     const login = await fetch(`${base}/token`, {
@@ -264,7 +282,7 @@ describe('gatehouse on other runtimes (against dist/)', () => {
     });
     onStop(() => browser.close());
     try {
-      for (const [path, bcryptCore] of [['/', 'wasm'], ['/strict-csp/', 'js']] as const) {
+      for (const [path, bcryptCore, argon2Path] of [['/', 'wasm', 'wasm-simd'], ['/strict-csp/', 'js', '@noble/hashes']] as const) {
         const page = await browser.newPage();
         const pageErrors: string[] = [];
         page.on('pageerror', (error) => pageErrors.push(String(error)));
@@ -273,7 +291,7 @@ describe('gatehouse on other runtimes (against dist/)', () => {
         const result = await page.evaluate(() => (window as unknown as { __gatehouseSmoke: Promise<unknown> }).__gatehouseSmoke);
         expect(pageErrors).toEqual([]);
         report({ ...(result as object), runtime: `browser ${path}`, version: `Chromium ${browser.version()}` });
-        await expectSmokeResult(result, { scryptPath: '@noble/hashes', bcryptCore });
+        await expectSmokeResult(result, { scryptPath: '@noble/hashes', bcryptCore, argon2Path });
         await page.close();
       }
     } finally {

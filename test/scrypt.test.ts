@@ -182,14 +182,14 @@ describe('scrypt scheme: hashing', () => {
     expect(key.equals(derived)).toBe(true);
   });
 
-  it('defaults: ln=17, r=8, p=1, 16-byte salt, 32-byte key, 1 GiB and p<=16 caps', async () => {
+  it('defaults: ln=17, r=8, p=1, 16-byte salt, 32-byte key, 256 MiB and p<=16 caps', async () => {
     expect(scrypt.defaults).toEqual({
       ln: 17,
       r: 8,
       p: 1,
       saltBytes: 16,
       keyBytes: 32,
-      maxMemoryBytes: 1024 * 1024 * 1024,
+      maxMemoryBytes: 256 * 1024 * 1024,
       maxParallelism: 16,
     });
     const hash = await scrypt.hash(utf8('pw'), scrypt.defaults);

@@ -13,13 +13,25 @@ import {
   type TokenKeyInput,
   type VerifiedClaims,
 } from '../tokens/index.js';
+import { parseDuration } from '../tokens/claims.js';
 import { createTokenVerifier, type TokenVerifier } from '../tokens/verify.js';
-import { authenticateUser, createMemoryUserStore, type UserRecord, type UserStore } from '../users.js';
+import { isThenable } from '../internal/await.js';
+import {
+  type AuthenticateOptions,
+  authenticateUser,
+  createMemoryUserStore,
+  findUserNow,
+  type UserRecord,
+  type UserStore,
+} from '../users.js';
 import { readBearerToken } from './bearer.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { readLoginForm } from './form.js';
+import { type ClientAddressResolver, clientAddressOf } from './client-address.js';
 import { createLimiter } from './limiter.js';
-import { type HeaderList, detailResponse, jsonResponse } from './response.js';
+import { type HeaderList, TOKEN_HEADERS, detailResponse, respond } from './response.js';
+import { type ThrottleOptions, createLoginGuard } from './throttle/login.js';
+import type { LoginThrottle } from './throttle/policy.js';
 
 /** The scopes of FastAPI's scopes tutorial, used for `scopes: true`. */
 export const TUTORIAL_SCOPES: Readonly<Record<string, string>> = Object.freeze({
@@ -36,6 +48,13 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
   context?: CryptContext;
   /** Token lifetime: seconds or '30m', '1h', ... Default '30m' (the tutorial's). */
   tokenTtl?: string | number;
+  /**
+   * The longest token lifetime requireUser and the routes accept (seconds or a duration; see
+   * verifyAccessToken's maxTokenAge), or false for none. Default: tokenTtl plus 60 s of leeway for
+   * clocks that differ between servers, so a token signed elsewhere with the same key for a longer
+   * life is refused.
+   */
+  maxTokenAge?: number | string | false;
   /** Signing algorithm for raw keys. Default HS256 for secrets. */
   algorithm?: TokenAlgorithm;
   issuer?: string;
@@ -49,7 +68,12 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * Which of the requested scopes a user gets. Default: the requested ones that are declared
    * (the tutorial grants whatever is asked for; undeclared names are dropped here).
    */
-  grantScopes?: (user: U, requested: readonly string[]) => readonly string[] | Promise<readonly string[]>;
+  grantScopes?: (user: U, requested: readonly string[]) => readonly string[] | PromiseLike<readonly string[]>;
+  /**
+   * Told when a user's stored hash is refused rather than checked (above a cost cap, unreadable):
+   * `{ username, scheme, code, reason }`, never the hash. The login answers 401 as for a wrong password.
+   */
+  onHashRefused?: AuthenticateOptions['onHashRefused'];
   /** Largest login body read. Default 64 KiB. */
   maxBodyBytes?: number;
   /**
@@ -59,8 +83,22 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * threads (node:crypto's scrypt) on a machine with cores to spare.
    */
   loginConcurrency?: number;
-  /** Logins allowed to wait for a slot; beyond it they get 429. Default 100. */
+  /** Logins allowed to wait for a slot, all clients together; beyond it they get 429. Default 100. */
   loginQueue?: number;
+  /** Failed-login throttling (see README "Login throttling"); `false` turns it off. Default on, in memory. */
+  throttle?: ThrottleOptions | false;
+  /**
+   * Logins one client may have waiting; beyond it that client gets 429. Waiting clients take turns
+   * (round robin), so a client that floods delays nobody else by more than the checks already
+   * running. Default 8.
+   */
+  loginQueuePerClient?: number;
+  /**
+   * The client address of a request, for runtimes whose adapter does not record it (see
+   * client-address.ts): e.g. `(request) => request.headers.get('cf-connecting-ip')` on Cloudflare.
+   * Default: the address gatehouse/node (or `setClientAddress`) recorded, else one shared key.
+   */
+  clientAddress?: ClientAddressResolver;
 }
 
 /** The user's public fields, in the tutorial's order. Never the password hash. */
@@ -94,12 +132,18 @@ export interface Auth<U extends UserRecord = UserRecord> {
   issueToken(user: U, scopes?: readonly string[]): Promise<string>;
   /** The user a request's bearer token belongs to, or the 401/400 Response for it. */
   requireUser(request: Request, options?: RequireUserOptions): Promise<AuthResult<U>>;
+  /** The login throttle `login` uses (for an app's own login route), or null when turned off. */
+  readonly throttle: LoginThrottle | null;
 }
 
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
 const RETRY: HeaderList = [['retry-after', '1']];
 
 const NO_SCOPES: readonly string[] = [];
+/** Seconds of clock difference between servers that maxTokenAge allows by default. */
+const TOKEN_AGE_LEEWAY = 60;
+/** RFC 6749 3.3 scope-token. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 function hasScopes(granted: readonly string[], needed: readonly string[]): boolean {
   for (const name of needed) if (!granted.includes(name)) return false;
@@ -189,7 +233,7 @@ function declaredScopes(option: AuthOptions['scopes']): Readonly<Record<string, 
   if (option === true) return TUTORIAL_SCOPES;
   if (option === null || typeof option !== 'object') throw new ConfigurationError('scopes must be true or an object of name → description');
   for (const [name, description] of Object.entries(option)) {
-    if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(name)) throw new ConfigurationError(`scope name ${JSON.stringify(name)} is not a valid scope token`);
+    if (!SCOPE_TOKEN.test(name)) throw new ConfigurationError(`scope name ${JSON.stringify(name)} is not a valid scope token`);
     if (typeof description !== 'string') throw new ConfigurationError(`scope ${name} needs a string description`);
   }
   return Object.freeze({ ...option });
@@ -214,11 +258,23 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const store = toStore(options.users);
   const scopes = declaredScopes(options.scopes);
   const tokenTtl = options.tokenTtl ?? '30m';
+  const maxTokenAge =
+    options.maxTokenAge === false ? undefined : (options.maxTokenAge ?? parseDuration(tokenTtl, 'tokenTtl') + TOKEN_AGE_LEEWAY);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const { context, issuer, audience } = options;
-  const limiter = createLimiter(
-    positiveInteger(options.loginConcurrency ?? 1, 'loginConcurrency'),
-    positiveInteger(options.loginQueue ?? 100, 'loginQueue', 0),
+  const { context, issuer, audience, onHashRefused } = options;
+  const limiter = createLimiter({
+    concurrency: positiveInteger(options.loginConcurrency ?? 1, 'loginConcurrency'),
+    maxQueue: positiveInteger(options.loginQueue ?? 100, 'loginQueue', 0),
+    maxQueuePerClient: positiveInteger(options.loginQueuePerClient ?? 8, 'loginQueuePerClient', 0),
+  });
+  const { clientAddress } = options;
+  if (clientAddress !== undefined && typeof clientAddress !== 'function') {
+    throw new ConfigurationError('clientAddress must be a function of the request');
+  }
+  const guard = createLoginGuard(
+    options.throttle,
+    (options as { onError?: (error: unknown, request: Request) => void }).onError,
+    clientAddress,
   );
 
   // Import once: the verified-token cache lives with the imported key. A bad key fails every
@@ -232,10 +288,13 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const getKey = () => key ?? keyPromise;
 
   const grant = async (user: U, requested: readonly string[]): Promise<string[]> => {
-    const granted = options.grantScopes
-      ? await options.grantScopes(user, requested)
-      : requested.filter((name) => Object.hasOwn(scopes!, name));
-    return [...new Set(granted)];
+    if (!options.grantScopes) return [...new Set(requested.filter((name) => Object.hasOwn(scopes!, name)))];
+    const granted: unknown = await options.grantScopes(user, requested);
+    // The claim is split on spaces: an entry with a space in it would grant more than it names.
+    if (!Array.isArray(granted) || !granted.every((name) => typeof name === 'string' && SCOPE_TOKEN.test(name))) {
+      throw new ConfigurationError('grantScopes must return an array of scope names');
+    }
+    return [...new Set(granted as string[])];
   };
 
   const issueToken = async (user: U, granted?: readonly string[]): Promise<string> => {
@@ -246,23 +305,29 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const login = async (request: Request): Promise<Response> => {
     const form = await readLoginForm(request, { maxBodyBytes });
     if (form instanceof Response) return form;
-    const check = limiter.run(() => authenticateUser(store, form.username, form.password, { context }));
+    // The fair-queue key: the address the throttle counts (behind trusted proxies, the real client's).
+    const client = guard?.addressOf(request) ?? clientAddressOf(request, clientAddress);
+    const attempt = guard && (await guard.admit(request, form.username)); // before any password work
+    if (attempt instanceof Response) return attempt;
+    const passwordCheck = () => authenticateUser(store, form.username, form.password, { context, onHashRefused });
+    const check = limiter.run(client, () => (attempt ? attempt.run(passwordCheck) : passwordCheck()));
     if (check === null) return detailResponse(request, 429, 'Too Many Requests', RETRY);
-    let user: U | null;
+    let user: U | null | Response;
     try {
       user = await check;
     } catch (error) {
       return storeUnavailable(request, error).response;
     }
+    if (user instanceof Response) return user;
     if (!user) return detailResponse(request, 401, 'Incorrect username or password', BEARER);
     const token = await issueToken(user, scopes ? await grant(user, form.scopes) : undefined);
-    return jsonResponse({ access_token: token, token_type: 'bearer' }, { request });
+    return respond(request, 200, TOKEN_HEADERS, JSON.stringify({ access_token: token, token_type: 'bearer' }));
   };
 
   // Options checked once the key is imported: a request then pays for its token only.
   let verifier: TokenVerifier | undefined;
   const verifierReady = keyPromise
-    .then((k) => createTokenVerifier({ key: k, issuer, audience }))
+    .then((k) => createTokenVerifier({ key: k, issuer, audience, maxTokenAge }))
     .then((v) => (verifier = v));
   verifierReady.catch(() => {}); // observed here; each request still sees the rejection
   const verify: TokenVerifier = (token) => verifier ? verifier(token) : verifierReady.then((v) => v(token));
@@ -293,18 +358,18 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     required: RequireUserOptions,
     claims: VerifiedClaims,
   ): AuthResult<U> | Promise<AuthResult<U>> => {
-    let found: ReturnType<UserStore<U>['findUser']>;
+    let found: ReturnType<typeof findUserNow<U>>;
     try {
-      found = store.findUser(claims.sub);
+      found = findUserNow(store, claims.sub); // a value for stores that answer at once (memory, SQLite)
     } catch (error) {
       return storeUnavailable(request, error);
     }
-    return found instanceof Promise
+    return isThenable(found)
       ? found.then(
           (user) => checkUser(request, required, claims, user),
           (error: unknown) => storeUnavailable(request, error),
         )
-      : checkUser(request, required, claims, found); // memory stores answer at once
+      : checkUser(request, required, claims, found);
   };
 
   // requireUser without promises where none is needed: a cached token and a memory store answer at
@@ -321,7 +386,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     } catch (error) {
       return invalidToken(request, required.scopes ?? NO_SCOPES, error);
     }
-    if (claims instanceof Promise) {
+    if (isThenable(claims)) {
       return claims.then(
         (verified) => findUser(request, required, verified),
         (error: unknown) => invalidToken(request, required.scopes ?? NO_SCOPES, error),
@@ -338,5 +403,5 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     }
   };
 
-  return { auth: { scopes, ready, login, issueToken, requireUser }, authenticate };
+  return { auth: { scopes, ready, login, issueToken, requireUser, throttle: guard?.throttle ?? null }, authenticate };
 }

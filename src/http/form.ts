@@ -5,7 +5,7 @@
  */
 import { DEFAULT_MAX_BODY_BYTES, readBodyLimited } from './body.js';
 import { type FormValue, MultipartError, parseHeaderValue, parseMultipart } from './multipart.js';
-import { detailResponse, jsonResponse } from './response.js';
+import { PRIVATE_JSON_HEADERS, detailResponse, respond } from './response.js';
 
 export interface LoginForm {
   /** 'password' or null (absent or empty). */
@@ -57,7 +57,7 @@ export async function readLoginForm(request: Request, options: ReadLoginFormOpti
   const scope = optionalString(fields, 'scope', errors) ?? '';
   const clientId = optionalString(fields, 'client_id', errors);
   const clientSecret = optionalString(fields, 'client_secret', errors);
-  if (errors.length > 0) return jsonResponse({ detail: errors }, { status: 422, request });
+  if (errors.length > 0) return respond(request, 422, PRIVATE_JSON_HEADERS, JSON.stringify({ detail: errors }));
   return {
     grantType: grantType as 'password' | null,
     username: username!,

@@ -2,7 +2,8 @@
  * createAuthHandler: FastAPI's "OAuth2 with Password and JWT" tutorial app as one fetch handler,
  * `(request: Request) => Promise<Response>`, composed of the building blocks in auth.ts.
  */
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, HashingWorkerError } from '../errors.js';
+import { isThenable, notify } from '../internal/await.js';
 import type { UserRecord } from '../users.js';
 import {
   type Auth,
@@ -17,13 +18,14 @@ import {
   SWAGGER_UI_CDN,
   SWAGGER_UI_FILES,
   cachedAssets,
+  docsPageHeaders,
   docsUnavailableHtml,
   nodeDocsAssets,
   oauth2RedirectHtml,
   swaggerUiHtml,
 } from './docs.js';
 import { ROUTE_SCOPES, createOpenApiDocument } from './openapi.js';
-import { type HeaderList, detailResponse, jsonResponse, jsonTextResponse, respond } from './response.js';
+import { type HeaderList, NOSNIFF, PRIVATE_JSON_HEADERS, detailResponse, respond } from './response.js';
 
 export interface AuthPaths {
   /** Default '/token'. */
@@ -69,7 +71,13 @@ export interface AuthHandlerOptions<U extends UserRecord = UserRecord> extends A
   /** OpenAPI and Swagger UI routes; `false` turns them off. Default on. */
   docs?: boolean | DocsOptions;
   /** Told about genuine internal errors (answered 500). Default: console.error. */
-  onError?: (error: unknown, request: Request) => void;
+  onError?: (error: unknown, request: Request) => unknown;
+  /**
+   * The public origin (`https://api.example.com`) for the `Location` of the trailing-slash
+   * redirects. Default: none, the `Location` is relative (path and query): the request's `Host`
+   * header is never echoed.
+   */
+  origin?: string;
 }
 
 export type AuthHandler<U extends UserRecord = UserRecord> = ((request: Request) => Promise<Response>) & {
@@ -87,13 +95,13 @@ interface Route {
 }
 
 const INTERNAL_ERROR = '{"detail":"Internal Server Error"}';
-const HTML: HeaderList = [['content-type', 'text/html; charset=utf-8']];
-const JSON_TYPE: HeaderList = [['content-type', 'application/json']];
+const HTML_TYPE = ['content-type', 'text/html; charset=utf-8'] as const;
+const JSON_TYPE: HeaderList = [['content-type', 'application/json'], NOSNIFF];
 
 function resolvePaths(given: Partial<AuthPaths> | undefined): AuthPaths {
   const paths = { ...DEFAULT_PATHS, ...given };
   for (const [name, path] of Object.entries(paths)) {
-    if (typeof path !== 'string' || !/^\/[\x21-\x7e]*$/.test(path) || /[?#%]/.test(path)) {
+    if (typeof path !== 'string' || !/^\/[\x21-\x7e]*$/.test(path) || /[?#%\\]/.test(path) || path.startsWith('//')) {
       throw new ConfigurationError(`paths.${name} must be a path starting with '/'`);
     }
   }
@@ -104,6 +112,7 @@ function resolvePaths(given: Partial<AuthPaths> | undefined): AuthPaths {
 export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
   const { auth, authenticate } = createAuthCore(options);
   const paths = resolvePaths(options.paths);
+  const origin = publicOrigin(options.origin);
   const onError =
     options.onError ?? ((error: unknown) => console.error('gatehouse: internal error while handling a request:', error));
   const routes = new Map<string, Route>();
@@ -123,29 +132,29 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
     return (request) => {
       const result = authenticate(request, required);
       const send = (done: AuthResult<U>) => done.response ?? answer(done.user, request);
-      return result instanceof Promise ? result.then(send) : send(result);
+      return isThenable(result) ? result.then(send) : send(result);
     };
   };
   const publicUserJson = publicUserSerializer();
   add(
     paths.me,
     ['GET'],
-    authenticated(meRequires, (user, request) => jsonTextResponse(publicUserJson(user), { request })),
+    authenticated(meRequires, (user, request) => respond(request, 200, PRIVATE_JSON_HEADERS, publicUserJson(user))),
   );
   add(
     paths.items,
     ['GET'],
-    authenticated(itemsRequires, (user, request) => jsonResponse([{ item_id: 'Foo', owner: user.username }], { request })),
+    authenticated(itemsRequires, (user, request) =>
+      respond(request, 200, PRIVATE_JSON_HEADERS, JSON.stringify([{ item_id: 'Foo', owner: user.username }])),
+    ),
   );
   if (options.docs !== false) addDocsRoutes(add, paths, auth, options.docs === true ? {} : (options.docs ?? {}));
 
   const fail = (error: unknown, request: Request): Response => {
-    try {
-      onError(error, request);
-    } catch {
-      // a failing error reporter must not turn into an unanswered request
-    }
-    return respond(request, 500, JSON_TYPE, INTERNAL_ERROR);
+    // A hashing worker died under this login: the service is briefly short of a worker, not broken.
+    if (error instanceof HashingWorkerError) return detailResponse(request, 503, 'Service Unavailable');
+    notify(onError, error, request); // a failing reporter must not turn into an unanswered request
+    return respond(request, 500, PRIVATE_JSON_HEADERS, INTERNAL_ERROR);
   };
 
   // Not an async function: the hot path pays for the route's promise only, and every error,
@@ -159,12 +168,14 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
           return Promise.resolve(detailResponse(request, 405, 'Method Not Allowed', [['allow', route.allow]]));
         }
         const answer = route.run(request);
-        return answer instanceof Promise ? answer.catch((error: unknown) => fail(error, request)) : Promise.resolve(answer);
+        return isThenable(answer)
+          ? Promise.resolve(answer).catch((error: unknown) => fail(error, request))
+          : Promise.resolve(answer);
       }
       // Starlette's redirect_slashes: the same path with the trailing slash toggled.
       if (path !== '/') {
         const other = path.endsWith('/') ? path.replace(/\/+$/, '') : `${path}/`;
-        if (routes.has(other)) return Promise.resolve(redirect(request, other));
+        if (routes.has(other)) return Promise.resolve(redirect(request, origin, other));
       }
       return Promise.resolve(detailResponse(request, 404, 'Not Found'));
     } catch (error) {
@@ -205,14 +216,19 @@ function addDocsRoutes(
   };
 
   add(paths.openapi, GET_HEAD, (request) => send(request, JSON_TYPE, openapi));
-  add(paths.docs, GET_HEAD, async (request) => send(request, HTML, await docsPage()));
-  add(`${base}/oauth2-redirect`, GET_HEAD, (request) => send(request, HTML, redirectPage));
+  const pageHeaders: HeaderList = [HTML_TYPE, ...docsPageHeaders(page, cdn ?? undefined)];
+  const unavailableHeaders: HeaderList = [HTML_TYPE, ...docsPageHeaders(unavailablePage)];
+  const redirectHeaders: HeaderList = [HTML_TYPE, ...docsPageHeaders(redirectPage, cdn ?? undefined)];
+  add(paths.docs, GET_HEAD, async (request) =>
+    (await docsPage()) === page ? send(request, pageHeaders, page) : send(request, unavailableHeaders, unavailablePage),
+  );
+  add(`${base}/oauth2-redirect`, GET_HEAD, (request) => send(request, redirectHeaders, redirectPage));
   if (cdn) return;
   for (const [name, contentType] of Object.entries(SWAGGER_UI_FILES)) {
     const headers: HeaderList = [
       ['content-type', contentType],
       ['cache-control', 'public, max-age=3600'],
-      ['x-content-type-options', 'nosniff'],
+      NOSNIFF,
     ];
     add(`${base}/${name}`, GET_HEAD, async (request) => {
       const content = assets ? await assets(name) : null;
@@ -247,9 +263,26 @@ function percentDecode(path: string): string {
   });
 }
 
-/** 307 to the same URL with another path, query kept (absolute Location, empty body). */
-function redirect(request: Request, path: string): Response {
-  const url = new URL(request.url);
-  url.pathname = path;
-  return respond(request, 307, [['location', url.href]], null);
+/** `origin` checked: an http(s) origin alone, without a trailing slash; '' when not given. */
+function publicOrigin(origin: string | undefined): string {
+  if (origin === undefined) return '';
+  let url: URL | undefined;
+  try {
+    url = typeof origin === 'string' ? new URL(origin) : undefined;
+  } catch {
+    // refused below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.href !== `${url.origin}/` || origin.endsWith('?')) {
+    throw new ConfigurationError('origin must be an http(s) origin such as https://api.example.com');
+  }
+  return url.origin;
+}
+
+/** 307 to the same path with the trailing slash toggled, query kept, empty body; `Location` relative unless an origin is configured. */
+function redirect(request: Request, origin: string, path: string): Response {
+  const { url } = request;
+  const query = url.indexOf('?');
+  const hash = url.indexOf('#');
+  const search = query < 0 ? '' : url.slice(query, hash > query ? hash : undefined);
+  return respond(request, 307, [['location', `${origin}${path}${search}`], NOSNIFF], null);
 }

@@ -6,9 +6,12 @@ export type { Auth, AuthOptions, AuthResult, PublicUser, RequireUserOptions } fr
 export { readLoginForm } from './form.js';
 export type { LoginForm, ReadLoginFormOptions } from './form.js';
 export { readBearerToken } from './bearer.js';
+export { clientAddressOf, setClientAddress, UNKNOWN_CLIENT } from './client-address.js';
+export type { ClientAddressResolver } from './client-address.js';
 export { createOpenApiDocument } from './openapi.js';
 export type { OpenApiOptions } from './openapi.js';
 export { nodeDocsAssets, SWAGGER_UI_FILES } from './docs.js';
 export type { DocsAssetLoader } from './docs.js';
 export { jsonResponse } from './response.js';
 export { DEFAULT_MAX_BODY_BYTES } from './body.js';
+export * from './throttle/index.js';

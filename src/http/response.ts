@@ -89,9 +89,24 @@ export function respond(
   return new Response(body as BodyInit | null, { status, headers: headers as Array<[string, string]> });
 }
 
-const JSON_HEADERS: HeaderList = [['content-type', 'application/json']];
+/** On every answer: browsers must not guess another type than the one sent. */
+export const NOSNIFF = ['x-content-type-options', 'nosniff'] as const;
+/** Answers that are about one user or request (errors, /users/me/) must not be stored by caches. */
+export const NO_STORE = ['cache-control', 'no-store'] as const;
 
-/** Compact JSON, `Content-Type: application/json` (no charset), like FastAPI's JSONResponse. */
+const JSON_HEADERS: HeaderList = [['content-type', 'application/json'], NOSNIFF];
+/** A JSON answer no cache may keep: errors, the user's own data. */
+export const PRIVATE_JSON_HEADERS: HeaderList = [...JSON_HEADERS, NO_STORE];
+/** RFC 6749 5.1: a response that carries a token is never stored (Pragma for HTTP/1.0 caches). */
+export const TOKEN_HEADERS: HeaderList = [...PRIVATE_JSON_HEADERS, ['pragma', 'no-cache']];
+
+/**
+ * Compact JSON, `Content-Type: application/json` (no charset), like FastAPI's JSONResponse, with
+ * `X-Content-Type-Options: nosniff`.
+ *
+ * @example
+ * return jsonResponse({ ok: true }, { status: 201 });
+ */
 export function jsonResponse(
   body: unknown,
   init: { status?: number; headers?: HeaderList; request?: Request } = {},
@@ -108,12 +123,13 @@ export function jsonTextResponse(
   return respond(init.request, init.status ?? 200, headers, json);
 }
 
-/** `{"detail": ...}` with a status, the shape of every FastAPI HTTPException. */
+/** `{"detail": ...}` with a status, the shape of every FastAPI HTTPException; never cached. */
 export function detailResponse(
   request: Request | undefined,
   status: number,
   detail: string,
   headers?: HeaderList,
 ): Response {
-  return jsonResponse({ detail }, { status, headers, request });
+  const all = headers?.length ? [...PRIVATE_JSON_HEADERS, ...headers] : PRIVATE_JSON_HEADERS;
+  return respond(request, status, all, JSON.stringify({ detail }));
 }

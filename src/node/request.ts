@@ -5,6 +5,7 @@
  * this adapter takes its light responses (see src/http/response.ts).
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { CLIENT_ADDRESS } from '../http/client-address.js';
 import { ACCEPTS_LIGHT_RESPONSE } from '../http/response.js';
 
 const INCOMING = Symbol('incoming');
@@ -170,6 +171,10 @@ function makePrototype(): object {
     return (this[HEADERS] ??= createNodeHeaders(this[INCOMING].headers));
   });
   Object.defineProperty(proto, ACCEPTS_LIGHT_RESPONSE, { value: true });
+  // The connection's peer, read only when asked for (the login limiter, throttling).
+  define(CLIENT_ADDRESS, function () {
+    return this[INCOMING].socket?.remoteAddress;
+  });
   const forwarded = [
     'body', 'bodyUsed', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode',
     'redirect', 'referrer', 'referrerPolicy', 'signal', 'duplex',

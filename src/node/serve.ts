@@ -5,10 +5,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { lightResponseParts, type ResponseParts } from '../http/response.js';
+import { ConfigurationError } from '../errors.js';
+import { isThenable, notify } from '../internal/await.js';
+import { NO_STORE, NOSNIFF, lightResponseParts, type ResponseParts } from '../http/response.js';
 import { createNodeRequest, requestUrl } from './request.js';
 
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+export type FetchHandler = (request: Request) => Response | PromiseLike<Response>;
 
 export interface NodeListenerOptions {
   /** Told about errors the handler throws (the client then gets a 500). Default: console.error. */
@@ -19,6 +21,7 @@ export type NodeListener = (incoming: IncomingMessage, res: ServerResponse) => v
 
 const ERROR_BODY = '{"detail":"Internal Server Error"}';
 const BAD_REQUEST_BODY = '{"detail":"Bad Request"}';
+const ERROR_HEADERS = [...NOSNIFF, ...NO_STORE];
 
 /** A `(req, res)` listener for node:http (or Express, Connect, ...) that runs a fetch handler. */
 export function createNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
@@ -30,7 +33,7 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
       return;
     }
     const request = createNodeRequest(incoming, res, url);
-    let result: Response | Promise<Response>;
+    let result: Response | PromiseLike<Response>;
     try {
       result = handler(request);
     } catch (error) {
@@ -38,6 +41,11 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
       return;
     }
     const send = (response: Response) => {
+      // Duck-typed: undici's own Response class is not the global one.
+      if (typeof response !== 'object' || response === null || typeof response.status !== 'number' || typeof response.headers !== 'object') {
+        fail(incoming, res, new TypeError('the fetch handler did not answer with a Response'), onError);
+        return;
+      }
       const parts = lightResponseParts(response);
       if (!parts) {
         writeResponse(incoming, res, response).catch((error) => fail(incoming, res, error, onError));
@@ -49,19 +57,21 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
         fail(incoming, res, error, onError);
       }
     };
-    if (result instanceof Promise) result.then(send, (error) => fail(incoming, res, error, onError));
+    // Whatever the handler returns is awaited: a promise of another realm or a thenable too.
+    if (isThenable(result)) Promise.resolve(result).then(send, (error: unknown) => fail(incoming, res, error, onError));
     else send(result);
   };
 }
 
 function fail(incoming: IncomingMessage, res: ServerResponse, error: unknown, onError: (error: unknown) => void): void {
-  onError(error);
+  notify(onError, error);
   if (res.headersSent) res.destroy();
   else sendText(incoming, res, 500, ERROR_BODY);
 }
 
 function sendText(incoming: IncomingMessage, res: ServerResponse, status: number, json: string): void {
-  res.writeHead(status, closeIfUnread(incoming, ['content-type', 'application/json', 'content-length', String(json.length)]));
+  const flat = ['content-type', 'application/json', 'content-length', String(json.length), ...ERROR_HEADERS];
+  res.writeHead(status, closeIfUnread(incoming, flat));
   res.end(json);
 }
 
@@ -158,8 +168,31 @@ export interface ServeOptions extends NodeListenerOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
-  /** Options for node:http's createServer. */
+  /**
+   * Milliseconds a client has to send the request headers; then the connection is cut (408).
+   * Default 10 000 (node's own default is 60 s).
+   */
+  headersTimeout?: number;
+  /**
+   * Milliseconds a client has to send the whole request, body included: a body trickled byte by
+   * byte, or headers followed by silence, is cut then (408). Default 30 000 (node's: 300 s).
+   */
+  requestTimeout?: number;
+  /** Open connections at most; further ones are closed at once. Default 1024. */
+  maxConnections?: number;
+  /** Options for node:http's createServer (the three above win over the same ones here). */
   server?: ServerOptions;
+}
+
+/** serve()'s defaults for slow clients and connection counts. */
+export const SERVE_DEFAULTS = Object.freeze({ headersTimeout: 10_000, requestTimeout: 30_000, maxConnections: 1024 });
+
+function limitOption(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigurationError(`serve: ${name} must be a positive integer`);
+  }
+  return value;
 }
 
 export interface RunningServer {
@@ -172,7 +205,30 @@ export interface RunningServer {
 
 /** Serve a fetch handler on node:http. Resolves once listening. */
 export function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<RunningServer> {
-  const server = createServer(options.server ?? {}, createNodeListener(handler, options));
+  try {
+    return listen(handler, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function listen(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+  const given = options.server ?? {};
+  const headersTimeout = limitOption(options.headersTimeout ?? given.headersTimeout, 'headersTimeout', SERVE_DEFAULTS.headersTimeout);
+  const requestTimeout = limitOption(options.requestTimeout ?? given.requestTimeout, 'requestTimeout', SERVE_DEFAULTS.requestTimeout);
+  const maxConnections = limitOption(options.maxConnections, 'maxConnections', SERVE_DEFAULTS.maxConnections);
+  if (headersTimeout > requestTimeout) throw new ConfigurationError('serve: headersTimeout must not exceed requestTimeout');
+  const server = createServer(
+    {
+      ...given,
+      headersTimeout,
+      requestTimeout,
+      // node checks the two timeouts on this interval (default 30 s): often enough to honour them.
+      connectionsCheckingInterval: given.connectionsCheckingInterval ?? Math.max(100, Math.min(1000, headersTimeout >> 2)),
+    },
+    createNodeListener(handler, options),
+  );
+  server.maxConnections = maxConnections;
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -5,6 +5,7 @@ import {
   UnknownHashError,
 } from '../errors.js';
 import { randomBytes, toHex, utf8 } from './encodings.js';
+import { configureHashingPool, type HashingPoolOptions } from '../platform/hashing-pool.js';
 import { MAX_PASSWORD_BYTES } from './limits.js';
 import type { PasswordScheme, SchemeSettings, UpdatePolicy } from './scheme.js';
 import { lookupScheme } from './registry.js';
@@ -24,7 +25,23 @@ export interface CryptContextOptions {
   updatePolicy?: UpdatePolicy;
   /** Passwords longer than this (UTF-8 bytes) are refused before hashing. Default 4096. */
   maxPasswordBytes?: number;
+  /**
+   * The process's hashing pool (worker threads for bcrypt and argon2 on Node, Deno and Bun):
+   * `{ size }` or `false`. The pool is shared by every context: this is `configureHashingPool`.
+   * Default: leave it as it is (on, sized from the core count).
+   */
+  hashingPool?: HashingPoolOptions;
+  /** @internal The clock and the wait of hardenRuntime, for tests. Default: performance.now, setTimeout. */
+  timing?: { now?: () => number; sleep?: (ms: number) => Promise<void> };
 }
+
+/** The estimate of a dummy verify is the median of this many recent ones (robust to a slow outlier). */
+const ESTIMATE_SAMPLES = 7;
+/** A failed verify that took less than this share of a dummy verify is padded with a real one. */
+const CHEAP_SHARE = 0.1;
+
+const defaultNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface VerifyAndUpdateResult {
   valid: boolean;
@@ -50,6 +67,12 @@ export class CryptContext {
   readonly #entries: Entry[];
   readonly #byName = new Map<string, Entry>();
   #dummyHash: Promise<string> | undefined;
+  /** Recent dummyVerify times in ms (a ring) and their median. */
+  readonly #dummySamples: number[] = [];
+  #dummySampleIndex = 0;
+  #dummyMs: number | undefined;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(options: CryptContextOptions) {
     if (!options || !Array.isArray(options.schemes) || options.schemes.length === 0) {
@@ -96,6 +119,15 @@ export class CryptContext {
       throw new ConfigurationError(`updatePolicy must be 'exact' or 'minimum'`);
     }
     this.maxPasswordBytes = options.maxPasswordBytes ?? MAX_PASSWORD_BYTES;
+    if (options.hashingPool !== undefined) {
+      try {
+        configureHashingPool(options.hashingPool);
+      } catch (error) {
+        throw new ConfigurationError(`hashingPool: ${(error as Error).message}`);
+      }
+    }
+    this.#now = options.timing?.now ?? defaultNow;
+    this.#sleep = options.timing?.sleep ?? defaultSleep;
   }
 
   /** Names of the registered schemes, in order. */
@@ -180,8 +212,49 @@ export class CryptContext {
       this.#dummyHash = undefined;
       throw error;
     }
+    const start = this.#now();
     await entry.scheme.verify(utf8(toHex(randomBytes(16))), hash, entry.settings);
+    const samples = this.#dummySamples;
+    samples[this.#dummySampleIndex] = this.#now() - start;
+    this.#dummySampleIndex = (this.#dummySampleIndex + 1) % ESTIMATE_SAMPLES;
+    const sorted = [...samples].sort((a, b) => a - b);
+    this.#dummyMs = sorted[sorted.length >> 1];
     return false;
+  }
+
+  /**
+   * After a failed verify that began at `startedAt` (this context's clock: performance.now()),
+   * spend what remains of the time of a dummy verify, as Django's harden_runtime does: a wrong
+   * password on a cheap legacy hash (md5_crypt, phpass, low-round PBKDF2) then takes as long as an
+   * unknown user, and login timing does not tell which users still have such a hash. A verify that
+   * took longer (a costlier hash) is left as it is.
+   *
+   * How the rest is spent: after a cheap hash (under a tenth of a dummy verify: the legacy digests
+   * and crypts) the pad is a real dummy verify, as Django runs extra iterations: the total then
+   * follows the machine's load exactly as an unknown user's does, and is at most 10% longer. After
+   * a hash closer to the default (bcrypt 12, PBKDF2 600k, OWASP argon2) the rest is waited with a
+   * timer on a running estimate (the median of the last 7 dummy verifies, each one measured): no
+   * CPU, no event-loop time, and a real verify would overshoot by the hash's own time. Neither
+   * blocks the event loop.
+   *
+   * @example
+   * const start = performance.now();
+   * if (!(await context.verify(password, hash))) await context.hardenRuntime(start);
+   */
+  async hardenRuntime(startedAt: number): Promise<void> {
+    const elapsed = this.#now() - startedAt;
+    const estimate = this.#dummyMs;
+    if (estimate === undefined || elapsed < estimate * CHEAP_SHARE) {
+      await this.dummyVerify();
+      return;
+    }
+    const remaining = estimate - elapsed;
+    if (remaining >= 1) await this.#sleep(remaining);
+  }
+
+  /** @internal The clock hardenRuntime reads. */
+  now(): number {
+    return this.#now();
   }
 
   #find(hash: string): Entry | undefined {

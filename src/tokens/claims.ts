@@ -42,6 +42,12 @@ export interface ClaimRules {
   requireExp?: boolean;
   /** The time to check against. Default: now. */
   currentDate?: Date;
+  /**
+   * The longest lifetime accepted: seconds or a duration ('30m'). A token whose `exp - iat` (or,
+   * without `iat`, `exp - now`, less the clock tolerance) is longer is refused, as is one without
+   * `exp`. Default: no limit.
+   */
+  maxTokenAge?: number | string;
 }
 
 // ---- durations ----
@@ -76,6 +82,8 @@ export interface NormalizedRules {
   audience: readonly string[] | undefined;
   tolerance: number;
   requireExp: boolean;
+  /** maxTokenAge in seconds, or undefined. */
+  maxAge: number | undefined;
   now: number;
 }
 
@@ -94,6 +102,7 @@ export function normalizeRules(rules: ClaimRules): NormalizedRules {
     audience: stringList(rules.audience, 'audience'),
     tolerance: rules.clockTolerance === undefined ? 0 : parseDuration(rules.clockTolerance, 'clockTolerance'),
     requireExp,
+    maxAge: rules.maxTokenAge === undefined ? undefined : parseDuration(rules.maxTokenAge, 'maxTokenAge'),
     now: epochSeconds(rules.currentDate),
   };
 }
@@ -142,6 +151,11 @@ export function checkClaims(claims: Readonly<Record<string, unknown>>, rules: No
   if (nbf !== undefined && nbf > now + tolerance) throw new TokenNotYetValidError('nbf');
   if (iat !== undefined && iat > now + tolerance) throw new TokenNotYetValidError('iat');
   if (exp !== undefined && exp <= now - tolerance) throw new TokenExpiredError();
+  if (rules.maxAge !== undefined) {
+    if (exp === undefined) throw new TokenClaimError('exp', 'is required with maxTokenAge');
+    const lifetime = iat !== undefined ? exp - iat : exp - now - tolerance;
+    if (lifetime > rules.maxAge) throw new TokenClaimError('exp', 'is further ahead than maxTokenAge allows');
+  }
 
   if (rules.issuer !== undefined && (typeof iss !== 'string' || !rules.issuer.includes(iss))) {
     throw new TokenClaimError('iss', iss === undefined ? 'is required' : 'is not an accepted issuer');

@@ -10,6 +10,7 @@ import {
   type JWSHeaderParameters,
   type RemoteJWKSetOptions,
 } from 'jose';
+import { isThenable } from '../internal/await.js';
 import { nodeCrypto } from '../runtime.js';
 import {
   ALGORITHMS,
@@ -18,6 +19,7 @@ import {
   type AlgorithmInfo,
   type TokenAlgorithm,
 } from './algorithms.js';
+import { keyMaterialKind } from './key-material.js';
 import { DEFAULT_CACHE_ENTRIES, VerifiedTokenCache } from './cache.js';
 import { decodeBase64Url, encodeBase64Url, utf8 } from './encoding.js';
 import { InvalidTokenError, TokenKeyError } from './errors.js';
@@ -37,7 +39,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 export type TokenKeyResolver = (
   header: JWSHeaderParameters,
   token: FlattenedJWSInput,
-) => Promise<CryptoKey | JWK | Uint8Array> | CryptoKey | JWK | Uint8Array;
+) => PromiseLike<CryptoKey | JWK | Uint8Array> | CryptoKey | JWK | Uint8Array;
 
 /** A JSON Web Key Set: `{ keys: [...] }`. */
 export interface TokenKeySet {
@@ -53,7 +55,8 @@ export interface NodeKeyObjectLike {
 /**
  * What can be used as a key: an HMAC secret (string: its UTF-8 bytes; or bytes), a PEM string
  * (SPKI public key, PKCS#8 private key, X.509 certificate), a JWK, a JWK Set, a CryptoKey, a node
- * KeyObject, a URL of a remote JWK Set, a key resolver function, or an already imported TokenKey.
+ * KeyObject, a URL of a remote JWK Set, a key resolver function, or an already imported TokenKey (or a
+ * promise of one, awaited).
  */
 export type TokenKeyInput =
   | string
@@ -64,7 +67,8 @@ export type TokenKeyInput =
   | URL
   | TokenKeyResolver
   | NodeKeyObjectLike
-  | TokenKey;
+  | TokenKey
+  | PromiseLike<TokenKey>;
 
 export interface ImportTokenKeyOptions {
   /**
@@ -184,13 +188,6 @@ export function checkAlgorithmList(value: unknown, label: string): TokenAlgorith
 
 const PEM = /^-----BEGIN ([A-Z0-9 ]+)-----\r?\n/;
 
-function looksLikePem(bytes: Uint8Array): boolean {
-  const head = '-----BEGIN ';
-  if (bytes.length < head.length) return false;
-  for (let i = 0; i < head.length; i++) if (bytes[i] !== head.charCodeAt(i)) return false;
-  return true;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
@@ -239,9 +236,10 @@ interface SlotOptions {
 }
 
 async function secretSlot(bytes: Uint8Array, options: SlotOptions, declared = false): Promise<KeySlot> {
-  if (looksLikePem(bytes)) {
-    // The classic confusion: a public key's PEM text used as an HMAC secret.
-    throw new TokenKeyError('PEM text cannot be an HMAC secret; pass it as a string to import the key it holds');
+  // The classic confusion: a public key or certificate (public, so anyone could sign) as a secret.
+  const material = keyMaterialKind(bytes);
+  if (material !== null) {
+    throw new TokenKeyError(`${material} cannot be an HMAC secret; pass a PEM string alone to import the key it holds`);
   }
   const alg = options.algorithm ?? 'HS256';
   if (ALGORITHMS[alg].family !== 'HMAC') throw new TokenKeyError(`a secret cannot be used with ${alg}`);
@@ -425,7 +423,8 @@ export async function importTokenKey(input: TokenKeyInput, options: ImportTokenK
   return importKey(input, options);
 }
 
-async function importKey(input: TokenKeyInput, options: ImportTokenKeyOptions): Promise<TokenKeyImpl> {
+async function importKey(given: TokenKeyInput, options: ImportTokenKeyOptions): Promise<TokenKeyImpl> {
+  const input = isThenable(given) ? ((await given) as TokenKeyInput) : given;
   if (options === null || typeof options !== 'object') throw new TokenKeyError('options must be an object');
   const algorithm = checkAlgorithmOption(options.algorithm, 'algorithm');
   const algorithms = checkAlgorithmList(options.algorithms, 'algorithms');
@@ -581,6 +580,8 @@ export function resolveTokenKey(input: TokenKeyInput, algorithm?: TokenAlgorithm
     }
     return input;
   }
+  // A promise of a key (`key: importTokenKey(pem)`), of any realm, or a thenable: awaited, then used.
+  if (isThenable(input)) return Promise.resolve(input).then((key) => resolveTokenKey(key as TokenKeyInput, algorithm));
   const options: ImportTokenKeyOptions = algorithm === undefined ? {} : { algorithm };
   const variant = algorithm ?? '';
   if (typeof input === 'string' || input instanceof Uint8Array) {

@@ -11,10 +11,12 @@ const WRONG_SUFFIX = '!';
 /** Facts about the runtime that decide gatehouse's paths (the library does not report them). */
 async function probeEnvironment() {
   let nodeCryptoScrypt = false;
+  let nodeCryptoArgon2 = false;
   try {
     const proc = globalThis.process;
     const crypto = typeof proc?.getBuiltinModule === 'function' ? proc.getBuiltinModule('node:crypto') : undefined;
     nodeCryptoScrypt = typeof crypto?.scrypt === 'function';
+    nodeCryptoArgon2 = typeof crypto?.argon2 === 'function';
   } catch {
     nodeCryptoScrypt = false;
   }
@@ -26,9 +28,20 @@ async function probeEnvironment() {
   } catch {
     wasmFromBytes = false;
   }
+  let simd = false;
+  try {
+    // The smallest SIMD128 function, as runtime.ts probes it.
+    simd = WebAssembly.validate(
+      new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, ...new Array(16).fill(0), 11]),
+    );
+  } catch {
+    simd = false;
+  }
   return {
     // runtime.ts takes node:crypto's scrypt exactly when process.getBuiltinModule('node:crypto') has it.
     scryptPath: nodeCryptoScrypt ? 'node:crypto' : '@noble/hashes',
+    // kdf/argon2.ts: node:crypto's argon2 (Node >= 24.7), else the WebAssembly core, else @noble/hashes.
+    argon2Path: nodeCryptoArgon2 ? 'node:crypto' : wasmFromBytes ? (simd ? 'wasm-simd' : 'wasm-scalar') : '@noble/hashes',
     // kdf/bcrypt.ts runs its WebAssembly core where WebAssembly.instantiate(bytes) works, else TypeScript.
     bcryptCore: wasmFromBytes ? 'wasm' : 'js',
   };
@@ -100,7 +113,21 @@ function pbkdf2AboveCap(gh, { pbkdf2AboveCap: fixture }) {
   return knownHashes(gh, { hashes: fixture });
 }
 
-/** 4. Access tokens: PyJWT's tokens reproduced and verified, tampering and expiry refused. */
+/**
+ * 4. argon2: FastAPI's tutorial hash (pwdlib's argon2id, m=65536, t=3, p=4) verifies, and a fresh
+ * argon2id hash goes back for an independent check.
+ */
+async function argon2(gh, { argon2: fixture }) {
+  const context = new gh.CryptContext({ schemes: ['argon2'], settings: { argon2: { memoryCost: 256, timeCost: 2, parallelism: 2 } } });
+  const hash = await context.hash(fixture.freshPassword);
+  return {
+    tutorialRight: await gh.verifyPassword(fixture.password, fixture.hash),
+    tutorialWrong: await gh.verifyPassword(fixture.password + WRONG_SUFFIX, fixture.hash),
+    fresh: { hash, right: await context.verify(fixture.freshPassword, hash), wrong: await context.verify(fixture.password, hash) },
+  };
+}
+
+/** 5. Access tokens: PyJWT's tokens reproduced and verified, tampering and expiry refused. */
 async function accessTokens(gh, { tokens }) {
   if (typeof gh.createAccessToken !== 'function' || typeof gh.verifyAccessToken !== 'function') {
     return { pending: 'createAccessToken/verifyAccessToken are not exported by the package' };
@@ -143,7 +170,7 @@ async function describeResponse(response) {
   };
 }
 
-/** 5. The tutorial's flow through the fetch handler: log in, then read /users/me/ with the token. */
+/** 6. The tutorial's flow through the fetch handler: log in, then read /users/me/ with the token. */
 async function fetchHandler(gh, { tokens }) {
   if (typeof gh.createAuthHandler !== 'function') {
     return { pending: 'createAuthHandler is not exported by the package' };
@@ -195,7 +222,7 @@ async function fetchHandler(gh, { tokens }) {
 export async function runSmoke(gatehouse, fixtures) {
   const result = { env: await probeEnvironment() };
   const timings = {};
-  const steps = { knownHashes, freshHashes, pbkdf2AboveCap, accessTokens, fetchHandler };
+  const steps = { knownHashes, freshHashes, pbkdf2AboveCap, argon2, accessTokens, fetchHandler };
   for (const [name, step] of Object.entries(steps)) {
     const start = Date.now();
     try {

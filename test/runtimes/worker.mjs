@@ -9,6 +9,7 @@ import * as gatehouse from 'gatehouse';
 import hashes from './fixtures/hashes.json' with { type: 'json' };
 import tokens from './fixtures/tokens.json' with { type: 'json' };
 import pbkdf2AboveCap from './fixtures/pbkdf2-above-cap.json' with { type: 'json' };
+import argon2 from './fixtures/argon2.json' with { type: 'json' };
 import { runSmoke } from './smoke.mjs';
 
 const SEED_HASH = hashes.vectors.find((v) => v.system === 'fastapi-tutorial').hash;
@@ -47,7 +48,7 @@ export default {
   async fetch(request) {
     const url = new URL(request.url);
     if (url.pathname === '/__smoke') {
-      const result = await runSmoke(gatehouse, { hashes, tokens, pbkdf2AboveCap });
+      const result = await runSmoke(gatehouse, { hashes, tokens, pbkdf2AboveCap, argon2 });
       return Response.json({ runtime: 'workerd', version: navigator.userAgent, appError, ...result });
     }
     if (!app) return Response.json({ appError }, { status: 500 });

@@ -7,6 +7,7 @@
  * runtime lets us compile it, else in TypeScript (blowfish.ts, ~1.2-1.3x): Cloudflare Workers and pages
  * whose CSP lacks 'wasm-unsafe-eval' refuse to compile WebAssembly from bytes at run time.
  */
+import { runOnHashingPool } from '../../platform/hashing-pool.js';
 import { yieldToEventLoop } from '../../runtime.js';
 import { B64_STANDARD, decodeBase64 } from '../encodings.js';
 import { EKSBLOWFISH_WASM_BASE64 } from './bcrypt-wasm.js';
@@ -123,18 +124,24 @@ function wasmSlice(wasm: WasmExports): Slice {
  *   NUL-terminated, at most 72 bytes), cycled to fill 72 bytes; at least one byte
  * @param salt 16 bytes
  * @param cost log2 of the number of key-schedule rounds, 4..31
- * @param options.core force a core (tests, benchmarks); default: WebAssembly where available
+ * @param options.core force a core on this thread (tests, benchmarks); default: a hashing-pool
+ *   worker where there is one, else WebAssembly where available, else TypeScript
+ * @param options.inWorker set by the hashing-pool worker: compute here
  */
 export async function bcryptDigest(
   key: Uint8Array,
   salt: Uint8Array,
   cost: number,
-  options: { core?: BcryptCore } = {},
+  options: { core?: BcryptCore; inWorker?: boolean } = {},
 ): Promise<Uint8Array> {
   if (!(key instanceof Uint8Array) || key.length === 0) throw new TypeError('bcrypt key must be a non-empty Uint8Array');
   if (!(salt instanceof Uint8Array) || salt.length !== 16) throw new TypeError('bcrypt salt must be 16 bytes');
   if (!Number.isInteger(cost) || cost < BCRYPT_MIN_COST || cost > BCRYPT_MAX_COST) {
     throw new RangeError(`bcrypt cost must be an integer in ${BCRYPT_MIN_COST}..${BCRYPT_MAX_COST}`);
+  }
+  if (!options.core && !options.inWorker) {
+    const pooled = runOnHashingPool<Uint8Array>('bcrypt', [key, salt, cost]);
+    if (pooled) return pooled;
   }
   const wasm = options.core === 'js' ? null : await loadWasm();
   if (options.core === 'wasm' && !wasm) throw new Error('the WebAssembly bcrypt core is not available here');

@@ -3,11 +3,12 @@
  * passlib, PHP's password_hash and libsodium:
  *   $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>   (also argon2i, argon2d)
  * Standard base64 without padding; `v=` absent means version 16 (0x10, argon2 1.0).
- * Computed with @noble/hashes' async Argon2, which yields to the event loop while it works.
+ * Computed by kdf/argon2.ts: node:crypto, a hashing-pool worker, WebAssembly or @noble/hashes.
  */
-import { argon2dAsync, argon2iAsync, argon2idAsync } from '@noble/hashes/argon2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
-import { B64_STANDARD, constantTimeEqual, decodeBase64, encodeBase64, parseDecimal, randomBytes } from '../encodings.js';
+import { B64_STANDARD, decodeBase64, encodeBase64, parseDecimal, randomBytes } from '../encodings.js';
+import { argon2Derive, argon2Matches, type Argon2Params } from '../kdf/argon2.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme } from '../scheme.js';
 import { isInteger } from './legacy-util.js';
 
@@ -30,11 +31,12 @@ export type Argon2Settings = {
   maxMemoryKiB: number;
   maxTimeCost: number;
   maxParallelism: number;
+  /** Stored hashes whose m * t (KiB x passes: the work) exceeds this are refused. Default DEFAULT_LIMITS.argon2MaxWorkKiB. */
+  maxWorkKiB?: number;
 };
 
 const NAME = 'argon2';
 const TYPES: readonly string[] = ['argon2id', 'argon2i', 'argon2d'];
-const KDF = { argon2id: argon2idAsync, argon2i: argon2iAsync, argon2d: argon2dAsync } as const;
 const SHAPE =
   /^\$(argon2id|argon2i|argon2d)\$(?:v=([0-9]+)\$)?m=([0-9]+),t=([0-9]+),p=([0-9]+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 // RFC 9106: salt >= 8 bytes, tag >= 4 bytes; the upper bounds only keep hostile input small.
@@ -88,26 +90,22 @@ export function checkArgon2Settings(settings: Argon2Settings, name = NAME): Argo
     throw new ConfigurationError(`${name}: memoryCost must be in [8 * parallelism, maxMemoryKiB]`);
   }
   if (!isInteger(timeCost, 1, maxTimeCost)) throw new ConfigurationError(`${name}: timeCost must be in [1, maxTimeCost]`);
+  const maxWork = settings.maxWorkKiB ?? DEFAULT_LIMITS.argon2MaxWorkKiB;
+  if (!isInteger(maxWork, 8)) throw new ConfigurationError(`${name}: maxWorkKiB must be a positive integer`);
+  if (memoryCost * timeCost > maxWork) throw new ConfigurationError(`${name}: memoryCost * timeCost must not exceed maxWorkKiB`);
   if (!isInteger(saltBytes, 8, 64)) throw new ConfigurationError(`${name}: saltBytes must be an integer in [8, 64]`);
   if (!isInteger(hashBytes, 16, 64)) throw new ConfigurationError(`${name}: hashBytes must be an integer in [16, 64]`);
   return settings;
 }
 
-/** Derive an argon2 tag; refuses (HashCostLimitError) parameters beyond the caps before any work. */
-async function derive(password: Uint8Array, h: Omit<ParsedArgon2, 'hash'>, dkLen: number, s: Argon2Settings, name: string) {
+/** The KDF parameters of a hash; refuses (HashCostLimitError) parameters beyond the caps before any work. */
+function kdfParams(h: Omit<ParsedArgon2, 'hash'>, dkLen: number, s: Argon2Settings, name: string): Argon2Params {
   if (h.m > s.maxMemoryKiB) throw new HashCostLimitError(name, `m exceeds ${s.maxMemoryKiB} KiB`);
   if (h.t > s.maxTimeCost) throw new HashCostLimitError(name, `t exceeds ${s.maxTimeCost}`);
   if (h.p > s.maxParallelism) throw new HashCostLimitError(name, `p exceeds ${s.maxParallelism}`);
-  return KDF[h.type](password, h.salt, {
-    m: h.m,
-    t: h.t,
-    p: h.p,
-    version: h.version,
-    dkLen,
-    // noble's own memory guard: what these parameters need, plus a little.
-    maxmem: h.m * 1024 + 64 * 1024,
-    asyncTick: 10,
-  });
+  const maxWork = s.maxWorkKiB ?? DEFAULT_LIMITS.argon2MaxWorkKiB;
+  if (h.m * h.t > maxWork) throw new HashCostLimitError(name, `m*t exceeds ${maxWork} KiB`);
+  return { type: h.type, version: h.version, m: h.m, t: h.t, p: h.p, dkLen };
 }
 
 export function formatArgon2(h: ParsedArgon2): string {
@@ -118,14 +116,14 @@ export function formatArgon2(h: ParsedArgon2): string {
 export async function argon2Hash(password: Uint8Array, settings: Argon2Settings, name = NAME): Promise<string> {
   const s = checkArgon2Settings(settings, name);
   const params = { type: s.type, version: 0x13 as const, m: s.memoryCost, t: s.timeCost, p: s.parallelism, salt: randomBytes(s.saltBytes) };
-  const hash = await derive(password, params, s.hashBytes, s, name);
+  const hash = await argon2Derive(password, params.salt, kdfParams(params, s.hashBytes, s, name));
   return formatArgon2({ ...params, hash });
 }
 
 export async function argon2Verify(password: Uint8Array, stored: string, settings: Argon2Settings, name = NAME): Promise<boolean> {
   const s = checkArgon2Settings(settings, name);
   const h = parseArgon2(stored, name);
-  return constantTimeEqual(await derive(password, h, h.hash.length, s, name), h.hash);
+  return argon2Matches(password, h.salt, kdfParams(h, h.hash.length, s, name), h.hash);
 }
 
 /**
@@ -141,7 +139,7 @@ export function argon2NeedsUpdate(stored: string, settings: Argon2Settings, poli
   return h.m !== s.memoryCost || h.t !== s.timeCost || h.p !== s.parallelism || h.hash.length !== s.hashBytes;
 }
 
-/** OWASP's argon2id: 19 MiB, 2 passes, 1 lane. Caps: 256 MiB (libsodium's "moderate"), 10 passes, 16 lanes. */
+/** OWASP's argon2id: 19 MiB, 2 passes, 1 lane. Caps: DEFAULT_LIMITS (256 MiB, 10 passes, 16 lanes, m*t 256 MiB). */
 export const ARGON2_DEFAULTS: Readonly<Argon2Settings> = {
   type: 'argon2id',
   memoryCost: 19456,
@@ -149,9 +147,9 @@ export const ARGON2_DEFAULTS: Readonly<Argon2Settings> = {
   parallelism: 1,
   saltBytes: 16,
   hashBytes: 32,
-  maxMemoryKiB: 262_144,
-  maxTimeCost: 10,
-  maxParallelism: 16,
+  maxMemoryKiB: DEFAULT_LIMITS.argon2MaxMemoryKiB,
+  maxTimeCost: DEFAULT_LIMITS.argon2MaxTimeCost,
+  maxParallelism: DEFAULT_LIMITS.argon2MaxParallelism,
 };
 
 /** passlib's `argon2`: every PHC argon2 variant and version; hashes with OWASP's argon2id parameters. */

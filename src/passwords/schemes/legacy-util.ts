@@ -5,6 +5,7 @@ import { ConfigurationError, HashCostLimitError, MalformedHashError, Unsupported
 import { nodeCrypto, yieldToEventLoop } from '../../runtime.js';
 import { constantTimeEqual, randomBytes, utf8 } from '../encodings.js';
 import { scryptKdf } from '../kdf/scrypt.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme, UpdatePolicy } from '../scheme.js';
 
 export type DigestName = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
@@ -79,16 +80,10 @@ export function sliceTimer(every = 256): () => Promise<void> | null {
  * scheme's name, so that messages name the format the caller stored. Other errors pass through.
  */
 export function relabel(error: unknown, name: string): unknown {
-  if (error instanceof MalformedHashError) return new MalformedHashError(name, reasonOf(error, `malformed ${error.scheme} hash: `));
-  if (error instanceof HashCostLimitError) {
-    return new HashCostLimitError(name, reasonOf(error, `${error.scheme} hash exceeds the configured cost limit: `));
-  }
-  if (error instanceof UnsupportedHashError) return new UnsupportedHashError(name, reasonOf(error, `unsupported ${error.scheme} hash: `));
+  if (error instanceof MalformedHashError) return new MalformedHashError(name, error.reason);
+  if (error instanceof HashCostLimitError) return new HashCostLimitError(name, error.reason);
+  if (error instanceof UnsupportedHashError) return new UnsupportedHashError(name, error.reason);
   return error;
-}
-
-function reasonOf(error: Error, prefix: string): string {
-  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
 }
 
 /** Run a wrapped scheme's call, re-labelling its typed errors. */
@@ -114,12 +109,15 @@ export type ScryptCaps = {
   maxMemoryBytes: number;
   /** p above this is refused. */
   maxParallelism: number;
+  /** 128 * N * r * p above this is refused. Default DEFAULT_LIMITS.scryptMaxWorkBytes. */
+  maxWorkBytes?: number;
 };
 
 /** ConfigurationError unless the caps are usable. */
 export function checkScryptCaps(name: string, caps: ScryptCaps): void {
-  if (typeof caps.maxMemoryBytes !== 'number' || !(caps.maxMemoryBytes > 0) || !isInteger(caps.maxParallelism, 1)) {
-    throw new ConfigurationError(`${name}: maxMemoryBytes and maxParallelism must be positive`);
+  const work = caps.maxWorkBytes ?? DEFAULT_LIMITS.scryptMaxWorkBytes;
+  if (typeof caps.maxMemoryBytes !== 'number' || !(caps.maxMemoryBytes > 0) || !isInteger(caps.maxParallelism, 1) || !(work > 0)) {
+    throw new ConfigurationError(`${name}: maxMemoryBytes, maxWorkBytes and maxParallelism must be positive`);
   }
 }
 
@@ -127,6 +125,8 @@ export function checkScryptCaps(name: string, caps: ScryptCaps): void {
 export function scryptCapExcess(N: number, r: number, p: number, caps: ScryptCaps): string | null {
   if (128 * N * r > caps.maxMemoryBytes) return `128*N*r exceeds ${caps.maxMemoryBytes} bytes`;
   if (p > caps.maxParallelism) return `p exceeds ${caps.maxParallelism}`;
+  const work = caps.maxWorkBytes ?? DEFAULT_LIMITS.scryptMaxWorkBytes;
+  if (128 * N * r * p > work) return `128*N*r*p exceeds ${work} bytes`;
   return null;
 }
 

@@ -14,6 +14,7 @@ import {
 import { scryptKdf } from '../kdf/scrypt.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme } from '../scheme.js';
+import { checkScryptCaps, scryptCapExcess } from './legacy-util.js';
 
 export type ScryptSettings = {
   /** log2 of N, 1..31 (passlib's `rounds`). */
@@ -30,6 +31,8 @@ export type ScryptSettings = {
   maxMemoryBytes: number;
   /** Refuse stored hashes whose p exceeds this (time). */
   maxParallelism: number;
+  /** Refuse stored hashes whose 128 * N * r * p (the work) exceeds this. Default DEFAULT_LIMITS.scryptMaxWorkBytes. */
+  maxWorkBytes?: number;
 };
 
 const NAME = 'scrypt';
@@ -78,7 +81,7 @@ function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): 
 
 /** Settings come from user configuration: check every one before use. */
 function checkSettings(settings: ScryptSettings): ScryptSettings {
-  const { ln, r, p, saltBytes, keyBytes, maxMemoryBytes, maxParallelism } = settings;
+  const { ln, r, p, saltBytes, keyBytes } = settings;
   if (!isInteger(ln, 1, MAX_LN)) throw new ConfigurationError(`scrypt: ln must be an integer in [1, ${MAX_LN}]`);
   if (!isInteger(r, 1) || !isInteger(p, 1) || !validCombination(ln, r, p)) {
     throw new ConfigurationError('scrypt: r and p must be positive integers with r*p < 2^30 and ln < 16*r');
@@ -89,18 +92,13 @@ function checkSettings(settings: ScryptSettings): ScryptSettings {
   if (!isInteger(keyBytes, MIN_KEY_BYTES, MAX_KEY_BYTES)) {
     throw new ConfigurationError(`scrypt: keyBytes must be an integer in [${MIN_KEY_BYTES}, ${MAX_KEY_BYTES}]`);
   }
-  if (typeof maxMemoryBytes !== 'number' || !(maxMemoryBytes > 0)) {
-    throw new ConfigurationError('scrypt: maxMemoryBytes must be a positive number');
-  }
-  if (!isInteger(maxParallelism, 1)) throw new ConfigurationError('scrypt: maxParallelism must be a positive integer');
+  checkScryptCaps(NAME, settings);
   return settings;
 }
 
 /** Why the parameters exceed the caps, or null when they are within them. */
 function costExcess(ln: number, r: number, p: number, settings: ScryptSettings): string | null {
-  if (128 * 2 ** ln * r > settings.maxMemoryBytes) return `128*N*r exceeds ${settings.maxMemoryBytes} bytes`;
-  if (p > settings.maxParallelism) return `p exceeds ${settings.maxParallelism}`;
-  return null;
+  return scryptCapExcess(2 ** ln, r, p, settings);
 }
 
 function format(ln: number, r: number, p: number, salt: Uint8Array, key: Uint8Array): string {

@@ -7,6 +7,7 @@
  */
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
 import { constantTimeEqualString, encodeHash64, HASH64_CRYPT, parseDecimal, randomBytes, utf8 } from '../encodings.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme, UpdatePolicy } from '../scheme.js';
 import { concatBytes as concat, digestFunction, isInteger, sliceTimer, type Digest } from './legacy-util.js';
 
@@ -135,7 +136,7 @@ function makeShaCrypt({ name, ident, digest, order, rounds: defaultRounds }: Var
     return `${ident}${explicit ? `rounds=${rounds}$` : ''}${salt}$${checksum}`;
   }
 
-  const defaults: Readonly<ShaCryptSettings> = { rounds: defaultRounds, saltChars: 16, maxRounds: 1_000_000 };
+  const defaults: Readonly<ShaCryptSettings> = { rounds: defaultRounds, saltChars: 16, maxRounds: DEFAULT_LIMITS.shaCryptMaxRounds };
   return {
     name,
     defaults,

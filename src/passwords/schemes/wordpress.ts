@@ -9,6 +9,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha384 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
 import { B64_STANDARD, constantTimeEqualString, encodeBase64, encodeHash64, HASH64_CRYPT, utf8 } from '../encodings.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme } from '../scheme.js';
 import { bcrypt, type BcryptSettings } from './bcrypt.js';
 import { concatBytes, digestFunction, isInteger, relabelled, relabelledSync, sliceTimer } from './legacy-util.js';
@@ -46,7 +47,7 @@ function checkPhpassSettings(settings: PhpassSettings): PhpassSettings {
 /** phpass's portable hash, passlib's `phpass` (WordPress before 6.8: cost 8). Verify only. */
 export const phpass: PasswordScheme<PhpassSettings> = {
   name: PHPASS,
-  defaults: { maxRoundsLog2: 20 },
+  defaults: { maxRoundsLog2: DEFAULT_LIMITS.phpassMaxRoundsLog2 },
 
   identify(hash) {
     return typeof hash === 'string' && (hash.startsWith('$P$') || hash.startsWith('$H$'));

@@ -1,0 +1,62 @@
+/**
+ * Logins per second through createAuthHandler on Node (the built package: `npm run build` first;
+ * gatehouse/node, hashing pool on) with 4
+ * concurrent clients POSTing /token, against a plain node:http server doing the same with
+ * @node-rs/bcrypt or @node-rs/argon2 (bench/native-login-server.ts), each server in its own
+ * process. Meanwhile one client reads GET /users/me/ with a valid token: its p99 latency shows
+ * whether logging in starves other requests. Two hashes: bcrypt cost 12 (FastAPI's old seed) and
+ * FastAPI's current argon2id (m=65536, t=3, p=4). Target: at least 0.8x the native server's
+ * logins/s with GET /users/me/ p99 under 20 ms. Servers alternate round by round.
+ *
+ *   npm run bench:logins      BENCH_SECONDS=8 BENCH_ROUNDS=3 by default
+ */
+import { johndoeToken } from './http-common.js';
+import { load, startServer, stop } from './harness.js';
+import { median } from './stalls.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+
+async function run(kind: string): Promise<{ loginsPerSecond: number; meP99: number; failures: number }> {
+  const { child, url } = await startServer(kind);
+  try {
+    const login = {
+      url: `${url}/token`,
+      method: 'POST',
+      connections: 4,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=johndoe&password=secret',
+    };
+    await load({ ...login, duration: 2 }); // warm-up: JIT, the hashing pool's workers
+    const me = { url: `${url}/users/me/`, connections: 1, headers: { authorization: `Bearer ${johndoeToken()}` } };
+    const [logins, reads] = await Promise.all([load({ ...login, duration: SECONDS }), load({ ...me, duration: SECONDS })]);
+    return {
+      loginsPerSecond: logins.requests.total / SECONDS,
+      meP99: reads.latency.p99,
+      failures: logins.non2xx + logins.errors + reads.non2xx + reads.errors,
+    };
+  } finally {
+    await stop(child);
+  }
+}
+
+console.log(`logins/s with 4 concurrent clients, ${SECONDS} s per run, ${ROUNDS} rounds, node ${process.version}`);
+for (const [label, ours, theirs] of [
+  ['bcrypt cost 12', 'dist-bcrypt', 'rs-bcrypt'],
+  ['argon2id m=65536,t=3,p=4 (FastAPI tutorial)', 'dist-argon2', 'rs-argon2'],
+] as const) {
+  const results = { [ours]: [] as Awaited<ReturnType<typeof run>>[], [theirs]: [] as Awaited<ReturnType<typeof run>>[] };
+  for (let r = 0; r < ROUNDS; r++) for (const kind of [ours, theirs]) results[kind]!.push(await run(kind));
+  console.log(`\n${label}`);
+  for (const kind of [ours, theirs]) {
+    const all = results[kind]!;
+    console.log(
+      `  ${kind.padEnd(18)} ${median(all.map((x) => x.loginsPerSecond)).toFixed(2).padStart(7)} logins/s` +
+        `   GET /users/me/ p99 ${median(all.map((x) => x.meP99))} ms   failures ${all.reduce((n, x) => n + x.failures, 0)}` +
+        `   runs: ${all.map((x) => x.loginsPerSecond.toFixed(2)).join(', ')}`,
+    );
+  }
+  const ratio = median(results[ours]!.map((x) => x.loginsPerSecond)) / median(results[theirs]!.map((x) => x.loginsPerSecond));
+  console.log(`  gatehouse / native: ${ratio.toFixed(2)}x logins/s (target >= 0.8x)`);
+}

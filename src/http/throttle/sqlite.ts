@@ -1,0 +1,152 @@
+/**
+ * Counters in one SQLite table, shared by every process that opens the same database file. The
+ * increment is one `INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING` statement (SQLite 3.35+),
+ * atomic however many processes write at once.
+ */
+import { ConfigurationError } from '../../errors.js';
+import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, isModuleNotFound, toInteger } from './store.js';
+
+/** What the store needs of a synchronous driver: better-sqlite3, node:sqlite's DatabaseSync, bun:sqlite. */
+export interface SqliteDatabase {
+  prepare(sql: string): { get(...params: unknown[]): unknown; run(...params: unknown[]): unknown };
+  close?(): unknown;
+}
+
+/** Cloudflare D1 (asynchronous, with bound statements). */
+export interface D1Database {
+  prepare(sql: string): { bind(...params: unknown[]): { first(): Promise<unknown>; run(): Promise<unknown> } };
+}
+
+export interface SqliteCounterStoreOptions {
+  /** Table name. Default 'gatehouse_login_counters'. Created when missing. */
+  table?: string;
+}
+
+/** Increments between two deletions of expired rows. */
+const SWEEP_EVERY = 1000;
+
+type Run = (sql: string, params: unknown[], row: boolean) => unknown;
+
+function isD1(db: object): db is D1Database {
+  // D1's prepared statements have bind() and no synchronous get().
+  try {
+    const statement = (db as D1Database).prepare('SELECT 1') as unknown as Record<string, unknown>;
+    return typeof statement.bind === 'function' && typeof statement.get !== 'function';
+  } catch {
+    return false;
+  }
+}
+
+/** `sqlite:PATH`, `sqlite://PATH`, `sqlite:///abs/path` or `sqlite::memory:` → the file path. */
+export function sqlitePathFromUrl(url: string): string {
+  const match = /^sqlite:(?:\/\/)?(.+)$/i.exec(url);
+  if (!match || match[1]!.length === 0) throw new ConfigurationError('a SQLite URL looks like sqlite:/path/to/file.db');
+  return decodeURIComponent(match[1]!);
+}
+
+/** better-sqlite3 when installed, else node:sqlite (Node 22.5+): imported only when given a path. */
+async function openSqlite(path: string): Promise<SqliteDatabase> {
+  try {
+    const module = (await import(/* @vite-ignore */ 'better-sqlite3' as string)) as { default: new (path: string) => SqliteDatabase & { pragma(s: string): unknown } };
+    const db = new module.default(path);
+    db.pragma('journal_mode = WAL'); // readers do not wait for the writer between processes
+    return db;
+  } catch (error) {
+    if (!isModuleNotFound(error)) throw error;
+  }
+  try {
+    const module = (await import(/* @vite-ignore */ 'node:sqlite' as string)) as { DatabaseSync: new (path: string) => SqliteDatabase };
+    return new module.DatabaseSync(path);
+  } catch (cause) {
+    throw new ConfigurationError(`a SQLite counter store needs better-sqlite3 (npm install better-sqlite3) or node:sqlite (${(cause as Error).message})`);
+  }
+}
+
+/**
+ * A counter store in a SQLite database: pass the database object (better-sqlite3, node:sqlite,
+ * bun:sqlite or D1), or a file path / `sqlite:` URL to have better-sqlite3 (or node:sqlite) open it.
+ *
+ * @example
+ * import Database from 'better-sqlite3';
+ * import { createSqliteCounterStore } from 'gatehouse/throttle';
+ * const store = createSqliteCounterStore(new Database('app.db'));
+ * const handler = createAuthHandler({ users, key, throttle: { store } });
+ */
+export function createSqliteCounterStore(database: SqliteDatabase | D1Database | string, options: SqliteCounterStoreOptions = {}): CounterStore {
+  const table = checkTableName(options.table, DEFAULT_COUNTER_TABLE);
+  const ownsDatabase = typeof database === 'string';
+  if (!ownsDatabase && (database === null || typeof database !== 'object' || typeof database.prepare !== 'function')) {
+    throw new ConfigurationError('createSqliteCounterStore needs a SQLite database object (with prepare()) or a path');
+  }
+  let runner: Promise<{ run: Run; db: object }> | undefined;
+  const connect = (): Promise<{ run: Run; db: object }> =>
+    (runner ??= (async () => {
+      const db = ownsDatabase ? await openSqlite(database.startsWith('sqlite:') ? sqlitePathFromUrl(database) : database) : database;
+      const run: Run = isD1(db)
+        ? (sql, params, row) => {
+            const bound = db.prepare(sql).bind(...params);
+            return row ? bound.first() : bound.run();
+          }
+        : (() => {
+            // Statements prepared once each: preparing costs more than running.
+            const prepared = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+            return (sql: string, params: unknown[], row: boolean) => {
+              let statement = prepared.get(sql);
+              if (!statement) prepared.set(sql, (statement = (db as SqliteDatabase).prepare(sql)));
+              return row ? statement.get(...params) : statement.run(...params);
+            };
+          })();
+      await run(
+        `CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
+        [],
+        false,
+      );
+      return { run, db };
+    })().catch((error: unknown) => {
+      runner = undefined; // try again on the next call
+      throw new CounterStoreError('cannot open the SQLite counter table', { cause: error });
+    }));
+
+  const increment = `INSERT INTO ${table} (key, count, expires_at) VALUES (?, 1, ?)
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN ${table}.expires_at <= ? THEN 1 ELSE ${table}.count + 1 END,
+      expires_at = excluded.expires_at
+    RETURNING count, expires_at`;
+  const select = `SELECT count, expires_at FROM ${table} WHERE key = ? AND expires_at > ?`;
+  const remove = `DELETE FROM ${table} WHERE key = ?`;
+  const sweep = `DELETE FROM ${table} WHERE expires_at <= ?`;
+  let untilSweep = SWEEP_EVERY;
+
+  const toCounter = (row: unknown): Counter | null => {
+    if (row === null || row === undefined) return null;
+    const { count, expires_at } = row as { count?: unknown; expires_at?: unknown };
+    return { count: toInteger(count, 'count'), expiresAt: toInteger(expires_at, 'expiry') };
+  };
+
+  return {
+    async increment(key, ttlMs, now) {
+      const { run } = await connect();
+      if (--untilSweep <= 0) {
+        untilSweep = SWEEP_EVERY;
+        await run(sweep, [now], false);
+      }
+      const counter = toCounter(await run(increment, [key, now + ttlMs, now], true));
+      if (counter === null) throw new CounterStoreError('the SQLite increment returned no row');
+      return counter;
+    },
+    async get(key, now) {
+      const { run } = await connect();
+      return toCounter(await run(select, [key, now], true));
+    },
+    async reset(key) {
+      const { run } = await connect();
+      await run(remove, [key], false);
+    },
+    async close() {
+      if (!ownsDatabase || !runner) return;
+      const { db } = await runner;
+      (db as SqliteDatabase).close?.();
+      runner = undefined;
+    },
+  };
+}

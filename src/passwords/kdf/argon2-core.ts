@@ -1,0 +1,140 @@
+/**
+ * The WebAssembly Argon2 core (wasm/argon2.c): a SIMD128 build where the runtime validates SIMD,
+ * a scalar build otherwise. Each derivation gets its own memory, grown to hold its blocks and
+ * dropped after, so a 64 MiB hash does not leave 64 MiB behind. The host drives the segments in
+ * pieces and yields to the event loop every ~5 ms (or never, in a hashing-pool worker).
+ */
+import { wasmSimdSupported, yieldToEventLoop } from '../../runtime.js';
+import { B64_STANDARD, decodeBase64 } from '../encodings.js';
+import { ARGON2_SCALAR_WASM_BASE64, ARGON2_SIMD_WASM_BASE64 } from './argon2-wasm.js';
+
+export type Argon2WasmBuild = 'simd' | 'scalar';
+
+/** Everything the C core needs, checked by the caller (kdf/argon2.ts). */
+export interface Argon2Job {
+  /** 0 argon2d, 1 argon2i, 2 argon2id (RFC 9106's y). */
+  typeCode: 0 | 1 | 2;
+  version: 0x10 | 0x13;
+  m: number;
+  t: number;
+  p: number;
+  dkLen: number;
+  password: Uint8Array;
+  salt: Uint8Array;
+  secret: Uint8Array;
+  ad: Uint8Array;
+}
+
+interface Exports {
+  heap_base(): number;
+  setup(...args: number[]): number;
+  fill(pass: number, slice: number, lane: number, start: number, end: number): void;
+  finish(tagLength: number): number;
+}
+
+/** The pages the modules declare (build-argon2-wasm.mjs: --initial-memory). */
+const WASM_STATIC_PAGES = 2;
+const PAGE = 65536;
+const SYNC_POINTS = 4;
+/** Blocks per fill() call: ~50-150 us of work, so the clock is read often enough. */
+const CHUNK_BLOCKS = 64;
+/** Work between yields on the main thread. */
+const SLICE_MS = 5;
+/** Blocks between yields whatever the clock says (Workers freeze it during synchronous work). */
+const MAX_BLOCKS_PER_SLICE = 4096;
+
+const clock: () => number =
+  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
+
+const compiled = new Map<Argon2WasmBuild, Promise<WebAssembly.Module | null>>();
+
+/** Compile a build once; null where the runtime refuses to compile WebAssembly from bytes. */
+function compile(build: Argon2WasmBuild): Promise<WebAssembly.Module | null> {
+  let module = compiled.get(build);
+  if (!module) {
+    module = (async () => {
+      const wasm = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
+      if (typeof wasm?.compile !== 'function') return null;
+      if (build === 'simd' && !wasmSimdSupported()) return null;
+      try {
+        const base64 = build === 'simd' ? ARGON2_SIMD_WASM_BASE64 : ARGON2_SCALAR_WASM_BASE64;
+        return await wasm.compile(decodeBase64(base64, B64_STANDARD, 'require')! as Uint8Array<ArrayBuffer>);
+      } catch {
+        return null; // "Wasm code generation disallowed by embedder" and the like
+      }
+    })();
+    compiled.set(build, module);
+  }
+  return module;
+}
+
+/** The build argon2Wasm uses here: SIMD where validated, else scalar, else null (no WebAssembly). */
+export async function argon2WasmBuild(): Promise<Argon2WasmBuild | null> {
+  if (await compile('simd')) return 'simd';
+  return (await compile('scalar')) ? 'scalar' : null;
+}
+
+/** Largest memory a wasm32 instance can address, less the static pages. */
+export const ARGON2_WASM_MAX_KIB = (65536 - WASM_STATIC_PAGES - 16) * 64;
+
+/**
+ * Run one derivation. Returns null where no build can be compiled (the caller falls back).
+ * @param options.build force a build (tests, benchmarks)
+ * @param options.yielding false in a worker thread: no yields, the whole thread is ours
+ */
+export async function argon2Wasm(
+  job: Argon2Job,
+  options: { build?: Argon2WasmBuild; yielding?: boolean } = {},
+): Promise<Uint8Array | null> {
+  const module = options.build ? await compile(options.build) : await compile('simd') ?? (await compile('scalar'));
+  if (!module) {
+    if (options.build) throw new Error(`the ${options.build} WebAssembly argon2 build is not available here`);
+    return null;
+  }
+  const yielding = options.yielding !== false;
+  const { m, t, p, dkLen } = job;
+  const blocks = m - (m % (SYNC_POINTS * p));
+  const laneLength = blocks / p;
+  const segmentLength = laneLength / SYNC_POINTS;
+  const inputBytes = job.password.length + job.salt.length + job.secret.length + job.ad.length;
+
+  const memory = new WebAssembly.Memory({ initial: WASM_STATIC_PAGES });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const wasm = instance.exports as unknown as Exports;
+  const base = wasm.heap_base();
+  const needed = base + Math.max(blocks * 1024, inputBytes, dkLen);
+  memory.grow(Math.ceil(needed / PAGE) - WASM_STATIC_PAGES);
+
+  let at = base;
+  for (const part of [job.password, job.salt, job.secret, job.ad]) {
+    new Uint8Array(memory.buffer, at, part.length).set(part);
+    at += part.length;
+  }
+  wasm.setup(job.typeCode, job.version, m, t, p, dkLen, job.password.length, job.salt.length, job.secret.length, job.ad.length);
+
+  let sliceStart = clock();
+  let sinceYield = 0;
+  for (let pass = 0; pass < t; pass++) {
+    for (let slice = 0; slice < SYNC_POINTS; slice++) {
+      for (let lane = 0; lane < p; lane++) {
+        for (let start = 0; start < segmentLength; start += CHUNK_BLOCKS) {
+          const end = Math.min(segmentLength, start + CHUNK_BLOCKS);
+          wasm.fill(pass, slice, lane, start, end);
+          if (!yielding) continue;
+          sinceYield += end - start;
+          if (sinceYield >= MAX_BLOCKS_PER_SLICE || clock() - sliceStart >= SLICE_MS) {
+            await yieldToEventLoop();
+            sliceStart = clock();
+            sinceYield = 0;
+          }
+        }
+      }
+    }
+  }
+  const tagAt = wasm.finish(dkLen);
+  const tag = new Uint8Array(memory.buffer, tagAt, dkLen).slice();
+  // The blocks are derived data, not the password (setup() wiped the inputs); the memory goes
+  // back to the engine with the instance. The tag's copy in it is wiped.
+  new Uint8Array(memory.buffer, tagAt, dkLen).fill(0);
+  return tag;
+}
