@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
- *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE | --database URL] [--scopes] [--throttle-store URL] [--headers-timeout S] ...
+ *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]] [--throttle-store URL] [--headers-timeout S] ...
  *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/node/cli-users.ts)
- *   gatehouse hash [--scheme NAME]     password from stdin (or a hidden prompt on a terminal)
- *   gatehouse verify [HASH | --hash-file FILE]   (or $GATEHOUSE_HASH) password from stdin;
+ *   gatehouse hash [--scheme NAME] [--preset NAME [--coexist]]   password from stdin (or a hidden prompt)
+ *   gatehouse verify [HASH | --hash-file FILE] [--preset NAME]   (or $GATEHOUSE_HASH) password from stdin;
  *                                      exit 0 match, 1 no match, 2 bad hash
  *   gatehouse secret                   32 random bytes as hex (for SECRET_KEY)
  */
@@ -16,8 +16,12 @@ import { createAuthHandler } from './http/index.js';
 import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, type CliTools } from './node/cli-users.js';
 import { throttleFromCli } from './http/throttle/cli.js';
 import { serve } from './node/index.js';
-import { CryptContext, OWASP_SETTINGS, listSchemes } from './passwords/index.js';
+import { CryptContext, OWASP_SETTINGS, listSchemes, presets, type PresetName } from './passwords/index.js';
 import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
+
+/** `betterAuth` is also spelled `better-auth` on the command line. */
+const PRESET_ALIASES: Record<string, PresetName> = { 'better-auth': 'betterAuth' };
+const PRESET_LIST = Object.keys(presets).join(', ');
 
 const USAGE = `Usage: gatehouse <command> [options]
 
@@ -31,6 +35,9 @@ Commands:
                        ($GATEHOUSE_DATABASE); create the table with db migrate
     --seed-demo        with sqlite: create a missing file with the tutorial's users (npm start)
     --scopes           require the tutorial's "me" and "items" scopes
+    --preset NAME      read the hashes of a migration preset: ${PRESET_LIST};
+                       with --database, --preset django serves Django's own auth_user (coexisting)
+    --coexist          with --preset: keep writing the old system's format (not for everything)
     --throttle-store URL  where failed-login counts live, shared by servers on it:
                        memory (default), redis://HOST:PORT, postgres://..., sqlite:PATH
     --throttle-options JSON  login throttle policy, e.g. '{"username":{"freeFailures":3}}'
@@ -45,10 +52,12 @@ Commands:
     Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
   hash               Hash a password read from stdin (or a hidden prompt) and print it
     --scheme NAME      bcrypt (default, cost 12), scrypt, pbkdf2_sha256, ...
+    --preset NAME, --coexist   hash as that preset does (e.g. --preset django --coexist)
   verify [HASH]      Check a password read from stdin against a hash
     --hash-file FILE   read the hash from FILE (its first line) instead of the argument
                        or from $GATEHOUSE_HASH when neither is given; an argument is
                        visible to other users in \`ps\`, a file or the environment is not
+    --preset NAME      the preset's schemes only
                        exit 0: match, 1: no match, 2: unreadable hash
   secret             Print 32 random bytes as hex, for SECRET_KEY
 ${DATABASE_USAGE}
@@ -56,15 +65,44 @@ Options:
   -h, --help         Show this help
 `;
 
-/**
- * The seed's policy (bcrypt, cost 12) with every other built-in scheme still readable; logins on
- * those hashes move them to bcrypt.
- */
-function cliContext(): CryptContext {
-  return new CryptContext({ schemes: listSchemes(), default: 'bcrypt', deprecated: 'auto', settings: OWASP_SETTINGS });
-}
 
 class UsageError extends Error {}
+
+/** What chooses the password context: --preset, --coexist, and whether users are in a database. */
+interface ContextChoice {
+  preset?: string;
+  coexist?: boolean;
+  database?: boolean;
+}
+
+/** The store layout a preset selects on a database: Django's own auth_user for `django`. */
+function databaseLayout(preset: string | undefined): string | undefined {
+  return preset === 'django' ? 'django' : undefined;
+}
+
+/** The options that choose the password context: `--preset NAME [--coexist]`. */
+const CONTEXT_OPTIONS = { preset: { type: 'string' }, coexist: { type: 'boolean', default: false } } as const;
+
+/**
+ * With --preset, that migration preset (--coexist: in coexistence mode). Without, the seed's policy
+ * (bcrypt, cost 12) with every other built-in scheme still readable; logins move those to bcrypt.
+ * On a database, `--preset django` is Django's own auth_user table: coexistence is implied.
+ */
+function cliContext(values: ContextChoice = {}): CryptContext {
+  if (values.preset === undefined) {
+    if (values.coexist) throw new UsageError('--coexist needs --preset NAME');
+    return new CryptContext({ schemes: listSchemes(), default: 'bcrypt', deprecated: 'auto', settings: OWASP_SETTINGS });
+  }
+  const name = PRESET_ALIASES[values.preset] ?? values.preset;
+  if (!Object.hasOwn(presets, name)) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)} (known: ${PRESET_LIST})`);
+  const coexist = values.coexist === true || (values.database === true && databaseLayout(name) !== undefined);
+  try {
+    return presets[name as PresetName]({ coexist });
+  } catch (error) {
+    if (error instanceof GatehouseError) throw new UsageError(`--preset ${values.preset}: ${error.message}`);
+    throw error;
+  }
+}
 
 /** Exit statuses: 0 ok, 1 failure (no match, runtime error), 2 usage or unreadable input. */
 async function main(argv: string[]): Promise<number> {
@@ -104,7 +142,7 @@ function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArg
   }
 }
 
-const CLI_TOOLS: CliTools = { parse, readPassword, context: cliContext, usage: (message) => new UsageError(message) };
+const CLI_TOOLS: CliTools = { parse, readPassword, context: cliContext, layout: databaseLayout, usage: (message) => new UsageError(message) };
 
 async function serveCommand(args: string[]): Promise<number> {
   const { values } = parse({
@@ -117,6 +155,7 @@ async function serveCommand(args: string[]): Promise<number> {
       database: { type: 'string' },
       'seed-demo': { type: 'boolean', default: false },
       scopes: { type: 'boolean', default: false },
+      ...CONTEXT_OPTIONS,
       'throttle-store': { type: 'string' },
       'throttle-options': { type: 'string' },
       'no-throttle': { type: 'boolean', default: false },
@@ -146,8 +185,11 @@ async function serveCommand(args: string[]): Promise<number> {
   if (values.users !== undefined && values.database !== undefined) throw new UsageError('--users and --database exclude each other');
   const database = values.users === undefined ? (values.database ?? process.env.GATEHOUSE_DATABASE) : undefined;
   if (values['seed-demo'] && !database?.startsWith('sqlite:')) throw new UsageError('--seed-demo needs --database sqlite:PATH');
+  const context = cliContext({ ...values, database: database !== undefined });
+  const layout = database === undefined ? undefined : databaseLayout(values.preset);
+  if (layout && values['seed-demo']) throw new UsageError(`--seed-demo cannot fill ${values.preset}'s table: its own app creates it`);
   if (database) {
-    ({ store: users, close: closeUsers } = await openServeDatabase(database, CLI_TOOLS, values['seed-demo']));
+    ({ store: users, close: closeUsers } = await openServeDatabase(database, CLI_TOOLS, values['seed-demo'], layout));
   } else if (values.users !== undefined) {
     users = createJsonFileUserStore(values.users);
     await users.findUser(''); // read the file now: a bad path or bad JSON stops here, not at the first login
@@ -159,7 +201,7 @@ async function serveCommand(args: string[]): Promise<number> {
   const handler = createAuthHandler({
     users,
     key,
-    context: cliContext(),
+    context,
     scopes: values.scopes,
     throttle: throttle.options,
     loginQueue,
@@ -199,9 +241,9 @@ async function serveCommand(args: string[]): Promise<number> {
 }
 
 async function hashCommand(args: string[]): Promise<number> {
-  const { values } = parse({ args, options: { ...HELP, scheme: { type: 'string' } } });
+  const { values } = parse({ args, options: { ...HELP, scheme: { type: 'string' }, ...CONTEXT_OPTIONS } });
   if (values.help) return help();
-  const context = cliContext();
+  const context = cliContext(values);
   const { scheme } = values;
   if (scheme !== undefined && !context.schemes.includes(scheme)) {
     throw new UsageError(`unknown scheme ${JSON.stringify(scheme)} (known: ${context.schemes.join(', ')})`);
@@ -259,12 +301,12 @@ async function hashToVerify(positionals: string[], hashFile: string | undefined)
 async function verifyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse({
     args,
-    options: { ...HELP, 'hash-file': { type: 'string' } },
+    options: { ...HELP, 'hash-file': { type: 'string' }, preset: CONTEXT_OPTIONS.preset },
     allowPositionals: true,
   });
   if (values.help) return help();
   const hash = await hashToVerify(positionals, values['hash-file']);
-  const context = cliContext();
+  const context = cliContext(values);
   if (context.identify(hash) === null) {
     process.stderr.write('gatehouse: the hash is not in a format gatehouse knows\n');
     return 2;

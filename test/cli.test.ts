@@ -122,6 +122,46 @@ describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli.js' : 'src/cli.ts via t
     expect(await server.exited).toBe(0);
   }, 20_000);
 
+  it('hash and verify --preset NAME [--coexist]: the old system\'s format, its schemes only', async () => {
+    const django = await run(['hash', '--preset', 'django', '--coexist'], 'secret\n');
+    expect(django.code).toBe(0);
+    const [, salt, key] = /^pbkdf2_sha256\$1500000\$([A-Za-z0-9]{22})\$(\S+)\n$/.exec(django.stdout) ?? [];
+    expect(key).toBe(pbkdf2Sync('secret', salt!, 1_500_000, 32, 'sha256').toString('base64'));
+    const werkzeug = await run(['hash', '--preset', 'werkzeug', '--coexist'], 'secret');
+    expect(werkzeug.stdout).toMatch(/^scrypt:32768:8:1\$/);
+    expect((await run(['verify', werkzeug.stdout.trim(), '--preset', 'werkzeug'], 'secret')).code).toBe(0);
+    // Werkzeug's pre-0.9 salted sha1 is an HMAC in presets.werkzeug (Django's salted digest elsewhere).
+    const legacy = `sha1$salt1234$${createHmac('sha1', 'salt1234').update('secret').digest('hex')}`;
+    expect((await run(['verify', legacy, '--preset', 'werkzeug'], 'secret')).code).toBe(0);
+    expect((await run(['verify', legacy, '--preset', 'django'], 'secret')).code).toBe(1);
+    const wp = await run(['hash', '--preset', 'better-auth', '--coexist'], 'secret');
+    expect(wp.stdout).toMatch(/^[0-9a-f]{32}:[0-9a-f]{128}\n$/);
+    for (const args of [['hash', '--preset', 'nope'], ['hash', '--coexist'], ['hash', '--preset', 'everything', '--coexist'], ['verify', 'x', '--coexist']]) {
+      const bad = await run(args, 'secret');
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(/^gatehouse: /);
+    }
+  }, 20_000);
+
+  it('serve --users FILE --preset django --coexist: Django hashes log in and are rewritten as Django writes them', async () => {
+    const file = join(temp, 'django-users.json');
+    const salt = 'AbCdEfGhIjKlMnOpQrStUv';
+    const old = `pbkdf2_sha256$1000$${salt}$${pbkdf2Sync('pw', salt, 1000, 32, 'sha256').toString('base64')}`;
+    writeFileSync(file, JSON.stringify({ ann: { username: 'ann', full_name: 'Ann', email: null, hashed_password: old, disabled: false } }));
+    const server = startServer(['--users', file, '--preset', 'django', '--coexist'], { SECRET_KEY: KEY });
+    try {
+      const url = await server.url;
+      expect((await login(url, 'ann', 'pw')).status).toBe(200);
+      const saved = JSON.parse(readFileSync(file, 'utf8')).ann.hashed_password as string;
+      const [, newSalt, key] = /^pbkdf2_sha256\$1500000\$([A-Za-z0-9]{22})\$(\S+)$/.exec(saved) ?? [];
+      expect(key).toBe(pbkdf2Sync('pw', newSalt!, 1_500_000, 32, 'sha256').toString('base64'));
+      expect((await login(url, 'ann', 'wrong')).status).toBe(401);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  }, 30_000);
+
   it('serve stops with a message for a key too short to sign', async () => {
     const result = await run(['serve', '--port', '0'], '', { SECRET_KEY: 'tiny-key-xyz' });
     expect(result.code).toBe(1);

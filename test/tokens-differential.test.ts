@@ -150,7 +150,7 @@ function mutate(token: string, rand: () => number): string {
 
 const hmacSign = async (secret: Uint8Array<ArrayBuffer>, alg: string, input: string): Promise<string> => {
   const hash = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' }[alg] ?? 'SHA-256';
-  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash }, false, ['sign']);
+  const key = await crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash }, false, ['sign']);
   return b64(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(input))));
 };
 

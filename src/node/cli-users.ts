@@ -20,7 +20,10 @@ import type { SqlUserStore } from '../users/store.js';
 export interface CliTools {
   parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>>;
   readPassword(confirm: boolean): Promise<string>;
-  context(): CryptContext;
+  /** The password context: the seed's policy, or `--preset NAME [--coexist]` (`database`: users in a database). */
+  context(choice?: { preset?: string; coexist?: boolean; database?: boolean }): CryptContext;
+  /** The store layout a preset selects on a database ('django': Django's auth_user), or undefined. */
+  layout(preset: string | undefined): string | undefined;
   usage(message: string): Error;
 }
 
@@ -31,6 +34,8 @@ export const DATABASE_USAGE = `  db migrate         Create the users table (if m
   user list          List users (--json: one JSON object a line)
   user disable NAME | enable NAME | passwd NAME | remove NAME
     --database URL     sqlite:PATH or postgres://user@host:5432/db ($GATEHOUSE_DATABASE)
+    --preset NAME      hash as that preset does (--coexist: in its old system's format);
+                       --preset django: Django's own auth_user table, in Django's formats
 `;
 
 /** The FastAPI tutorial's users: johndoe / "secret" and alice / "secret2" (disabled); bcrypt, cost 12. */
@@ -74,6 +79,8 @@ interface OpenOptions {
   /** SQLite: create the file when missing (db migrate, --seed-demo); otherwise it must exist. */
   create: boolean;
   onError?: (error: UserStoreError) => void;
+  /** A named store layout ('django'); default gatehouse's users table. */
+  layout?: string;
 }
 
 /** The store a --database URL names. */
@@ -84,9 +91,9 @@ export function openDatabase(url: string, tools: CliTools, options: OpenOptions)
     if (!options.create && !existsSync(path)) {
       throw new ConfigurationError(`the database ${url} does not exist: create it with gatehouse db migrate --database ${url}`);
     }
-    return createSqliteUserStore(path, { create: options.create, onError: options.onError });
+    return createSqliteUserStore(path, { create: options.create, onError: options.onError, layout: options.layout });
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return createPostgresUserStore(url, { onError: options.onError, poolSize: 10 });
+  if (/^postgres(ql)?:\/\//.test(url)) return createPostgresUserStore(url, { onError: options.onError, poolSize: 10, layout: options.layout });
   throw tools.usage(`--database must be sqlite:PATH or postgres://... (got ${JSON.stringify(describeDatabase(url))})`);
 }
 
@@ -108,9 +115,10 @@ const say = (line: string) => process.stdout.write(`gatehouse: ${line}\n`);
 const complain = (line: string) => process.stderr.write(`gatehouse: ${line}\n`);
 
 /** A store error as the one line a user needs: what failed, and for a refused statement a hint. */
-function explain(error: unknown, url: string): string {
+function explain(error: unknown, url: string, layout?: string): string {
   if (error instanceof UserStoreError) {
-    const hint = error.code === 'ERR_USER_STORE_QUERY' ? ` (is the table there? gatehouse db migrate --database ${describeDatabase(url)})` : '';
+    const fix = layout === 'django' ? "python manage.py migrate creates Django's auth_user" : `gatehouse db migrate --database ${describeDatabase(url)}`;
+    const hint = error.code === 'ERR_USER_STORE_QUERY' ? ` (is the table there? ${fix})` : '';
     return `${describeDatabase(url)}: ${error.message}${hint}`;
   }
   return error instanceof Error ? error.message : String(error);
@@ -128,6 +136,8 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
       'full-name': { type: 'string' },
       disabled: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      preset: { type: 'string' },
+      coexist: { type: 'boolean', default: false },
     },
   });
   const known = command === 'db' ? ['migrate'] : ['add', 'import', 'list', 'disable', 'enable', 'passwd', 'remove'];
@@ -143,9 +153,15 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
   }
   if (values.json && action !== 'list') throw tools.usage('--json is an option of user list');
   const url = databaseUrl(values.database, tools);
+  const choice = { preset: values.preset, coexist: values.coexist, database: true };
+  const context = tools.context(choice);
+  const layout = tools.layout(values.preset);
+  if (action === 'migrate' && layout !== undefined) {
+    throw tools.usage(`--preset ${values.preset}: the table is the old app's (python manage.py migrate creates it); gatehouse never alters it`);
+  }
   // Read the file before touching the database: a bad file changes nothing.
   const imported = action === 'import' ? await readUsersFile(positionals[0]!, tools) : null;
-  const store = openDatabase(url, tools, { create: action === 'migrate' });
+  const store = openDatabase(url, tools, { create: action === 'migrate' && layout === undefined, layout });
   try {
     const name = positionals[0]!;
     switch (action) {
@@ -153,9 +169,9 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
         say((await store.migrate()) ? `created the users table in ${describeDatabase(url)}` : `the users table exists in ${describeDatabase(url)}`);
         return 0;
       case 'add':
-        return await addUser(store, name, values, tools);
+        return await addUser(store, name, values, tools, context);
       case 'import':
-        return await importUsers(store, imported!, tools);
+        return await importUsers(store, imported!, context);
       case 'list':
         return await listUsers(store, values.json);
       case 'disable':
@@ -165,7 +181,7 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
         return 0;
       case 'passwd': {
         if (!(await store.findUser(name))) throw new UserStoreError('ERR_USER_NOT_FOUND', 'no such user');
-        await store.setPassword(name, await hashNewPassword(tools));
+        await store.setPassword(name, await hashNewPassword(tools, context));
         say(`changed the password of ${printable(name)}`);
         return 0;
       }
@@ -178,17 +194,17 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
     if (!(error instanceof UserStoreError || error instanceof ConfigurationError)) throw error;
     if (error instanceof UserStoreError && error.code === 'ERR_USER_NOT_FOUND') complain(`no user ${printable(positionals[0])}`);
     else if (error instanceof UserStoreError && error.code === 'ERR_USER_EXISTS') complain(`the user ${printable(positionals[0])} exists`);
-    else complain(explain(error, url));
+    else complain(explain(error, url, layout));
     return 1;
   } finally {
     await store.close();
   }
 }
 
-async function hashNewPassword(tools: CliTools): Promise<string> {
+async function hashNewPassword(tools: CliTools, context: CryptContext): Promise<string> {
   const password = await tools.readPassword(true);
   if (password === '') throw tools.usage('the password is empty');
-  return tools.context().hash(password);
+  return context.hash(password);
 }
 
 async function addUser(
@@ -196,12 +212,13 @@ async function addUser(
   username: string,
   values: { email?: string; 'full-name'?: string; disabled?: boolean },
   tools: CliTools,
+  context: CryptContext,
 ): Promise<number> {
   // Ask for no password for a name that is taken (createUser still refuses it if that changes meanwhile).
   if (await store.findUser(username)) throw new UserStoreError('ERR_USER_EXISTS', 'the username is taken');
   await store.createUser({
     username,
-    hashed_password: await hashNewPassword(tools),
+    hashed_password: await hashNewPassword(tools, context),
     email: values.email ?? null,
     full_name: values['full-name'] ?? null,
     disabled: values.disabled ?? false,
@@ -235,8 +252,7 @@ async function readUsersFile(path: string, tools: CliTools): Promise<NewUser[]> 
   return users;
 }
 
-async function importUsers(store: SqlUserStore, users: NewUser[], tools: CliTools): Promise<number> {
-  const context = tools.context();
+async function importUsers(store: SqlUserStore, users: NewUser[], context: CryptContext): Promise<number> {
   const skipped: string[] = [];
   for (const user of users) {
     if (user.hashed_password !== null && context.identify(user.hashed_password) === null) {
@@ -280,16 +296,17 @@ export async function openServeDatabase(
   url: string,
   tools: CliTools,
   seedDemo: boolean,
+  layout?: string,
 ): Promise<{ store: SqlUserStore; close: () => Promise<void> }> {
   let lastReport = 0;
   const onError = (error: UserStoreError) => {
     const now = Date.now();
     if (now - lastReport < 10_000) return;
     lastReport = now;
-    complain(`user store: ${explain(error, url)}`);
+    complain(`user store: ${explain(error, url, layout)}`);
   };
-  const store = openDatabase(url, tools, { create: seedDemo, onError });
-  const where = describeDatabase(url);
+  const store = openDatabase(url, tools, { create: seedDemo, onError, layout });
+  const where = `${describeDatabase(url)}${layout === 'django' ? " (Django's auth_user)" : ''}`;
   try {
     if (seedDemo && (await store.migrate())) {
       for (const user of Object.values(TUTORIAL_USERS)) await store.createUser(user);
@@ -300,7 +317,7 @@ export async function openServeDatabase(
     }
   } catch (error) {
     await store.close();
-    if (error instanceof UserStoreError) throw new Error(explain(error, url));
+    if (error instanceof UserStoreError) throw new Error(explain(error, url, layout));
     throw error;
   }
   return { store, close: () => store.close() };

@@ -63,4 +63,5 @@ export { defineScheme } from './scheme.js';
 export { registerScheme, listSchemes } from './registry.js';
 export { MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_LIMITS } from './limits.js';
 export * as schemes from './schemes/index.js';
+export * from './presets/index.js';
 export { configureHashingPool, warmHashingPool, type HashingPoolOptions } from '../platform/hashing-pool.js';

@@ -4,6 +4,7 @@
  * is mapped by writing one, not copied.
  */
 import { ConfigurationError } from '../errors.js';
+import { DJANGO_LAYOUT } from './django.js';
 
 /** A value a statement binds. Booleans are bound as 1/0 on SQLite. */
 export type SqlValue = string | number | boolean | null;
@@ -59,6 +60,17 @@ export interface UserTableLayout {
   readonly insertValues?: Readonly<Record<string, SqlValue>>;
   /** Whether migrate() may create the table. Default true; false for a table another app owns. */
   readonly managed?: boolean;
+  /**
+   * The stored hash as findUser gives it (untrusted: check it), e.g. Django's unusable `!...` as
+   * null, so that such a login takes a dummy verify's time. Default: text as it is, else null.
+   */
+  readonly readHash?: (value: unknown) => string | null;
+  /**
+   * A hash on its way in (createUser, setPassword, the rehash at login) → what to store. Throws
+   * UserStoreError ERR_USER_INVALID for a hash the table's owner could not read; `null` (a user
+   * without a password) becomes what the table keeps for that. Default: unchanged.
+   */
+  readonly writeHash?: (hash: string | null) => string | null;
 }
 
 /** The schema of issue #9: `users (username, hashed_password, email, full_name, disabled, created_at, updated_at)`. */
@@ -76,8 +88,8 @@ export const DEFAULT_LAYOUT: UserTableLayout = Object.freeze({
   managed: true,
 });
 
-/** Layouts known by name (`layout: 'default'`). */
-export const LAYOUTS: Readonly<Record<string, UserTableLayout>> = Object.freeze({ default: DEFAULT_LAYOUT });
+/** Layouts known by name (`layout: 'default'`, `layout: 'django'`). */
+export const LAYOUTS: Readonly<Record<string, UserTableLayout>> = Object.freeze({ default: DEFAULT_LAYOUT, django: DJANGO_LAYOUT });
 
 /** What the stores take to find their table. */
 export interface LayoutOptions {
@@ -142,6 +154,8 @@ export interface ResolvedLayout {
   readonly updatedAt: string | null;
   readonly insertValues: ReadonlyArray<readonly [string, SqlValue]>;
   readonly managed: boolean;
+  readonly readHash: (value: unknown) => string | null;
+  readonly writeHash: (hash: string | null) => string | null;
   /** Every field is one column of its own name: migrate() can create it. */
   readonly simple: boolean;
 }
@@ -176,6 +190,25 @@ function resolveField(mapping: unknown, name: string): ResolvedField | null {
   };
 }
 
+const textHash = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const sameHash = (hash: string | null): string | null => hash;
+
+function hashHook<T>(hook: T | undefined, fallback: T, what: string): T {
+  if (hook === undefined) return fallback;
+  if (typeof hook !== 'function') throw new ConfigurationError(`the layout's ${what} must be a function`);
+  return hook;
+}
+
+/** A layout's readHash gives text or null, whatever it returns. */
+const checkedRead = (read: (value: unknown) => unknown) => (value: unknown) => textHash(read(value));
+
+/** A layout's writeHash must give text or null: anything else is the layout's mistake. */
+const checkedWrite = (write: (hash: string | null) => unknown) => (hash: string | null) => {
+  const stored = write(hash);
+  if (stored !== null && typeof stored !== 'string') throw new ConfigurationError("the layout's writeHash must return a string or null");
+  return stored;
+};
+
 function optionalColumn(name: unknown, what: string): string | null {
   return name === null ? null : quoteIdentifier(name, what);
 }
@@ -207,6 +240,8 @@ export function resolveLayout(options: LayoutOptions = {}): ResolvedLayout {
     updatedAt: optionalColumn(columns.updated_at ?? null, 'columns.updated_at'),
     insertValues,
     managed: base.managed !== false,
+    readHash: checkedRead(hashHook(base.readHash, textHash, 'readHash')),
+    writeHash: checkedWrite(hashHook(base.writeHash, sameHash, 'writeHash')),
     simple: [columns.email, columns.full_name, columns.disabled].every((c) => c === null || c === undefined || typeof c === 'string'),
   };
 }

@@ -213,7 +213,7 @@ export class SqlUserStore implements UserStore<UserRecord> {
   /** Compare-and-swap: the hash changes only while the row still holds `oldHash`. False when it did not. */
   async updatePasswordHash(username: string, newHash: string, oldHash: string): Promise<boolean> {
     const name = checkUsername(username);
-    const hash = checkText(newHash, 'the new hash', MAX_HASH_LENGTH, false);
+    const hash = this.#layout.writeHash(checkText(newHash, 'the new hash', MAX_HASH_LENGTH, false));
     const old = checkText(oldHash, 'the old hash', MAX_HASH_LENGTH, false);
     const rows = await this.#modify(name, 'updatePasswordHash', this.#sql.compareAndSwap, [hash, name, old]);
     return rows.length > 0;
@@ -223,15 +223,16 @@ export class SqlUserStore implements UserStore<UserRecord> {
   async createUser(user: NewUser): Promise<UserRecord> {
     if (user === null || typeof user !== 'object') throw new UserStoreError('ERR_USER_INVALID', 'createUser needs a user object');
     const username = checkUsername(user.username);
+    const stored = this.#layout.writeHash(checkText(user.hashed_password, 'hashed_password', MAX_HASH_LENGTH, true));
     const record: UserRecord = {
       username,
-      hashed_password: checkText(user.hashed_password, 'hashed_password', MAX_HASH_LENGTH, true),
+      hashed_password: this.#layout.readHash(stored),
       email: checkText(user.email, 'email', MAX_FIELD_LENGTH, true),
       full_name: checkText(user.full_name, 'full_name', MAX_FIELD_LENGTH, true),
       disabled: user.disabled ?? false,
     };
     if (typeof record.disabled !== 'boolean') throw new UserStoreError('ERR_USER_INVALID', 'disabled must be a boolean');
-    const params: SqlValue[] = [username, record.hashed_password as string | null];
+    const params: SqlValue[] = [username, stored];
     for (const { name, field } of this.#slots) params.push(...this.#columnValues(field, name, record[name] ?? null));
     for (const [, value] of this.#layout.insertValues) params.push(value);
     const rows = await this.#modify(username, 'createUser', this.#sql.insert, params);
@@ -242,7 +243,7 @@ export class SqlUserStore implements UserStore<UserRecord> {
   /** Replace the hash whatever it is now (a password change). */
   async setPassword(username: string, hashedPassword: string): Promise<void> {
     const name = checkUsername(username);
-    const hash = checkText(hashedPassword, 'the hash', MAX_HASH_LENGTH, false);
+    const hash = this.#layout.writeHash(checkText(hashedPassword, 'the hash', MAX_HASH_LENGTH, false));
     await this.#change('setPassword', this.#sql.setPassword, [hash, name], name);
   }
 
@@ -347,7 +348,7 @@ export class SqlUserStore implements UserStore<UserRecord> {
     const username = cells.c0;
     if (typeof username !== 'string') throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'a username in the table is not text'));
     const user: Record<string, unknown> = withHash
-      ? { username, hashed_password: textOrNull(cells.c1), email: null, full_name: null, disabled: null }
+      ? { username, hashed_password: this.#layout.readHash(cells.c1), email: null, full_name: null, disabled: null }
       : { username, email: null, full_name: null, disabled: null };
     let next = 1;
     for (const { name, field, keys } of slots) {

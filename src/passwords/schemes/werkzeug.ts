@@ -2,11 +2,16 @@
  * Werkzeug's generate_password_hash (Flask), `<method>$<salt>$<hex key>`:
  *   pbkdf2:<sha1|sha256|sha512>:<iterations>$<salt>$<hex, digest-sized key>
  *   scrypt:<N>:<r>:<p>$<salt>$<hex, 64-byte key>
+ *   <digest>$<salt>$<hex HMAC(salt, password)>, <digest>$$<hex digest>, plain$$<password>
+ *     (werkzeug_legacy: early Werkzeug's default `sha1`, and the methods Werkzeug 3.0 removed)
  * The salt is used as its UTF-8 string. Werkzeug >= 2.3 always writes every parameter; forms
  * without them depended on the version's defaults and are refused as malformed.
  */
+import { hmac } from '@noble/hashes/hmac.js';
+import { md5, sha1 } from '@noble/hashes/legacy.js';
+import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
-import { constantTimeEqual, fromHex, parseDecimal, toHex, utf8 } from '../encodings.js';
+import { constantTimeEqual, constantTimeEqualString, fromHex, parseDecimal, toHex, utf8 } from '../encodings.js';
 import { pbkdf2, type Pbkdf2Hash } from '../kdf/pbkdf2.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import type { PasswordScheme } from '../scheme.js';
@@ -144,3 +149,52 @@ export const werkzeug_scrypt = stringSaltScryptScheme<WerkzeugScryptSettings>({
   parse: parseScrypt,
   serialize: ({ N, r, p, salt, key }) => `scrypt:${N}:${r}:${p}$${salt}$${toHex(key)}`,
 });
+
+// ---- legacy methods ----
+
+/** Nothing to configure: the formats have no cost parameter. */
+export type WerkzeugLegacySettings = Record<string, never>;
+
+const LEGACY = 'werkzeug_legacy';
+const LEGACY_DIGESTS = { md5, sha1, sha224, sha256, sha384, sha512 } as const;
+const LEGACY_HEX_CHARS: Record<string, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
+const LEGACY_SHAPE = /^(md5|sha1|sha224|sha256|sha384|sha512|plain)\$([^$]{0,256})\$(.*)$/s;
+
+function parseLegacy(stored: string): { method: string; salt: string; value: string } {
+  const match = typeof stored === 'string' ? LEGACY_SHAPE.exec(stored) : null;
+  if (!match) throw new MalformedHashError(LEGACY, 'expected <md5|sha1|sha224|sha256|sha384|sha512|plain>$<salt>$<value>');
+  const [, method = '', salt = '', value = ''] = match;
+  if (method === 'plain' ? salt !== '' : value.length !== LEGACY_HEX_CHARS[method] || !/^[0-9a-f]+$/.test(value)) {
+    throw new MalformedHashError(LEGACY, method === 'plain' ? 'plain takes no salt' : `value must be ${LEGACY_HEX_CHARS[method]} lowercase hex digits`);
+  }
+  return { method, salt, value };
+}
+
+/**
+ * Werkzeug's pre-KDF methods, as `check_password_hash` read them before 3.0: salted ones are the
+ * HMAC of the password keyed by the salt, unsalted ones the bare digest, `plain` the password
+ * itself. Verify only, always upgraded. Not registered by name: Django's salted digests have the
+ * same `sha1$<salt>$<hex>` shape, so only the Werkzeug preset lists this one.
+ */
+export const werkzeug_legacy: PasswordScheme<WerkzeugLegacySettings> = {
+  name: LEGACY,
+  defaults: {},
+
+  identify(stored) {
+    return typeof stored === 'string' && /^(md5|sha1|sha224|sha256|sha384|sha512|plain)\$/.test(stored);
+  },
+
+  async verify(password, stored) {
+    const { method, salt, value } = parseLegacy(stored);
+    // Digests of both sides, so that the comparison does not reveal the stored password's length.
+    if (method === 'plain') return constantTimeEqual(sha256(password), sha256(utf8(value)));
+    const digest = LEGACY_DIGESTS[method as keyof typeof LEGACY_DIGESTS];
+    const computed = salt === '' ? digest(password) : hmac(digest, utf8(salt), password);
+    return constantTimeEqualString(toHex(computed), value);
+  },
+
+  needsUpdate(stored) {
+    parseLegacy(stored);
+    return true;
+  },
+};

@@ -9,6 +9,7 @@ import { type SqlDriver, SqlUserStore, type SqlUserStoreOptions } from '../store
 
 export { SqlUserStore, type SqlUserStoreOptions, type UserCacheOptions } from '../store.js';
 export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean, type FieldMapping, type UserColumns, type UserTableLayout } from '../layout.js';
+export { DJANGO_LAYOUT } from '../django.js';
 
 /** What the store needs of pg's Pool or Client (or another driver shaped like them). */
 export interface PostgresQueryable {

@@ -14,6 +14,7 @@ import { type SqlDriver, SqlUserStore, type SqlUserStoreOptions } from '../store
 
 export { SqlUserStore, type SqlUserStoreOptions, type UserCacheOptions } from '../store.js';
 export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean, type FieldMapping, type UserColumns, type UserTableLayout } from '../layout.js';
+export { DJANGO_LAYOUT } from '../django.js';
 
 /** A prepared statement of better-sqlite3, node:sqlite or bun:sqlite: `all(...params)` gives rows. */
 export interface SqliteStatement {
