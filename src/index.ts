@@ -1,7 +1,8 @@
 /**
  * gatehouse: password login and bearer tokens for every fetch-based runtime.
  *
- * - passwords: `hashPassword`, `verifyPassword`, `CryptContext` (a registry of schemes with a policy)
+ * - passwords (also `gatehouse/passwords`): `hashPassword`, `verifyPassword`, `CryptContext` (a registry
+ *   of schemes with a policy), every scheme object by its passlib name
  * - tokens: `createAccessToken`, `verifyAccessToken`, `importTokenKey`
  * - users: `authenticateUser`, `MemoryUserStore`, `JsonFileUserStore`
  * - http: `createAuthHandler` (FastAPI's OAuth2 password flow as a fetch handler) and its pieces
@@ -10,6 +11,8 @@
  */
 export * from './errors.js';
 export * from './passwords/index.js';
+// Names as strings: the root entry's CryptContext knows every built-in scheme (and registered ones).
+export { CryptContext, listSchemes, registerScheme } from './passwords/registry.js';
 export * from './tokens/index.js';
 export * from './users.js';
 export * from './http/index.js';
