@@ -77,15 +77,15 @@ export function checkScheme(scheme: unknown): asserts scheme is PasswordScheme<a
  * HashingScheme. Every built-in scheme is declared with it.
  *
  * @example
- * const plain = defineScheme<{ prefix: string }>({
- *   name: 'my_scheme',
- *   defaults: { prefix: '$my$' },
- *   identify: (hash) => hash.startsWith('$my$'),
- *   async hash(password, settings) { return settings.prefix + toHexOfSomeKdf(password); },
- *   async verify(password, hash, settings) { return constantTimeCompare(await this.hash!(password, settings), hash); },
- *   needsUpdate: () => false,
+ * // A verify-only scheme for an old system's `$legacy$<hex sha256>` hashes (hash absent: never the default).
+ * const legacy = defineScheme<Record<string, never>>({
+ *   name: 'my_legacy_sha256',
+ *   defaults: {},
+ *   identify: (hash) => hash.startsWith('$legacy$'),
+ *   verify: async (password, hash) => timingSafeEqualHex(sha256Hex(password), hash.slice(8)),
+ *   needsUpdate: () => true,
  * });
- * new CryptContext({ schemes: [plain] });
+ * new CryptContext({ schemes: [scrypt, legacy], deprecated: 'auto' });
  */
 export function defineScheme<S extends SchemeSettings>(scheme: HashingScheme<S>): HashingScheme<S>;
 export function defineScheme<S extends SchemeSettings>(scheme: PasswordScheme<S>): PasswordScheme<S>;
