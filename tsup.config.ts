@@ -1,10 +1,12 @@
 import { type Options, defineConfig } from 'tsup';
 
-// Public entries: index (the library), node (the Node adapter, gatehouse/node), sqlite and postgres
+// Public entries: index (the library), passwords (CryptContext and the scheme objects, gatehouse/passwords),
+// node (the Node adapter, gatehouse/node), sqlite and postgres
 // (the SQL user stores, gatehouse/sqlite and gatehouse/postgres), throttle and redis (the shared
 // counter stores of the login throttle, gatehouse/throttle and gatehouse/redis); cli is the bin.
 const typedEntries = {
   index: 'src/index.ts',
+  passwords: 'src/passwords/index.ts',
   node: 'src/node/index.ts',
   sqlite: 'src/users/sqlite/index.ts',
   postgres: 'src/users/postgres/index.ts',

@@ -15,7 +15,8 @@
  *   npm run bench:auth [-- --rounds 21 --default-rounds 5 --only contexts|default]
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { CryptContext, getDefaultContext } from '../src/passwords/index.js';
+import { getDefaultContext } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { lookupScheme } from '../src/passwords/registry.js';
 import { MemoryUserStore, authenticateUser } from '../src/users.js';
 

@@ -5,6 +5,9 @@
  *   tokens        createAccessToken + verifyAccessToken
  *   hashPassword  hashPassword (the default context: its schemes' code, not HTTP or tokens)
  *   full          every export of the entry
+ * and the bcrypt-only context against bcrypt's own code (issue 8: within 1.3x):
+ *   bcryptContext  import { CryptContext, bcrypt } from 'gatehouse/passwords'; new CryptContext({ schemes: [bcrypt] })
+ *   bcryptScheme   the bcrypt scheme object's module alone (the scheme, its KDF and WebAssembly core)
  *   npm run build && node bench/bundle-size.mjs
  * test/bundle-size.test.ts asserts on what each bundle contains.
  */
@@ -17,6 +20,13 @@ export const IMPORTS = {
   tokens: "export { createAccessToken, verifyAccessToken } from 'gatehouse';",
   hashPassword: "export { hashPassword } from 'gatehouse';",
   full: "export * from 'gatehouse';",
+};
+
+/** A bcrypt-only context, and bcrypt's own code (the scheme module of the built package alone). */
+export const BCRYPT_IMPORTS = {
+  bcryptContext:
+    "import { CryptContext, bcrypt } from 'gatehouse/passwords'; export const context = new CryptContext({ schemes: [bcrypt] });",
+  bcryptScheme: "export { bcrypt } from './dist/passwords/schemes/bcrypt.js';",
 };
 
 /** Bundle one import: the minified code, its gzipped size, and the modules that put code in it. */
@@ -55,4 +65,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const ours = modules.filter((path) => path.startsWith('dist/')).length;
     console.log(`${name.padEnd(28)} ${kib(bytes).padEnd(11)} ${kib(gzipBytes).padEnd(11)} ${ours} + ${modules.length - ours}`);
   }
+  const sizes = {};
+  for (const [name, source] of Object.entries(BCRYPT_IMPORTS)) {
+    const { bytes, gzipBytes, modules } = await bundleImport(source);
+    sizes[name] = { bytes, gzipBytes };
+    const ours = modules.filter((path) => path.startsWith('dist/')).length;
+    console.log(`${name.padEnd(28)} ${kib(bytes).padEnd(11)} ${kib(gzipBytes).padEnd(11)} ${ours} + ${modules.length - ours}`);
+  }
+  const { bcryptContext, bcryptScheme } = sizes;
+  console.log(
+    `=> bcrypt-only context / bcrypt's own code = ${(bcryptContext.bytes / bcryptScheme.bytes).toFixed(2)}x raw, ` +
+      `${(bcryptContext.gzipBytes / bcryptScheme.gzipBytes).toFixed(2)}x gzip (target <= 1.3x)`,
+  );
 }

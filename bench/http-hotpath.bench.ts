@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAuthHandler, jsonResponse } from '../src/http/index.js';
 import { lightResponseParts } from '../src/http/response.js';
 import { createNodeRequest, requestUrl } from '../src/node/request.js';
-import { CryptContext } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { johndoeToken, KEY, PUBLIC, SEED } from './http-common.js';
 
 const N = Number(process.env.HOTPATH_N ?? 200_000);

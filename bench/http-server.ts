@@ -10,7 +10,7 @@ import { Hono } from 'hono';
 import { jwt } from 'hono/jwt';
 import { createAuthHandler, jsonResponse } from '../src/http/index.js';
 import { serve } from '../src/node/index.js';
-import { CryptContext } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { createPostgresUserStore } from '../src/users/postgres/index.js';
 import { createSqliteUserStore } from '../src/users/sqlite/index.js';
 import { ARGON2_SEED, KEY, PUBLIC, SEED } from './http-common.js';

@@ -6,7 +6,7 @@
 const root = process.env.GATEHOUSE_ROOT ?? new URL('..', import.meta.url).pathname;
 const { createAuthHandler } = await import(`${root}/src/http/index.ts`);
 const { serve } = await import(`${root}/src/node/index.ts`);
-const { CryptContext } = await import(`${root}/src/passwords/index.ts`);
+const { CryptContext } = await import(`${root}/src/index.ts`);
 
 const KEY = '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7';
 const context = new CryptContext({ schemes: ['bcrypt'], settings: { bcrypt: { rounds: 10 } } });

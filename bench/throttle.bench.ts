@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 import { createAuthHandler } from '../src/http/index.js';
 import { type CounterStore, createLoginThrottle, createMemoryCounterStore } from '../src/http/throttle/index.js';
 import { serve } from '../src/node/index.js';
-import { CryptContext } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { createRedisCounterStore } from '../src/throttle.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { KEY } from './http-common.js';

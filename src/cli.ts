@@ -16,7 +16,9 @@ import { createAuthHandler } from './http/index.js';
 import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, type CliTools } from './node/cli-users.js';
 import { throttleFromCli } from './http/throttle/cli.js';
 import { serve } from './node/index.js';
-import { CryptContext, OWASP_SETTINGS, listSchemes, presets, type PresetName } from './passwords/index.js';
+import { OWASP_SETTINGS } from './passwords/owasp.js';
+import { CryptContext, listSchemes } from './passwords/registry.js';
+import { presets, type PresetName } from './passwords/presets/index.js';
 import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
 
 /** `betterAuth` is also spelled `better-auth` on the command line. */

@@ -1,7 +1,8 @@
 /**
  * gatehouse: password login and bearer tokens for every fetch-based runtime.
  *
- * - passwords: `hashPassword`, `verifyPassword`, `CryptContext` (a registry of schemes with a policy)
+ * - passwords (also `gatehouse/passwords`): `hashPassword`, `verifyPassword`, `CryptContext` (a registry
+ *   of schemes with a policy), every scheme object by its passlib name
  * - tokens: `createAccessToken`, `verifyAccessToken`, `importTokenKey`
  * - users: `authenticateUser`, `MemoryUserStore`, `JsonFileUserStore`
  * - migrations: `presets.django()`, `presets.werkzeug()`, ... (CryptContexts that read an old system's hashes)
@@ -11,6 +12,8 @@
  */
 export * from './errors.js';
 export * from './passwords/index.js';
+// Names as strings: the root entry's CryptContext knows every built-in scheme (and registered ones).
+export { CryptContext, listSchemes, registerScheme } from './passwords/registry.js';
 export * from './tokens/index.js';
 export * from './users.js';
 export * from './http/index.js';

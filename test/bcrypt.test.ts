@@ -11,7 +11,7 @@ import {
   UnknownHashError,
   UnsupportedHashError,
 } from '../src/errors.js';
-import { CryptContext } from '../src/passwords/context.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { B64_BCRYPT, decodeBase64, encodeBase64, fromHex, toHex, utf8 } from '../src/passwords/encodings.js';
 import { bcryptCore, bcryptDigest, resetBcryptCoreForTesting } from '../src/passwords/kdf/bcrypt.js';
 import { cycleWords, encryptBlock, expandKey, newState, piState } from '../src/passwords/kdf/blowfish.js';

@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthHandler } from '../src/http/index.js';
 import { serve, type RunningServer } from '../src/node/index.js';
-import { CryptContext } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { KEY } from './http-helpers.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
 

@@ -7,10 +7,11 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs bench script without type declarations
-import { IMPORTS, bundleImport } from '../bench/bundle-size.mjs';
+import { BCRYPT_IMPORTS, IMPORTS, bundleImport } from '../bench/bundle-size.mjs';
 
 interface Bundle {
   code: string;
+  bytes: number;
   modules: string[];
 }
 
@@ -27,7 +28,8 @@ const bundles: Record<string, Bundle> = {};
 
 beforeAll(async () => {
   if (!existsSync(new URL('../dist/index.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` first');
-  for (const [name, source] of Object.entries(IMPORTS as Record<string, string>)) bundles[name] = await bundleImport(source);
+  const imports = { ...(IMPORTS as Record<string, string>), ...(BCRYPT_IMPORTS as Record<string, string>) };
+  for (const [name, source] of Object.entries(imports)) bundles[name] = await bundleImport(source);
 }, 60_000);
 
 const present = (bundle: Bundle, markers: string[]) => markers.filter((marker) => bundle.code.includes(marker));
@@ -55,5 +57,30 @@ describe('tree shaking of the built package', () => {
     expect(hashing.modules).toContain('dist/passwords/schemes/bcrypt.js');
     expect(hashing.modules.filter((m) => m.startsWith('dist/tokens/') || HTTP_MODULE.test(m) || m.includes('/jose/'))).toEqual([]);
     expect(present(hashing, MARKERS.http)).toEqual([]);
+  });
+
+  it('a bcrypt-only context from gatehouse/passwords is within 1.3x of bcrypt\'s own code, and keeps no other scheme', () => {
+    const context = bundles.bcryptContext!;
+    const own = bundles.bcryptScheme!;
+    expect(own.modules).toContain('dist/passwords/schemes/bcrypt.js');
+    expect(own.modules).toContain('dist/passwords/kdf/bcrypt.js');
+    expect(context.modules).toContain('dist/passwords/context.js');
+    expect(context.modules).toContain('dist/passwords/schemes/bcrypt.js');
+    const otherSchemes = context.modules.filter(
+      (m) => (m.startsWith('dist/passwords/schemes/') && m !== 'dist/passwords/schemes/bcrypt.js') || /@noble\/hashes\/(?:argon2|scrypt|sha2|legacy)\.js$/.test(m),
+    );
+    expect(otherSchemes).toEqual([]);
+    expect(present(context, MARKERS.argon2)).toEqual([]);
+    expect(context.bytes / own.bytes).toBeLessThanOrEqual(1.3);
+  });
+
+  it('gatehouse/passwords resolves names only through an explicit registry', async () => {
+    const passwords = await import('gatehouse/passwords');
+    const root = await import('gatehouse');
+    expect(() => new passwords.CryptContext({ schemes: ['bcrypt'] })).toThrow(/unknown password scheme "bcrypt"/);
+    expect(new passwords.CryptContext({ schemes: ['bcrypt'], registry: passwords.builtinSchemes }).defaultScheme).toBe('bcrypt');
+    expect(new passwords.CryptContext({ schemes: [passwords.bcrypt] }).defaultScheme).toBe('bcrypt');
+    expect(new root.CryptContext({ schemes: ['bcrypt', 'scrypt'] }).schemes).toEqual(['bcrypt', 'scrypt']);
+    expect(root.bcrypt).toBe(passwords.bcrypt);
   });
 });

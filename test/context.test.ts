@@ -210,3 +210,40 @@ describe('the default context reads the legacy formats', () => {
     expect(getDefaultContext().identify(hex.hash)).toBeNull();
   });
 });
+
+describe('schemes as objects, names through a registry (gatehouse/passwords)', async () => {
+  const passwords = await import('../src/passwords/index.js');
+  const { CryptContext: Core, bcrypt, scrypt, builtinSchemes } = passwords;
+
+  it('takes scheme objects, settings keyed by their names', () => {
+    const context = new Core({ schemes: [scrypt, bcrypt], deprecated: 'auto', settings: { bcrypt: { rounds: 4 } } });
+    expect(context.schemes).toEqual(['scrypt', 'bcrypt']);
+    expect(context.defaultScheme).toBe('scrypt');
+    expect(context.settingsOf('bcrypt')).toMatchObject({ rounds: 4, ident: '2b' });
+  });
+
+  it('refuses a name without a registry, with a hint; resolves it through one', () => {
+    expect(() => new Core({ schemes: ['bcrypt'] })).toThrow(ConfigurationError);
+    expect(() => new Core({ schemes: ['bcrypt'] })).toThrow(/registry: builtinSchemes/);
+    const context = new Core({ schemes: ['bcrypt', 'django_pbkdf2_sha256'], registry: builtinSchemes });
+    expect(context.schemes).toEqual(['bcrypt', 'django_pbkdf2_sha256']);
+    expect(() => new Core({ schemes: ['bcrypt'], registry: 42 as never })).toThrow(/registry must be an iterable/);
+    expect(() => new Core({ schemes: ['nope'], registry: builtinSchemes })).toThrow(/unknown password scheme "nope"/);
+  });
+
+  it('the root entry knows every built-in by name, and its contexts are gatehouse/passwords ones', () => {
+    const context = new CryptContext({ schemes: ['bcrypt', 'scrypt'] });
+    expect(context).toBeInstanceOf(Core);
+    expect(context.schemes).toEqual(['bcrypt', 'scrypt']);
+    expect(builtinSchemes.map((s) => s.name)).toContain('wordpress_bcrypt');
+  });
+
+  it('defineScheme checks the object it declares', () => {
+    const base = { name: 'ok', defaults: {}, identify: () => false, verify: async () => false, needsUpdate: () => false };
+    expect(defineScheme(base)).toBe(base);
+    expect(() => defineScheme({ ...base, name: 'bad name' })).toThrow(ConfigurationError);
+    expect(() => defineScheme({ ...base, verify: undefined } as never)).toThrow(/lacks verify\(\)/);
+    expect(() => defineScheme({ ...base, hash: 'x' } as never)).toThrow(/hash must be a function/);
+    expect(() => defineScheme({ ...base, defaults: null } as never)).toThrow(/defaults object/);
+  });
+});

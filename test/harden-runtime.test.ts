@@ -5,7 +5,8 @@
  * the default context are measured in bench/authenticate.bench.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { CryptContext, type PasswordScheme } from '../src/passwords/index.js';
+import type { PasswordScheme } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { authenticateUser, createMemoryUserStore } from '../src/users.js';
 
 /** Schemes whose verify advances the fake clock by a cost written in the hash: `$fake-<name>$<ms>$<password>`. */

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { HashCostLimitError } from '../src/errors.js';
 import { createAuthHandler } from '../src/http/index.js';
-import { CryptContext, DEFAULT_LIMITS } from '../src/passwords/index.js';
+import { DEFAULT_LIMITS } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { authenticateUser, createMemoryUserStore, type HashRefusal } from '../src/users.js';
 import { KEY, loginRequest } from './http-helpers.js';
 

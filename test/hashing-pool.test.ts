@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as threads from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, HashingWorkerError } from '../src/errors.js';
-import { CryptContext } from '../src/passwords/context.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { toHex, utf8 } from '../src/passwords/encodings.js';
 import { argon2Derive, type Argon2Params } from '../src/passwords/kdf/argon2.js';
 import { bcryptDigest } from '../src/passwords/kdf/bcrypt.js';

@@ -1,7 +1,7 @@
 /** Shared material for the HTTP tests: users hashed by bcryptjs, tokens crafted with node:crypto. */
 import { createHmac } from 'node:crypto';
 import bcryptjs from 'bcryptjs';
-import { CryptContext } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import type { UserRecord } from '../src/users.js';
 
 /** The tutorial's SECRET_KEY (the demo signs with its UTF-8 bytes). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../src/errors.js';
-import { CryptContext } from '../src/passwords/context.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { setNodeCryptoForTesting } from '../src/runtime.js';
 import { utf8 } from '../src/passwords/encodings.js';
 import { apr_md5_crypt, md5_crypt } from '../src/passwords/schemes/md5-crypt.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CryptContext } from '../src/passwords/context.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { builtinSchemes } from '../src/passwords/schemes/index.js';
 import { legacySchemes } from '../src/passwords/schemes/legacy.js';
 import fixtures from './fixtures/legacy-identify.json' with { type: 'json' };

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { clientAddressOf, createAuthHandler, setClientAddress, UNKNOWN_CLIENT } from '../src/http/index.js';
 import { createLimiter } from '../src/http/limiter.js';
 import { serve } from '../src/node/index.js';
-import { CryptContext } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { BASE, KEY, loginRequest } from './http-helpers.js';
 
 /** A task that runs until the test calls finish(); logs its start. */

@@ -4,9 +4,9 @@ import { pbkdf2 as noblePbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../src/errors.js';
-import { CryptContext } from '../src/passwords/context.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { toHex, utf8 } from '../src/passwords/encodings.js';
-import { pbkdf2, type Pbkdf2Hash } from '../src/passwords/kdf/pbkdf2.js';
+import { pbkdf2, type Pbkdf2Digest } from '../src/passwords/kdf/pbkdf2.js';
 import { pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512, type Pbkdf2Settings } from '../src/passwords/schemes/pbkdf2.js';
 import type { PasswordScheme } from '../src/passwords/scheme.js';
 import passlibVectors from './fixtures/pbkdf2-passlib.json' with { type: 'json' };
@@ -38,7 +38,7 @@ describe('pbkdf2 KDF: known answers', () => {
     expect(toHex(await pbkdf2('SHA-256', utf8(v.password), utf8(v.salt), v.iterations, v.dkLen))).toBe(v.hex);
   });
 
-  const hashes: Array<[Pbkdf2Hash, string, typeof sha1]> = [
+  const hashes: Array<[Pbkdf2Digest, string, typeof sha1]> = [
     ['SHA-1', 'sha1', sha1],
     ['SHA-256', 'sha256', sha256],
     ['SHA-512', 'sha512', sha512],
@@ -71,7 +71,7 @@ describe('pbkdf2 KDF: known answers', () => {
     ['zero dkLen', 'SHA-256', 1, 0],
     ['huge dkLen', 'SHA-256', 1, 2 ** 30],
   ])('refuses %s with a RangeError', async (_, hash, iterations, dkLen) => {
-    await expect(pbkdf2(hash as Pbkdf2Hash, utf8('pw'), utf8('salt'), iterations, dkLen)).rejects.toThrow(RangeError);
+    await expect(pbkdf2(hash as Pbkdf2Digest, utf8('pw'), utf8('salt'), iterations, dkLen)).rejects.toThrow(RangeError);
   });
 });
 

@@ -2,7 +2,7 @@ import { scryptSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scrypt as nobleScrypt } from '@noble/hashes/scrypt.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../src/errors.js';
-import { CryptContext } from '../src/passwords/context.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { toHex, utf8 } from '../src/passwords/encodings.js';
 import { scryptKdf } from '../src/passwords/kdf/scrypt.js';
 import { scrypt, type ScryptSettings } from '../src/passwords/schemes/scrypt.js';

@@ -177,7 +177,7 @@ describe('POST /token and authenticateUser with thenable stores', () => {
   });
 
   it('updatePasswordHash answering with thenables: awaited; a rejection is reported, the login still succeeds', async () => {
-    const old = new (await import('../src/passwords/index.js')).CryptContext({
+    const old = new (await import('../src/passwords/registry.js')).CryptContext({
       schemes: ['bcrypt'],
       settings: { bcrypt: { rounds: 5 } },
     });

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, UserStoreError } from '../src/errors.js';
 import { createAuthHandler } from '../src/http/index.js';
-import { CryptContext } from '../src/passwords/index.js';
+import { CryptContext } from '../src/passwords/registry.js';
 import { authenticateUser } from '../src/users.js';
 import { createPostgresUserStore } from '../src/users/postgres/index.js';
 import { type D1Database, type SqliteDatabase, createD1UserStore, createSqliteUserStore } from '../src/users/sqlite/index.js';

@@ -8,13 +8,21 @@ import { randomBytes, toHex, utf8 } from './encodings.js';
 import { configureHashingPool, type HashingPoolOptions } from '../platform/hashing-pool.js';
 import { MAX_PASSWORD_BYTES } from './limits.js';
 import type { PasswordScheme, SchemeSettings, UpdatePolicy } from './scheme.js';
-import { lookupScheme } from './registry.js';
 
 export type Password = string | Uint8Array;
 
 export interface CryptContextOptions {
-  /** Scheme names (built-in or registered with `registerScheme`) or scheme objects, in order. */
+  /**
+   * The schemes, in order: scheme objects (`bcrypt`, `scrypt`, ... from `gatehouse/passwords`) or
+   * names looked up in `registry`. The root `gatehouse` entry's CryptContext knows every built-in
+   * scheme (and those given to `registerScheme`) by name.
+   */
   schemes: ReadonlyArray<string | PasswordScheme<any>>;
+  /**
+   * The schemes a name in `schemes` may refer to, e.g. `builtinSchemes`. Default: none in
+   * `gatehouse/passwords` (pass objects), every built-in and registered scheme in `gatehouse`.
+   */
+  registry?: Iterable<PasswordScheme<any>>;
   /** The scheme new hashes use. Default: the first scheme that is not deprecated. */
   default?: string;
   /** 'auto': every scheme but the default. Or an explicit list of names. Default: none. */
@@ -55,10 +63,29 @@ interface Entry {
   deprecated: boolean;
 }
 
+function schemesByName(registry: Iterable<PasswordScheme<any>> | undefined): Map<string, PasswordScheme<any>> {
+  const named = new Map<string, PasswordScheme<any>>();
+  if (registry === undefined) return named;
+  if (registry === null || typeof (registry as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
+    throw new ConfigurationError('registry must be an iterable of schemes (e.g. builtinSchemes)');
+  }
+  for (const scheme of registry) {
+    if (scheme && typeof scheme.name === 'string' && !named.has(scheme.name)) named.set(scheme.name, scheme);
+  }
+  return named;
+}
+
 /**
  * A registry of password-hash schemes with a policy, after passlib's CryptContext:
- * new hashes use the default scheme, every registered scheme stays verifiable, and
- * `verifyAndUpdate` moves outdated hashes onto the current policy at login.
+ * new hashes use the default scheme, every listed scheme stays verifiable, and
+ * `verifyAndUpdate` moves outdated hashes onto the current policy at login. Only the schemes it
+ * is given end up in an app's bundle.
+ *
+ * @example
+ * import { CryptContext, bcrypt, scrypt } from 'gatehouse/passwords';
+ * const context = new CryptContext({ schemes: [scrypt, bcrypt], deprecated: 'auto', settings: { bcrypt: { rounds: 12 } } });
+ * const hash = await context.hash('correct horse');
+ * const { valid, newHash } = await context.verifyAndUpdate('correct horse', storedHash);
  */
 export class CryptContext {
   readonly defaultScheme: string;
@@ -79,10 +106,14 @@ export class CryptContext {
       throw new ConfigurationError('CryptContext needs at least one scheme');
     }
     const deprecatedNames = options.deprecated === 'auto' ? null : new Set(options.deprecated ?? []);
+    const named = schemesByName(options.registry);
     this.#entries = options.schemes.map((spec) => {
-      const scheme = typeof spec === 'string' ? lookupScheme(spec) : spec;
+      const scheme = typeof spec === 'string' ? named.get(spec) : spec;
       if (!scheme || typeof scheme.name !== 'string' || typeof scheme.verify !== 'function') {
-        throw new ConfigurationError(`unknown password scheme ${JSON.stringify(typeof spec === 'string' ? spec : String(spec))}`);
+        const hint = typeof spec === 'string' && options.registry === undefined
+          ? ' (pass the scheme object, e.g. `import { bcrypt } from \'gatehouse/passwords\'`, or `registry: builtinSchemes`)'
+          : '';
+        throw new ConfigurationError(`unknown password scheme ${JSON.stringify(typeof spec === 'string' ? spec : String(spec))}${hint}`);
       }
       if (this.#byName.has(scheme.name)) throw new ConfigurationError(`scheme ${scheme.name} listed twice`);
       const entry: Entry = {

@@ -3,6 +3,7 @@
  * policy (which scheme is default, which are deprecated, password size limits); a scheme only
  * knows its own format.
  */
+import { ConfigurationError } from '../errors.js';
 
 /** Per-scheme settings: cost parameters, salt sizes, idents, caps on stored hashes. */
 export type SchemeSettings = Record<string, unknown>;
@@ -38,7 +39,58 @@ export interface PasswordScheme<S extends SchemeSettings = SchemeSettings> {
  */
 export type UpdatePolicy = 'exact' | 'minimum';
 
-/** Helper for authors of schemes: settings merged over defaults, with type inference. */
-export function defineScheme<S extends SchemeSettings>(scheme: PasswordScheme<S>): PasswordScheme<S> {
+/**
+ * A scheme that can hash new passwords: every built-in but the verify-only legacy ones (unsalted
+ * digests, md5_crypt, phpass, LDAP). Can be a context's default.
+ */
+export interface HashingScheme<S extends SchemeSettings = SchemeSettings> extends PasswordScheme<S> {
+  /** Hash the password (UTF-8 bytes, already checked against the context's size limit). */
+  hash(password: Uint8Array, settings: S): Promise<string>;
+}
+
+const SCHEME_NAME = /^[a-z0-9_]+$/i;
+
+/**
+ * ConfigurationError unless `scheme` has the shape of a PasswordScheme: a name of letters, digits
+ * and underscores, a defaults object, identify/verify/needsUpdate functions, hash a function or
+ * absent. What defineScheme and registerScheme check.
+ */
+export function checkScheme(scheme: unknown): asserts scheme is PasswordScheme<any> {
+  const candidate = scheme as Partial<PasswordScheme<any>> | null;
+  if (!candidate || typeof candidate !== 'object' || typeof candidate.name !== 'string' || !SCHEME_NAME.test(candidate.name)) {
+    throw new ConfigurationError('a scheme needs a name of letters, digits and underscores');
+  }
+  for (const method of ['identify', 'verify', 'needsUpdate'] as const) {
+    if (typeof candidate[method] !== 'function') throw new ConfigurationError(`scheme ${candidate.name} lacks ${method}()`);
+  }
+  if (candidate.hash !== undefined && typeof candidate.hash !== 'function') {
+    throw new ConfigurationError(`scheme ${candidate.name}: hash must be a function or absent`);
+  }
+  if (!candidate.defaults || typeof candidate.defaults !== 'object') {
+    throw new ConfigurationError(`scheme ${candidate.name} needs a defaults object`);
+  }
+}
+
+/**
+ * Declare a scheme: checks its shape (ConfigurationError for a missing method, a bad name or no
+ * defaults) and returns the object itself, typed by its settings; one with `hash` is a
+ * HashingScheme. Every built-in scheme is declared with it.
+ *
+ * @example
+ * // A verify-only scheme for an old system's `$legacy$<hex sha256>` hashes (hash absent: never the default).
+ * const legacy = defineScheme<Record<string, never>>({
+ *   name: 'my_legacy_sha256',
+ *   defaults: {},
+ *   identify: (hash) => hash.startsWith('$legacy$'),
+ *   verify: async (password, hash) => timingSafeEqualHex(sha256Hex(password), hash.slice(8)),
+ *   needsUpdate: () => true,
+ * });
+ * new CryptContext({ schemes: [scrypt, legacy], deprecated: 'auto' });
+ */
+export function defineScheme<S extends SchemeSettings>(scheme: HashingScheme<S>): HashingScheme<S>;
+export function defineScheme<S extends SchemeSettings>(scheme: PasswordScheme<S>): PasswordScheme<S>;
+// Checking throws only for a malformed scheme: bundlers may drop calls whose result is unused.
+/* @__NO_SIDE_EFFECTS__ */ export function defineScheme<S extends SchemeSettings>(scheme: PasswordScheme<S>): PasswordScheme<S> {
+  checkScheme(scheme);
   return scheme;
 }

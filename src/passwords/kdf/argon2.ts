@@ -13,6 +13,7 @@ import { runOnHashingPool } from '../../platform/hashing-pool.js';
 import { bunPassword, nodeArgon2 } from '../../runtime.js';
 import { B64_STANDARD, constantTimeEqual, encodeBase64 } from '../encodings.js';
 import { ARGON2_WASM_MAX_KIB, argon2Wasm, type Argon2Job, type Argon2WasmBuild } from './argon2-core.js';
+import { isInteger } from '../../internal/assert.js';
 
 export type Argon2Variant = 'argon2d' | 'argon2i' | 'argon2id';
 
@@ -49,10 +50,6 @@ const NOBLE = { argon2d: argon2dAsync, argon2i: argon2iAsync, argon2id: argon2id
 const EMPTY = new Uint8Array(0);
 const MAX_INPUT_BYTES = 0xffffffff;
 
-function isIntegerIn(value: unknown, min: number, max: number): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
-}
-
 /** RFC 9106 section 3.1's bounds (the tag capped at 1024 bytes, the PHC limit), as RangeError/TypeError. */
 function check(password: Uint8Array, salt: Uint8Array, params: Argon2Params): Argon2Job {
   const { type, version, m, t, p, dkLen } = params;
@@ -65,10 +62,10 @@ function check(password: Uint8Array, salt: Uint8Array, params: Argon2Params): Ar
   if (!(type in TYPE_CODES)) throw new RangeError('argon2: type must be argon2d, argon2i or argon2id');
   if (version !== 0x10 && version !== 0x13) throw new RangeError('argon2: version must be 0x10 or 0x13');
   if (salt.length < 8) throw new RangeError('argon2: salt must be at least 8 bytes');
-  if (!isIntegerIn(p, 1, 0xffffff)) throw new RangeError('argon2: p must be in 1..2^24-1');
-  if (!isIntegerIn(m, 8 * p, 0xffffffff)) throw new RangeError('argon2: m must be in 8p..2^32-1');
-  if (!isIntegerIn(t, 1, 0xffffffff)) throw new RangeError('argon2: t must be in 1..2^32-1');
-  if (!isIntegerIn(dkLen, 4, 1024)) throw new RangeError('argon2: dkLen must be in 4..1024');
+  if (!isInteger(p, 1, 0xffffff)) throw new RangeError('argon2: p must be in 1..2^24-1');
+  if (!isInteger(m, 8 * p, 0xffffffff)) throw new RangeError('argon2: m must be in 8p..2^32-1');
+  if (!isInteger(t, 1, 0xffffffff)) throw new RangeError('argon2: t must be in 1..2^32-1');
+  if (!isInteger(dkLen, 4, 1024)) throw new RangeError('argon2: dkLen must be in 4..1024');
   return { typeCode: TYPE_CODES[type], version, m, t, p, dkLen, password, salt, secret, ad };
 }
 

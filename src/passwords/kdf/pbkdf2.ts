@@ -2,10 +2,12 @@
  * PBKDF2-HMAC (RFC 8018) through Web Crypto, which every supported runtime has and which runs
  * off the main thread on Node.
  */
+import { isInteger } from '../../internal/assert.js';
 
-export type Pbkdf2Hash = 'SHA-1' | 'SHA-256' | 'SHA-512';
+/** The HMAC digest of PBKDF2, by its Web Crypto name. */
+export type Pbkdf2Digest = 'SHA-1' | 'SHA-256' | 'SHA-512';
 
-const HASHES: ReadonlySet<string> = new Set<Pbkdf2Hash>(['SHA-1', 'SHA-256', 'SHA-512']);
+const DIGESTS: ReadonlySet<string> = new Set<Pbkdf2Digest>(['SHA-1', 'SHA-256', 'SHA-512']);
 // Far above any real hash's output; keeps a bad argument from asking for gigabytes.
 const MAX_DK_LEN = 1024 * 1024;
 // An HMAC key shorter than the hash's block is zero-padded to the block (RFC 2104), so the empty
@@ -13,26 +15,26 @@ const MAX_DK_LEN = 1024 * 1024;
 // empty PBKDF2 key; the one-byte form is accepted everywhere and derives identical bits.
 const EMPTY_PASSWORD_KEY = new Uint8Array(1);
 
-/** Derive `dkLen` bytes with PBKDF2-HMAC-`hash`. Throws RangeError for invalid arguments. */
+/** Derive `dkLen` bytes with PBKDF2-HMAC-`digest`. Throws RangeError for invalid arguments. */
 export async function pbkdf2(
-  hash: Pbkdf2Hash,
+  digest: Pbkdf2Digest,
   password: Uint8Array,
   salt: Uint8Array,
   iterations: number,
   dkLen: number,
 ): Promise<Uint8Array> {
-  if (!HASHES.has(hash)) throw new RangeError('pbkdf2: hash must be SHA-1, SHA-256 or SHA-512');
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > 0xffffffff) {
+  if (!DIGESTS.has(digest)) throw new RangeError('pbkdf2: digest must be SHA-1, SHA-256 or SHA-512');
+  if (!isInteger(iterations, 1, 0xffffffff)) {
     throw new RangeError('pbkdf2: iterations must be an integer in [1, 2^32)');
   }
-  if (!Number.isSafeInteger(dkLen) || dkLen < 1 || dkLen > MAX_DK_LEN) {
+  if (!isInteger(dkLen, 1, MAX_DK_LEN)) {
     throw new RangeError('pbkdf2: dkLen out of range');
   }
   const subtle = globalThis.crypto.subtle;
   const keyBytes = password.length === 0 ? EMPTY_PASSWORD_KEY : password;
   const key = await subtle.importKey('raw', asBufferSource(keyBytes), 'PBKDF2', false, ['deriveBits']);
   const bits = await subtle.deriveBits(
-    { name: 'PBKDF2', hash, salt: asBufferSource(salt), iterations },
+    { name: 'PBKDF2', hash: digest, salt: asBufferSource(salt), iterations },
     key,
     dkLen * 8,
   );

@@ -5,6 +5,8 @@
  */
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { nodeCrypto } from '../../runtime.js';
+import { isInteger } from '../../internal/assert.js';
+import { scryptParamsProblem } from './scrypt-params.js';
 
 export interface ScryptParams {
   /** CPU/memory cost: a power of two, 2 <= N < 2^(16 r). */
@@ -32,21 +34,11 @@ const MAXMEM_MARGIN = 64 * 1024;
 // No JS engine allocates more than this in one typed array; refuse early with a clear error.
 const MAX_DK_LEN = 2 ** 30;
 
-function isPositiveInteger(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
-}
-
 /** RFC 7914's constraints, checked here so both implementations refuse the same inputs. */
 function checkParams({ N, r, p, dkLen, maxmem }: ScryptParams): number {
-  if (!isPositiveInteger(r)) throw new RangeError('scrypt: r must be a positive integer');
-  if (!isPositiveInteger(p)) throw new RangeError('scrypt: p must be a positive integer');
-  if (!isPositiveInteger(N) || N < 2 || N > 2 ** 32 || (N & (N - 1)) !== 0) {
-    // `N & (N - 1)` is 32-bit; N = 2^32 wraps to 0 and passes, as it should.
-    throw new RangeError('scrypt: N must be a power of two, 2 <= N <= 2^32');
-  }
-  if (r < 32 && N >= 2 ** (16 * r)) throw new RangeError('scrypt: N must be less than 2^(16 r)');
-  if (r * p >= 2 ** 30) throw new RangeError('scrypt: r * p must be less than 2^30');
-  if (!isPositiveInteger(dkLen) || dkLen > MAX_DK_LEN) throw new RangeError('scrypt: dkLen out of range');
+  const problem = scryptParamsProblem(N, r, p);
+  if (problem) throw new RangeError(`scrypt: ${problem}`);
+  if (!isInteger(dkLen, 1, MAX_DK_LEN)) throw new RangeError('scrypt: dkLen out of range');
   const needed = scryptMemoryBytes(N, r, p);
   if (maxmem !== undefined && !(needed <= maxmem)) {
     throw new RangeError('scrypt: parameters need more memory than maxmem allows');

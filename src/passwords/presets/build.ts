@@ -9,7 +9,7 @@ import { CryptContext } from '../context.js';
 import { getDefaultContext } from '../index.js';
 import { lookupScheme } from '../registry.js';
 import type { PasswordScheme, SchemeSettings } from '../scheme.js';
-import { isInteger } from '../schemes/legacy-util.js';
+import { isInteger } from '../../internal/assert.js';
 
 /** Options every preset takes. */
 export interface PresetOptions {

@@ -9,11 +9,19 @@ import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../.
 import { B64_STANDARD, decodeBase64, encodeBase64, parseDecimal, randomBytes } from '../encodings.js';
 import { argon2Derive, argon2Matches, type Argon2Params } from '../kdf/argon2.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import type { PasswordScheme } from '../scheme.js';
-import { isInteger } from './legacy-util.js';
+import { OWASP_ARGON2ID } from '../owasp.js';
+import { defineScheme } from '../scheme.js';
+import { isInteger } from '../../internal/assert.js';
 
+/** The argon2 variant: argon2id (new hashes), argon2i or argon2d. */
 export type Argon2Type = 'argon2id' | 'argon2i' | 'argon2d';
 
+/**
+ * Settings of `argon2` (and `django_argon2`): costs of new hashes and caps on stored ones.
+ *
+ * @example
+ * new CryptContext({ schemes: [argon2], settings: { argon2: { memoryCost: 65_536, timeCost: 3, parallelism: 4 } } });
+ */
 export type Argon2Settings = {
   /** Variant of new hashes. */
   type: Argon2Type;
@@ -142,9 +150,7 @@ export function argon2NeedsUpdate(stored: string, settings: Argon2Settings, poli
 /** OWASP's argon2id: 19 MiB, 2 passes, 1 lane. Caps: DEFAULT_LIMITS (256 MiB, 10 passes, 16 lanes, m*t 256 MiB). */
 export const ARGON2_DEFAULTS: Readonly<Argon2Settings> = {
   type: 'argon2id',
-  memoryCost: 19456,
-  timeCost: 2,
-  parallelism: 1,
+  ...OWASP_ARGON2ID,
   saltBytes: 16,
   hashBytes: 32,
   maxMemoryKiB: DEFAULT_LIMITS.argon2MaxMemoryKiB,
@@ -153,7 +159,7 @@ export const ARGON2_DEFAULTS: Readonly<Argon2Settings> = {
 };
 
 /** passlib's `argon2`: every PHC argon2 variant and version; hashes with OWASP's argon2id parameters. */
-export const argon2 = {
+export const argon2 = defineScheme<Argon2Settings>({
   name: NAME,
   defaults: ARGON2_DEFAULTS,
 
@@ -172,4 +178,4 @@ export const argon2 = {
   needsUpdate(hash, settings, policy) {
     return argon2NeedsUpdate(hash, settings, policy);
   },
-} satisfies PasswordScheme<Argon2Settings>;
+});

@@ -10,10 +10,16 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, MalformedHashError } from '../../errors.js';
 import { B64_BCRYPT, B64_STANDARD, decodeBase64, encodeBase64, parseDecimal, randomBytes, utf8 } from '../encodings.js';
 import { BCRYPT_MAX_COST, BCRYPT_MIN_COST, bcryptDigest } from '../kdf/bcrypt.js';
-import type { PasswordScheme } from '../scheme.js';
+import { defineScheme } from '../scheme.js';
 import { bcrypt, type BcryptSettings } from './bcrypt.js';
 import { relabelled } from './legacy-util.js';
 
+/**
+ * Settings of `bcrypt_sha256`: bcrypt's cost of new hashes and cap on stored ones.
+ *
+ * @example
+ * new CryptContext({ schemes: [bcrypt_sha256], settings: { bcrypt_sha256: { rounds: 12 } } });
+ */
 export type BcryptSha256Settings = Pick<BcryptSettings, 'rounds' | 'maxRounds'>;
 
 const NAME = 'bcrypt_sha256';
@@ -54,7 +60,7 @@ function bcryptSettings(settings: BcryptSha256Settings, ident: '2a' | '2b'): Bcr
 }
 
 /** passlib's `bcrypt_sha256`; new hashes are v2 with `$2b$` and cost 12. */
-export const bcrypt_sha256 = {
+export const bcrypt_sha256 = defineScheme<BcryptSha256Settings>({
   name: NAME,
   defaults: { rounds: 12, maxRounds: bcrypt.defaults.maxRounds } as Readonly<BcryptSha256Settings>,
 
@@ -89,4 +95,4 @@ export const bcrypt_sha256 = {
     if (h.version === 1) return true;
     return policy === 'minimum' ? h.rounds < s.rounds : h.rounds !== s.rounds;
   },
-} satisfies PasswordScheme<BcryptSha256Settings>;
+});

@@ -7,10 +7,18 @@ import { ConfigurationError, HashCostLimitError, MalformedHashError, PasswordPol
 import { B64_BCRYPT, constantTimeEqual, decodeBase64, encodeBase64, randomBytes } from '../encodings.js';
 import { BCRYPT_MAX_COST, BCRYPT_MIN_COST, bcryptDigest } from '../kdf/bcrypt.js';
 import { BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_LIMITS } from '../limits.js';
+import { OWASP_SETTINGS } from '../owasp.js';
 import { defineScheme, type UpdatePolicy } from '../scheme.js';
 
+/** The prefix of a bcrypt hash: `2b` (OpenBSD), `2y` (PHP) or `2a` (the same algorithm). */
 export type BcryptIdent = '2a' | '2b' | '2y';
 
+/**
+ * Settings of `bcrypt`: cost and prefix of new hashes, the cap on stored ones, 72-byte truncation.
+ *
+ * @example
+ * new CryptContext({ schemes: [bcrypt], settings: { bcrypt: { rounds: 12, maxRounds: 14 } } });
+ */
 export type BcryptSettings = {
   /** log2 of the key-schedule rounds for new hashes, 4..31. */
   rounds: number;
@@ -101,9 +109,16 @@ function digestsEqual(computed: Uint8Array, expected: Uint8Array): boolean {
   return constantTimeEqual(computed.subarray(0, DIGEST_BYTES), expected);
 }
 
+/**
+ * bcrypt, passlib's `bcrypt` (`$2b$`; reads `$2a$` and `$2y$`). Cost 12 by default (OWASP_SETTINGS).
+ *
+ * @example
+ * import { CryptContext, bcrypt } from 'gatehouse/passwords';
+ * const context = new CryptContext({ schemes: [bcrypt] });
+ */
 export const bcrypt = defineScheme<BcryptSettings>({
   name: NAME,
-  defaults: { rounds: 12, ident: '2b', maxRounds: DEFAULT_LIMITS.bcryptMaxRounds, truncate: false },
+  defaults: { rounds: OWASP_SETTINGS.bcrypt.rounds, ident: '2b', maxRounds: DEFAULT_LIMITS.bcryptMaxRounds, truncate: false },
 
   identify(hash: string): boolean {
     return typeof hash === 'string' && PREFIX.test(hash);

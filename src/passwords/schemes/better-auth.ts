@@ -5,7 +5,7 @@
 import { ConfigurationError, MalformedHashError } from '../../errors.js';
 import { constantTimeEqual, fromHex, fromUtf8, randomBytes, toHex, utf8 } from '../encodings.js';
 import { scryptKdf } from '../kdf/scrypt.js';
-import type { PasswordScheme } from '../scheme.js';
+import { defineScheme } from '../scheme.js';
 
 /** The parameters are fixed by the format (they are not stored): nothing to configure. */
 export type BetterAuthScryptSettings = Record<string, never>;
@@ -30,7 +30,7 @@ function checkSettings(settings: BetterAuthScryptSettings): void {
 }
 
 /** better-auth's default password hash (@better-auth/utils). */
-export const better_auth_scrypt = {
+export const better_auth_scrypt = defineScheme<BetterAuthScryptSettings>({
   name: NAME,
   defaults: {} as Readonly<BetterAuthScryptSettings>,
 
@@ -55,4 +55,4 @@ export const better_auth_scrypt = {
     parse(hash);
     return false;
   },
-} satisfies PasswordScheme<BetterAuthScryptSettings>;
+});

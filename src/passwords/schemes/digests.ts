@@ -5,7 +5,7 @@
  */
 import { MalformedHashError } from '../../errors.js';
 import { B64_STANDARD, constantTimeEqual, decodeBase64, fromHex } from '../encodings.js';
-import type { PasswordScheme } from '../scheme.js';
+import { defineScheme } from '../scheme.js';
 import { concatBytes, DIGEST_BYTES, digestFunction, type DigestName } from './legacy-util.js';
 
 /** Nothing to configure. */
@@ -15,7 +15,7 @@ export type DigestSettings = Record<string, never>;
 const MIN_SALT_BYTES = 4;
 const MAX_SALT_BYTES = 64;
 
-function makeLdapSalted(name: string, prefix: string, digest: DigestName): PasswordScheme<DigestSettings> {
+function makeLdapSalted(name: string, prefix: string, digest: DigestName) {
   const size = DIGEST_BYTES[digest];
   function parse(hash: string): { checksum: Uint8Array; salt: Uint8Array } {
     const raw = typeof hash === 'string' && hash.startsWith(prefix) ? decodeBase64(hash.slice(prefix.length), B64_STANDARD, 'require') : null;
@@ -24,7 +24,7 @@ function makeLdapSalted(name: string, prefix: string, digest: DigestName): Passw
     }
     return { checksum: raw.subarray(0, size), salt: raw.subarray(size) };
   }
-  return {
+  return defineScheme<DigestSettings>({
     name,
     defaults: {},
     identify: (hash) => typeof hash === 'string' && hash.startsWith(prefix),
@@ -36,17 +36,17 @@ function makeLdapSalted(name: string, prefix: string, digest: DigestName): Passw
       parse(hash);
       return true;
     },
-  };
+  });
 }
 
-function makeHex(name: string, digest: DigestName): PasswordScheme<DigestSettings> {
+function makeHex(name: string, digest: DigestName) {
   const chars = DIGEST_BYTES[digest] * 2;
   const shape = new RegExp(`^[0-9a-fA-F]{${chars}}$`);
   function parse(hash: string): Uint8Array {
     if (typeof hash !== 'string' || !shape.test(hash)) throw new MalformedHashError(name, `expected ${chars} hex characters`);
     return fromHex(hash)!;
   }
-  return {
+  return defineScheme<DigestSettings>({
     name,
     defaults: {},
     // passlib accepts either case (and writes lowercase).
@@ -58,13 +58,55 @@ function makeHex(name: string, digest: DigestName): PasswordScheme<DigestSetting
       parse(hash);
       return true;
     },
-  };
+  });
 }
 
+/**
+ * LDAP's `{SSHA}`: salted SHA-1, base64. Verify only.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, ldap_salted_sha1], deprecated: 'auto' });
+ */
 export const ldap_salted_sha1 = makeLdapSalted('ldap_salted_sha1', '{SSHA}', 'sha1');
+/**
+ * LDAP's `{SSHA256}`: salted SHA-256, base64. Verify only.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, ldap_salted_sha256], deprecated: 'auto' });
+ */
 export const ldap_salted_sha256 = makeLdapSalted('ldap_salted_sha256', '{SSHA256}', 'sha256');
+/**
+ * LDAP's `{SSHA512}`: salted SHA-512, base64. Verify only.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, ldap_salted_sha512], deprecated: 'auto' });
+ */
 export const ldap_salted_sha512 = makeLdapSalted('ldap_salted_sha512', '{SSHA512}', 'sha512');
+/**
+ * An unsalted MD5 hex digest, passlib's `hex_md5`. Verify only; not in the default context.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, hex_md5], deprecated: 'auto' });
+ */
 export const hex_md5 = makeHex('hex_md5', 'md5');
+/**
+ * An unsalted SHA-1 hex digest, passlib's `hex_sha1`. Verify only; not in the default context.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, hex_sha1], deprecated: 'auto' });
+ */
 export const hex_sha1 = makeHex('hex_sha1', 'sha1');
+/**
+ * An unsalted SHA-256 hex digest, passlib's `hex_sha256`. Verify only; not in the default context.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, hex_sha256], deprecated: 'auto' });
+ */
 export const hex_sha256 = makeHex('hex_sha256', 'sha256');
+/**
+ * An unsalted SHA-512 hex digest, passlib's `hex_sha512`. Verify only; not in the default context.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, hex_sha512], deprecated: 'auto' });
+ */
 export const hex_sha512 = makeHex('hex_sha512', 'sha512');

@@ -9,18 +9,26 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
 import { B64_STANDARD, constantTimeEqual, decodeBase64, encodeBase64, parseDecimal, toHex, utf8 } from '../encodings.js';
-import { pbkdf2, type Pbkdf2Hash } from '../kdf/pbkdf2.js';
+import { pbkdf2, type Pbkdf2Digest } from '../kdf/pbkdf2.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import type { PasswordScheme } from '../scheme.js';
+import { defineScheme } from '../scheme.js';
 import { ARGON2_DEFAULTS, argon2Hash, argon2NeedsUpdate, argon2Verify, type Argon2Settings } from './argon2.js';
 import { bcrypt, type BcryptSettings } from './bcrypt.js';
-import { type StringSaltScryptSettings, checkScryptCaps, isInteger, randomAlphanumeric, relabelled, relabelledSync, stringSaltScryptScheme } from './legacy-util.js';
+import { type StringSaltScryptSettings, randomAlphanumeric, relabelled, relabelledSync, stringSaltScryptScheme } from './legacy-util.js';
+import { isInteger } from '../../internal/assert.js';
+import { DEFAULT_SCRYPT_CAPS, checkScryptCaps, scryptParamsProblem } from '../kdf/scrypt-params.js';
 
 /** Django's salts: any characters but `$`; bounded here so a hostile hash stays small. */
 const SALT_SHAPE = /^[^$]{1,256}$/;
 
 // ---- PBKDF2 ----
 
+/**
+ * Settings of `django_pbkdf2_sha256` and `django_pbkdf2_sha1`.
+ *
+ * @example
+ * new CryptContext({ schemes: [django_pbkdf2_sha256], settings: { django_pbkdf2_sha256: { rounds: 1_000_000 } } });
+ */
 export type DjangoPbkdf2Settings = {
   /** Iterations for new hashes (Django 5.2: 1,000,000). */
   rounds: number;
@@ -30,7 +38,7 @@ export type DjangoPbkdf2Settings = {
   maxRounds: number;
 };
 
-function makeDjangoPbkdf2(name: string, algorithm: string, hash: Pbkdf2Hash, keyBytes: number) {
+function makeDjangoPbkdf2(name: string, algorithm: string, digest: Pbkdf2Digest, keyBytes: number) {
   const prefix = `${algorithm}$`;
 
   function parse(stored: string): { rounds: number; salt: string; key: Uint8Array } {
@@ -53,7 +61,7 @@ function makeDjangoPbkdf2(name: string, algorithm: string, hash: Pbkdf2Hash, key
   }
 
   const defaults: Readonly<DjangoPbkdf2Settings> = { rounds: 1_000_000, saltChars: 22, maxRounds: DEFAULT_LIMITS.pbkdf2MaxRounds };
-  return {
+  return defineScheme<DjangoPbkdf2Settings>({
     name,
     defaults,
 
@@ -64,7 +72,7 @@ function makeDjangoPbkdf2(name: string, algorithm: string, hash: Pbkdf2Hash, key
     async hash(password, settings) {
       const s = checkSettings(settings);
       const salt = randomAlphanumeric(s.saltChars);
-      const key = await pbkdf2(hash, password, utf8(salt), s.rounds, keyBytes);
+      const key = await pbkdf2(digest, password, utf8(salt), s.rounds, keyBytes);
       return `${prefix}${s.rounds}$${salt}$${encodeBase64(key, B64_STANDARD, true)}`;
     },
 
@@ -72,7 +80,7 @@ function makeDjangoPbkdf2(name: string, algorithm: string, hash: Pbkdf2Hash, key
       const s = checkSettings(settings);
       const h = parse(stored);
       if (h.rounds > s.maxRounds) throw new HashCostLimitError(name, `iterations exceed ${s.maxRounds}`);
-      return constantTimeEqual(await pbkdf2(hash, password, utf8(h.salt), h.rounds, keyBytes), h.key);
+      return constantTimeEqual(await pbkdf2(digest, password, utf8(h.salt), h.rounds, keyBytes), h.key);
     },
 
     /** Django's must_update: iterations differ ('minimum': are lower), or the salt is shorter. */
@@ -82,7 +90,7 @@ function makeDjangoPbkdf2(name: string, algorithm: string, hash: Pbkdf2Hash, key
       if (h.salt.length < s.saltChars) return true;
       return policy === 'minimum' ? h.rounds < s.rounds : h.rounds !== s.rounds;
     },
-  } satisfies PasswordScheme<DjangoPbkdf2Settings>;
+  });
 }
 
 /** Django's default hasher, `pbkdf2_sha256$...`. */
@@ -92,6 +100,7 @@ export const django_pbkdf2_sha1 = makeDjangoPbkdf2('django_pbkdf2_sha1', 'pbkdf2
 
 // ---- bcrypt ----
 
+/** Settings of `django_bcrypt` and `django_bcrypt_sha256`: bcrypt's (Django's default cost is 12). */
 export type DjangoBcryptSettings = BcryptSettings;
 
 function makeDjangoBcrypt(name: string, algorithm: string, input: (password: Uint8Array) => Uint8Array) {
@@ -102,7 +111,7 @@ function makeDjangoBcrypt(name: string, algorithm: string, input: (password: Uin
     }
     return stored.slice(prefix.length);
   }
-  return {
+  return defineScheme<DjangoBcryptSettings>({
     name,
     // Django: cost 12, `$2b$`.
     defaults: { ...bcrypt.defaults, rounds: 12, ident: '2b' } as Readonly<DjangoBcryptSettings>,
@@ -123,7 +132,7 @@ function makeDjangoBcrypt(name: string, algorithm: string, input: (password: Uin
     needsUpdate(stored, settings, policy) {
       return relabelledSync(name, () => bcrypt.needsUpdate(inner(stored), settings, policy));
     },
-  } satisfies PasswordScheme<DjangoBcryptSettings>;
+  });
 }
 
 /** Django's `bcrypt_sha256$`: bcrypt of the 64 hex characters of SHA-256(password), so no 72-byte limit. */
@@ -147,7 +156,7 @@ function parseDjangoScrypt(stored: string): { N: number; salt: string; r: number
   const N = parseDecimal(nText, 2, 2 ** 32);
   const r = parseDecimal(rText, 1, 2 ** 30);
   const p = parseDecimal(pText, 1, 2 ** 30);
-  if (N === null || r === null || p === null || (N & (N - 1)) !== 0 || r * p >= 2 ** 30 || (r < 32 && N >= 2 ** (16 * r))) {
+  if (N === null || r === null || p === null || scryptParamsProblem(N, r, p)) {
     throw new MalformedHashError(DJANGO_SCRYPT, 'N, r and p are not a valid scrypt combination');
   }
   if (!SALT_SHAPE.test(salt)) throw new MalformedHashError(DJANGO_SCRYPT, 'invalid salt');
@@ -157,10 +166,8 @@ function parseDjangoScrypt(stored: string): { N: number; salt: string; r: number
 }
 
 function checkDjangoScryptSettings(s: DjangoScryptSettings): DjangoScryptSettings {
-  if (!isInteger(s.N, 2, 2 ** 32) || (s.N & (s.N - 1)) !== 0) throw new ConfigurationError(`${DJANGO_SCRYPT}: N must be a power of two`);
-  if (!isInteger(s.r, 1, 2 ** 30) || !isInteger(s.p, 1, 2 ** 30) || s.r * s.p >= 2 ** 30) {
-    throw new ConfigurationError(`${DJANGO_SCRYPT}: r and p must be positive integers with r*p < 2^30`);
-  }
+  const problem = scryptParamsProblem(s.N, s.r, s.p);
+  if (problem) throw new ConfigurationError(`${DJANGO_SCRYPT}: ${problem}`);
   if (!isInteger(s.saltChars, 12, 256)) throw new ConfigurationError(`${DJANGO_SCRYPT}: saltChars must be an integer in [12, 256]`);
   checkScryptCaps(DJANGO_SCRYPT, s);
   return s;
@@ -175,8 +182,7 @@ export const django_scrypt = stringSaltScryptScheme<DjangoScryptSettings>({
     r: 8,
     p: 1,
     saltChars: 22,
-    maxMemoryBytes: DEFAULT_LIMITS.scryptMaxMemoryBytes,
-    maxParallelism: DEFAULT_LIMITS.scryptMaxParallelism,
+    ...DEFAULT_SCRYPT_CAPS,
   },
   keyBytes: DJANGO_SCRYPT_KEY_BYTES,
   checkSettings: checkDjangoScryptSettings,
@@ -186,6 +192,7 @@ export const django_scrypt = stringSaltScryptScheme<DjangoScryptSettings>({
 
 // ---- argon2 ----
 
+/** Settings of `django_argon2`: argon2's (Django's defaults: 100 MiB, 2 passes, 8 lanes). */
 export type DjangoArgon2Settings = Argon2Settings;
 
 const DJANGO_ARGON2 = 'django_argon2';
@@ -199,7 +206,7 @@ function phc(stored: string): string {
 }
 
 /** Django's Argon2PasswordHasher: `argon2` + argon2-cffi's PHC string. Django's defaults: 100 MiB, 2 passes, 8 lanes. */
-export const django_argon2 = {
+export const django_argon2 = defineScheme<DjangoArgon2Settings>({
   name: DJANGO_ARGON2,
   defaults: { ...ARGON2_DEFAULTS, memoryCost: 102_400, timeCost: 2, parallelism: 8 } as Readonly<DjangoArgon2Settings>,
 
@@ -218,4 +225,4 @@ export const django_argon2 = {
   needsUpdate(stored, settings, policy) {
     return argon2NeedsUpdate(phc(stored), settings, policy, DJANGO_ARGON2);
   },
-} satisfies PasswordScheme<DjangoArgon2Settings>;
+});

@@ -5,8 +5,8 @@ import { ConfigurationError, HashCostLimitError, MalformedHashError, Unsupported
 import { nodeCrypto, yieldToEventLoop } from '../../runtime.js';
 import { constantTimeEqual, randomBytes, utf8 } from '../encodings.js';
 import { scryptKdf } from '../kdf/scrypt.js';
-import { DEFAULT_LIMITS } from '../limits.js';
-import type { PasswordScheme, UpdatePolicy } from '../scheme.js';
+import { type ScryptCaps, scryptCapExcess } from '../kdf/scrypt-params.js';
+import { defineScheme, type UpdatePolicy } from '../scheme.js';
 
 export type DigestName = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
 export type Digest = (data: Uint8Array) => Uint8Array;
@@ -46,10 +46,6 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
     offset += part.length;
   }
   return out;
-}
-
-export function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
 }
 
 const clock: () => number =
@@ -103,33 +99,6 @@ export function relabelledSync<T>(name: string, run: () => T): T {
   }
 }
 
-/** The caps on a stored scrypt hash's cost that the scrypt-based legacy formats share. */
-export type ScryptCaps = {
-  /** 128 * N * r above this is refused (HashCostLimitError) before any work. */
-  maxMemoryBytes: number;
-  /** p above this is refused. */
-  maxParallelism: number;
-  /** 128 * N * r * p above this is refused. Default DEFAULT_LIMITS.scryptMaxWorkBytes. */
-  maxWorkBytes?: number;
-};
-
-/** ConfigurationError unless the caps are usable. */
-export function checkScryptCaps(name: string, caps: ScryptCaps): void {
-  const work = caps.maxWorkBytes ?? DEFAULT_LIMITS.scryptMaxWorkBytes;
-  if (typeof caps.maxMemoryBytes !== 'number' || !(caps.maxMemoryBytes > 0) || !isInteger(caps.maxParallelism, 1) || !(work > 0)) {
-    throw new ConfigurationError(`${name}: maxMemoryBytes, maxWorkBytes and maxParallelism must be positive`);
-  }
-}
-
-/** Why N, r, p exceed the caps, or null when they fit. */
-export function scryptCapExcess(N: number, r: number, p: number, caps: ScryptCaps): string | null {
-  if (128 * N * r > caps.maxMemoryBytes) return `128*N*r exceeds ${caps.maxMemoryBytes} bytes`;
-  if (p > caps.maxParallelism) return `p exceeds ${caps.maxParallelism}`;
-  const work = caps.maxWorkBytes ?? DEFAULT_LIMITS.scryptMaxWorkBytes;
-  if (128 * N * r * p > work) return `128*N*r*p exceeds ${work} bytes`;
-  return null;
-}
-
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 /** n random alphanumerics without modulo bias (248 = 4 * 62): Django's get_random_string, Werkzeug's gen_salt. */
@@ -179,7 +148,7 @@ export function stringSaltScryptScheme<S extends StringSaltScryptSettings>(forma
   serialize(hash: { N: number; r: number; p: number; salt: string; key: Uint8Array }): string;
 }) {
   const { name, keyBytes } = format;
-  return {
+  return defineScheme<S>({
     name,
     defaults: format.defaults,
 
@@ -212,5 +181,5 @@ export function stringSaltScryptScheme<S extends StringSaltScryptSettings>(forma
       if (policy === 'minimum') return h.N < s.N || h.r < s.r || h.p < s.p;
       return h.N !== s.N || h.r !== s.r || h.p !== s.p;
     },
-  } satisfies PasswordScheme<S>;
+  });
 }

@@ -50,38 +50,3 @@ export const legacySchemes: ReadonlyArray<PasswordScheme<any>> = [
   hex_md5,
 ];
 
-export {
-  apr_md5_crypt,
-  argon2,
-  bcrypt_sha256,
-  better_auth_scrypt,
-  django_argon2,
-  django_bcrypt,
-  django_bcrypt_sha256,
-  django_pbkdf2_sha1,
-  django_pbkdf2_sha256,
-  django_scrypt,
-  hex_md5,
-  hex_sha1,
-  hex_sha256,
-  hex_sha512,
-  ldap_salted_sha1,
-  ldap_salted_sha256,
-  ldap_salted_sha512,
-  md5_crypt,
-  phpass,
-  sha256_crypt,
-  sha512_crypt,
-  werkzeug_pbkdf2,
-  werkzeug_scrypt,
-  wordpress_bcrypt,
-};
-export type { Argon2Settings, Argon2Type } from './argon2.js';
-export type { BcryptSha256Settings } from './bcrypt-sha256.js';
-export type { BetterAuthScryptSettings } from './better-auth.js';
-export type { DigestSettings } from './digests.js';
-export type { DjangoArgon2Settings, DjangoBcryptSettings, DjangoPbkdf2Settings, DjangoScryptSettings } from './django.js';
-export type { Md5CryptSettings } from './md5-crypt.js';
-export type { ShaCryptSettings } from './sha-crypt.js';
-export type { WerkzeugPbkdf2Settings, WerkzeugScryptSettings } from './werkzeug.js';
-export type { PhpassSettings, WordpressBcryptSettings } from './wordpress.js';

@@ -7,7 +7,7 @@
  */
 import { MalformedHashError } from '../../errors.js';
 import { constantTimeEqualString, encodeHash64, utf8 } from '../encodings.js';
-import type { PasswordScheme } from '../scheme.js';
+import { defineScheme } from '../scheme.js';
 import { concatBytes as concat, digestFunction } from './legacy-util.js';
 
 /** Nothing to configure: the format has no cost parameter. */
@@ -37,7 +37,7 @@ export function md5CryptDigest(password: Uint8Array, salt: Uint8Array, magic: Ui
   return result;
 }
 
-function makeMd5Crypt(name: string, ident: string): PasswordScheme<Md5CryptSettings> {
+function makeMd5Crypt(name: string, ident: string) {
   const shape = new RegExp(`^${ident.replace(/\$/g, '\\$')}([./0-9A-Za-z]{0,8})\\$([./0-9A-Za-z]{22})$`);
   const magic = utf8(ident);
 
@@ -48,7 +48,7 @@ function makeMd5Crypt(name: string, ident: string): PasswordScheme<Md5CryptSetti
   }
 
   const defaults: Readonly<Md5CryptSettings> = {};
-  return {
+  return defineScheme<Md5CryptSettings>({
     name,
     defaults,
 
@@ -67,7 +67,7 @@ function makeMd5Crypt(name: string, ident: string): PasswordScheme<Md5CryptSetti
       parse(hash);
       return true;
     },
-  };
+  });
 }
 
 /** MD5-crypt, passlib's `md5_crypt` (`$1$`). Verify only. */

@@ -12,10 +12,18 @@ import {
   parseDecimal,
   randomBytes,
 } from '../encodings.js';
-import { pbkdf2, type Pbkdf2Hash } from '../kdf/pbkdf2.js';
+import { pbkdf2, type Pbkdf2Digest } from '../kdf/pbkdf2.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import type { PasswordScheme } from '../scheme.js';
+import { OWASP_SETTINGS } from '../owasp.js';
+import { defineScheme } from '../scheme.js';
+import { isInteger } from '../../internal/assert.js';
 
+/**
+ * Settings of `pbkdf2_sha256`, `pbkdf2_sha512` and `pbkdf2_sha1`.
+ *
+ * @example
+ * new CryptContext({ schemes: [pbkdf2_sha256], settings: { pbkdf2_sha256: { rounds: 600_000 } } });
+ */
 export type Pbkdf2Settings = {
   /** Iterations for new hashes. */
   rounds: number;
@@ -33,18 +41,14 @@ const MIN_SALT_BYTES_NEW = 8;
 interface Variant {
   name: string;
   ident: string;
-  hash: Pbkdf2Hash;
+  digest: Pbkdf2Digest;
   /** passlib stores the full digest: 20, 32 or 64 bytes. */
   keyBytes: number;
   rounds: number;
 }
 
-function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
-}
-
 // The return type is inferred (`satisfies` below) so that `hash` stays non-optional for callers.
-function makePbkdf2Scheme({ name, ident, hash, keyBytes, rounds }: Variant) {
+function makePbkdf2Scheme({ name, ident, digest, keyBytes, rounds }: Variant) {
   function parse(stored: string): { rounds: number; salt: Uint8Array; key: Uint8Array } {
     // Prefix, then exactly three `$`-separated fields (passlib's "mc3" layout).
     const fields = typeof stored === 'string' && stored.startsWith(ident) ? stored.slice(ident.length).split('$') : [];
@@ -71,7 +75,7 @@ function makePbkdf2Scheme({ name, ident, hash, keyBytes, rounds }: Variant) {
   }
 
   const defaults: Readonly<Pbkdf2Settings> = { rounds, saltBytes: 16, maxRounds: DEFAULT_LIMITS.pbkdf2MaxRounds };
-  return {
+  return defineScheme<Pbkdf2Settings>({
     name,
     defaults,
 
@@ -84,7 +88,7 @@ function makePbkdf2Scheme({ name, ident, hash, keyBytes, rounds }: Variant) {
     async hash(password, settings) {
       const s = checkSettings(settings);
       const salt = randomBytes(s.saltBytes);
-      const key = await pbkdf2(hash, password, salt, s.rounds, keyBytes);
+      const key = await pbkdf2(digest, password, salt, s.rounds, keyBytes);
       return `${ident}${s.rounds}$${encodeBase64(salt, B64_ADAPTED)}$${encodeBase64(key, B64_ADAPTED)}`;
     },
 
@@ -92,7 +96,7 @@ function makePbkdf2Scheme({ name, ident, hash, keyBytes, rounds }: Variant) {
       const s = checkSettings(settings);
       const h = parse(stored);
       if (h.rounds > s.maxRounds) throw new HashCostLimitError(name, `rounds exceed ${s.maxRounds}`);
-      return constantTimeEqual(await pbkdf2(hash, password, h.salt, h.rounds, keyBytes), h.key);
+      return constantTimeEqual(await pbkdf2(digest, password, h.salt, h.rounds, keyBytes), h.key);
     },
 
     /** 'exact': rounds differ; 'minimum': rounds below the setting. Both: a salt shorter than saltBytes. */
@@ -102,32 +106,32 @@ function makePbkdf2Scheme({ name, ident, hash, keyBytes, rounds }: Variant) {
       if (h.salt.length < s.saltBytes) return true;
       return policy === 'minimum' ? h.rounds < s.rounds : h.rounds !== s.rounds;
     },
-  } satisfies PasswordScheme<Pbkdf2Settings>;
+  });
 }
 
 /** PBKDF2-HMAC-SHA256, passlib's `pbkdf2_sha256`. Default 600,000 rounds (OWASP). */
 export const pbkdf2_sha256 = makePbkdf2Scheme({
   name: 'pbkdf2_sha256',
   ident: '$pbkdf2-sha256$',
-  hash: 'SHA-256',
+  digest: 'SHA-256',
   keyBytes: 32,
-  rounds: 600_000,
+  rounds: OWASP_SETTINGS.pbkdf2_sha256.rounds,
 });
 
 /** PBKDF2-HMAC-SHA512, passlib's `pbkdf2_sha512`. Default 210,000 rounds (OWASP). */
 export const pbkdf2_sha512 = makePbkdf2Scheme({
   name: 'pbkdf2_sha512',
   ident: '$pbkdf2-sha512$',
-  hash: 'SHA-512',
+  digest: 'SHA-512',
   keyBytes: 64,
-  rounds: 210_000,
+  rounds: OWASP_SETTINGS.pbkdf2_sha512.rounds,
 });
 
 /** PBKDF2-HMAC-SHA1, passlib's `pbkdf2_sha1` (`$pbkdf2$`). Default 1,300,000 rounds (OWASP). */
 export const pbkdf2_sha1 = makePbkdf2Scheme({
   name: 'pbkdf2_sha1',
   ident: '$pbkdf2$',
-  hash: 'SHA-1',
+  digest: 'SHA-1',
   keyBytes: 20,
-  rounds: 1_300_000,
+  rounds: OWASP_SETTINGS.pbkdf2_sha1.rounds,
 });

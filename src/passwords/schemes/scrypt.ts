@@ -12,11 +12,18 @@ import {
   randomBytes,
 } from '../encodings.js';
 import { scryptKdf } from '../kdf/scrypt.js';
-import { DEFAULT_LIMITS } from '../limits.js';
-import type { PasswordScheme } from '../scheme.js';
-import { checkScryptCaps, scryptCapExcess } from './legacy-util.js';
+import { OWASP_SETTINGS } from '../owasp.js';
+import { defineScheme } from '../scheme.js';
+import { isInteger } from '../../internal/assert.js';
+import { DEFAULT_SCRYPT_CAPS, checkScryptCaps, scryptCapExcess, scryptParamsProblem, type ScryptCaps } from '../kdf/scrypt-params.js';
 
-export type ScryptSettings = {
+/**
+ * Settings of `scrypt`: costs of new hashes and caps on stored ones.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt], settings: { scrypt: { ln: 17, r: 8, p: 1 } } });
+ */
+export type ScryptSettings = ScryptCaps & {
   /** log2 of N, 1..31 (passlib's `rounds`). */
   ln: number;
   /** Block size. */
@@ -27,12 +34,6 @@ export type ScryptSettings = {
   saltBytes: number;
   /** Key length of new hashes, 16..64 bytes. passlib reads only 32-byte keys: keep 32 for interop. */
   keyBytes: number;
-  /** Refuse stored hashes whose 128 * N * r (the size of scrypt's V table) exceeds this. */
-  maxMemoryBytes: number;
-  /** Refuse stored hashes whose p exceeds this (time). */
-  maxParallelism: number;
-  /** Refuse stored hashes whose 128 * N * r * p (the work) exceeds this. Default DEFAULT_LIMITS.scryptMaxWorkBytes. */
-  maxWorkBytes?: number;
 };
 
 const NAME = 'scrypt';
@@ -54,11 +55,6 @@ interface ParsedScrypt {
   key: Uint8Array;
 }
 
-/** The scrypt constraints of RFC 7914 that passlib also enforces (r*p < 2^30, N < 2^(16 r)). */
-function validCombination(ln: number, r: number, p: number): boolean {
-  return r * p < 2 ** 30 && ln < 16 * r;
-}
-
 function parse(hash: string): ParsedScrypt {
   const match = typeof hash === 'string' ? HASH_SHAPE.exec(hash) : null;
   if (!match) throw new MalformedHashError(NAME, 'expected $scrypt$ln=<n>,r=<n>,p=<n>$<salt>$<key>');
@@ -67,7 +63,7 @@ function parse(hash: string): ParsedScrypt {
   const r = parseDecimal(rText, 1);
   const p = parseDecimal(pText, 1);
   if (ln === null || r === null || p === null) throw new MalformedHashError(NAME, 'invalid ln, r or p');
-  if (!validCombination(ln, r, p)) throw new MalformedHashError(NAME, 'ln, r and p are not a valid scrypt combination');
+  if (scryptParamsProblem(2 ** ln, r, p)) throw new MalformedHashError(NAME, 'ln, r and p are not a valid scrypt combination');
   const salt = decodeBase64(saltText, B64_STANDARD);
   if (!salt || salt.length > MAX_SALT_BYTES) throw new MalformedHashError(NAME, 'invalid salt');
   const key = decodeBase64(keyText, B64_STANDARD);
@@ -75,15 +71,11 @@ function parse(hash: string): ParsedScrypt {
   return { ln, r, p, salt, key };
 }
 
-function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
-}
-
 /** Settings come from user configuration: check every one before use. */
 function checkSettings(settings: ScryptSettings): ScryptSettings {
   const { ln, r, p, saltBytes, keyBytes } = settings;
   if (!isInteger(ln, 1, MAX_LN)) throw new ConfigurationError(`scrypt: ln must be an integer in [1, ${MAX_LN}]`);
-  if (!isInteger(r, 1) || !isInteger(p, 1) || !validCombination(ln, r, p)) {
+  if (scryptParamsProblem(2 ** ln, r, p)) {
     throw new ConfigurationError('scrypt: r and p must be positive integers with r*p < 2^30 and ln < 16*r');
   }
   if (!isInteger(saltBytes, MIN_SALT_BYTES_NEW, MAX_SALT_BYTES)) {
@@ -106,20 +98,17 @@ function format(ln: number, r: number, p: number, salt: Uint8Array, key: Uint8Ar
 }
 
 const DEFAULTS: Readonly<ScryptSettings> = {
-  ln: 17,
-  r: 8,
-  p: 1,
+  ...OWASP_SETTINGS.scrypt,
   saltBytes: 16,
   keyBytes: 32,
-  maxMemoryBytes: DEFAULT_LIMITS.scryptMaxMemoryBytes,
-  maxParallelism: DEFAULT_LIMITS.scryptMaxParallelism,
+  ...DEFAULT_SCRYPT_CAPS,
 };
 
 /**
  * passlib's `scrypt` (OWASP's choice for new hashes: ln=17, r=8, p=1). `satisfies` rather than
  * a type annotation, so that the exported type keeps `hash` non-optional.
  */
-export const scrypt = {
+export const scrypt = defineScheme<ScryptSettings>({
   name: NAME,
   defaults: DEFAULTS,
 
@@ -158,4 +147,4 @@ export const scrypt = {
     if (policy === 'minimum') return h.ln < s.ln || h.r < s.r || h.p < s.p || h.key.length < s.keyBytes;
     return h.ln !== s.ln || h.r !== s.r || h.p !== s.p || h.key.length !== s.keyBytes;
   },
-} satisfies PasswordScheme<ScryptSettings>;
+});

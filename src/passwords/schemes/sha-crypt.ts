@@ -8,9 +8,16 @@
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
 import { constantTimeEqualString, encodeHash64, HASH64_CRYPT, parseDecimal, randomBytes, utf8 } from '../encodings.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import type { PasswordScheme, UpdatePolicy } from '../scheme.js';
-import { concatBytes as concat, digestFunction, isInteger, sliceTimer, type Digest } from './legacy-util.js';
+import { defineScheme, type UpdatePolicy } from '../scheme.js';
+import { concatBytes as concat, digestFunction, sliceTimer, type Digest } from './legacy-util.js';
+import { isInteger } from '../../internal/assert.js';
 
+/**
+ * Settings of `sha256_crypt` and `sha512_crypt`.
+ *
+ * @example
+ * new CryptContext({ schemes: [sha512_crypt], settings: { sha512_crypt: { rounds: 656_000 } } });
+ */
 export type ShaCryptSettings = {
   /** Rounds for new hashes, 1000..999,999,999. */
   rounds: number;
@@ -137,7 +144,7 @@ function makeShaCrypt({ name, ident, digest, order, rounds: defaultRounds }: Var
   }
 
   const defaults: Readonly<ShaCryptSettings> = { rounds: defaultRounds, saltChars: 16, maxRounds: DEFAULT_LIMITS.shaCryptMaxRounds };
-  return {
+  return defineScheme<ShaCryptSettings>({
     name,
     defaults,
 
@@ -167,7 +174,7 @@ function makeShaCrypt({ name, ident, digest, order, rounds: defaultRounds }: Var
       if (h.salt.length < s.saltChars) return true;
       return policy === 'minimum' ? h.rounds < s.rounds : h.rounds !== s.rounds;
     },
-  } satisfies PasswordScheme<ShaCryptSettings>;
+  });
 }
 
 /** SHA-256-crypt, passlib's `sha256_crypt` (`$5$`). Default 535,000 rounds, as passlib. */

@@ -12,10 +12,12 @@ import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
 import { constantTimeEqual, constantTimeEqualString, fromHex, parseDecimal, toHex, utf8 } from '../encodings.js';
-import { pbkdf2, type Pbkdf2Hash } from '../kdf/pbkdf2.js';
+import { pbkdf2, type Pbkdf2Digest } from '../kdf/pbkdf2.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import type { PasswordScheme } from '../scheme.js';
-import { type StringSaltScryptSettings, checkScryptCaps, isInteger, randomAlphanumeric, stringSaltScryptScheme } from './legacy-util.js';
+import { defineScheme } from '../scheme.js';
+import { type StringSaltScryptSettings, randomAlphanumeric, stringSaltScryptScheme } from './legacy-util.js';
+import { isInteger } from '../../internal/assert.js';
+import { DEFAULT_SCRYPT_CAPS, checkScryptCaps, scryptParamsProblem } from '../kdf/scrypt-params.js';
 
 const SALT_SHAPE = /^[^$]{1,256}$/;
 
@@ -32,6 +34,12 @@ function split(name: string, prefix: string, stored: string): { params: string[]
 
 // ---- pbkdf2 ----
 
+/**
+ * Settings of `werkzeug_pbkdf2`.
+ *
+ * @example
+ * new CryptContext({ schemes: [werkzeug_pbkdf2], settings: { werkzeug_pbkdf2: { digest: 'sha256', rounds: 1_000_000 } } });
+ */
 export type WerkzeugPbkdf2Settings = {
   /** Digest of new hashes. */
   digest: 'sha256' | 'sha512' | 'sha1';
@@ -43,10 +51,10 @@ export type WerkzeugPbkdf2Settings = {
 };
 
 const PBKDF2 = 'werkzeug_pbkdf2';
-const DIGESTS: Record<string, { hash: Pbkdf2Hash; bytes: number }> = {
-  sha1: { hash: 'SHA-1', bytes: 20 },
-  sha256: { hash: 'SHA-256', bytes: 32 },
-  sha512: { hash: 'SHA-512', bytes: 64 },
+const DIGESTS: Record<string, { webCrypto: Pbkdf2Digest; bytes: number }> = {
+  sha1: { webCrypto: 'SHA-1', bytes: 20 },
+  sha256: { webCrypto: 'SHA-256', bytes: 32 },
+  sha512: { webCrypto: 'SHA-512', bytes: 64 },
 };
 
 function parsePbkdf2(stored: string) {
@@ -70,7 +78,7 @@ function checkPbkdf2Settings(s: WerkzeugPbkdf2Settings): WerkzeugPbkdf2Settings 
 }
 
 /** Werkzeug's `pbkdf2:sha256:1000000$...`. */
-export const werkzeug_pbkdf2 = {
+export const werkzeug_pbkdf2 = defineScheme<WerkzeugPbkdf2Settings>({
   name: PBKDF2,
   defaults: { digest: 'sha256', rounds: 1_000_000, saltChars: 16, maxRounds: DEFAULT_LIMITS.pbkdf2MaxRounds } as Readonly<WerkzeugPbkdf2Settings>,
 
@@ -82,7 +90,7 @@ export const werkzeug_pbkdf2 = {
     const s = checkPbkdf2Settings(settings);
     const spec = DIGESTS[s.digest]!;
     const salt = randomAlphanumeric(s.saltChars);
-    const key = await pbkdf2(spec.hash, password, utf8(salt), s.rounds, spec.bytes);
+    const key = await pbkdf2(spec.webCrypto, password, utf8(salt), s.rounds, spec.bytes);
     return `pbkdf2:${s.digest}:${s.rounds}$${salt}$${toHex(key)}`;
   },
 
@@ -90,7 +98,7 @@ export const werkzeug_pbkdf2 = {
     const s = checkPbkdf2Settings(settings);
     const h = parsePbkdf2(stored);
     if (h.rounds > s.maxRounds) throw new HashCostLimitError(PBKDF2, `iterations exceed ${s.maxRounds}`);
-    return constantTimeEqual(await pbkdf2(h.spec.hash, password, utf8(h.salt), h.rounds, h.spec.bytes), h.key);
+    return constantTimeEqual(await pbkdf2(h.spec.webCrypto, password, utf8(h.salt), h.rounds, h.spec.bytes), h.key);
   },
 
   /** Another digest or a shorter salt; iterations that differ ('minimum': are lower). */
@@ -100,7 +108,7 @@ export const werkzeug_pbkdf2 = {
     if (h.digest !== s.digest || h.salt.length < s.saltChars) return true;
     return policy === 'minimum' ? h.rounds < s.rounds : h.rounds !== s.rounds;
   },
-} satisfies PasswordScheme<WerkzeugPbkdf2Settings>;
+});
 
 // ---- scrypt ----
 
@@ -110,23 +118,18 @@ export type WerkzeugScryptSettings = StringSaltScryptSettings;
 const SCRYPT = 'werkzeug_scrypt';
 const SCRYPT_KEY_BYTES = 64;
 
-function validScrypt(N: number, r: number, p: number): boolean {
-  return N >= 2 && (N & (N - 1)) === 0 && r * p < 2 ** 30 && (r >= 32 || N < 2 ** (16 * r));
-}
-
 function parseScrypt(stored: string) {
   const { params, salt, key } = split(SCRYPT, 'scrypt:', stored);
   if (params.length !== 3) throw new MalformedHashError(SCRYPT, 'expected scrypt:<N>:<r>:<p>');
   const [N, r, p] = params.map((text) => parseDecimal(text, 1, 2 ** 32));
-  if (!N || !r || !p || !validScrypt(N, r, p)) throw new MalformedHashError(SCRYPT, 'N, r and p are not a valid scrypt combination');
+  if (!N || !r || !p || scryptParamsProblem(N, r, p)) throw new MalformedHashError(SCRYPT, 'N, r and p are not a valid scrypt combination');
   if (key.length !== SCRYPT_KEY_BYTES) throw new MalformedHashError(SCRYPT, 'key must be 64 bytes');
   return { N, r, p, salt, key };
 }
 
 function checkScryptSettings(s: WerkzeugScryptSettings): WerkzeugScryptSettings {
-  if (!isInteger(s.N, 2, 2 ** 32) || !isInteger(s.r, 1) || !isInteger(s.p, 1) || !validScrypt(s.N, s.r, s.p)) {
-    throw new ConfigurationError(`${SCRYPT}: N must be a power of two, r and p positive with r*p < 2^30`);
-  }
+  const problem = scryptParamsProblem(s.N, s.r, s.p);
+  if (problem) throw new ConfigurationError(`${SCRYPT}: ${problem}`);
   if (!isInteger(s.saltChars, 8, 256)) throw new ConfigurationError(`${SCRYPT}: saltChars must be an integer in [8, 256]`);
   checkScryptCaps(SCRYPT, s);
   return s;
@@ -141,8 +144,7 @@ export const werkzeug_scrypt = stringSaltScryptScheme<WerkzeugScryptSettings>({
     r: 8,
     p: 1,
     saltChars: 16,
-    maxMemoryBytes: DEFAULT_LIMITS.scryptMaxMemoryBytes,
-    maxParallelism: DEFAULT_LIMITS.scryptMaxParallelism,
+    ...DEFAULT_SCRYPT_CAPS,
   },
   keyBytes: SCRYPT_KEY_BYTES,
   checkSettings: checkScryptSettings,
@@ -176,7 +178,7 @@ function parseLegacy(stored: string): { method: string; salt: string; value: str
  * itself. Verify only, always upgraded. Not registered by name: Django's salted digests have the
  * same `sha1$<salt>$<hex>` shape, so only the Werkzeug preset lists this one.
  */
-export const werkzeug_legacy: PasswordScheme<WerkzeugLegacySettings> = {
+export const werkzeug_legacy = defineScheme<WerkzeugLegacySettings>({
   name: LEGACY,
   defaults: {},
 
@@ -197,4 +199,4 @@ export const werkzeug_legacy: PasswordScheme<WerkzeugLegacySettings> = {
     parseLegacy(stored);
     return true;
   },
-};
+});

@@ -10,12 +10,14 @@ import { sha384 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
 import { B64_STANDARD, constantTimeEqualString, encodeBase64, encodeHash64, HASH64_CRYPT, utf8 } from '../encodings.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import type { PasswordScheme } from '../scheme.js';
+import { defineScheme } from '../scheme.js';
 import { bcrypt, type BcryptSettings } from './bcrypt.js';
-import { concatBytes, digestFunction, isInteger, relabelled, relabelledSync, sliceTimer } from './legacy-util.js';
+import { concatBytes, digestFunction, relabelled, relabelledSync, sliceTimer } from './legacy-util.js';
+import { isInteger } from '../../internal/assert.js';
 
 // ---- phpass ----
 
+/** Settings of `phpass` (verify only): the cap on a stored hash's cost. */
 export type PhpassSettings = {
   /** Stored hashes with a log2 iteration count above this are refused before any work (7..30). */
   maxRoundsLog2: number;
@@ -45,7 +47,7 @@ function checkPhpassSettings(settings: PhpassSettings): PhpassSettings {
 }
 
 /** phpass's portable hash, passlib's `phpass` (WordPress before 6.8: cost 8). Verify only. */
-export const phpass: PasswordScheme<PhpassSettings> = {
+export const phpass = defineScheme<PhpassSettings>({
   name: PHPASS,
   defaults: { maxRoundsLog2: DEFAULT_LIMITS.phpassMaxRoundsLog2 },
 
@@ -76,10 +78,11 @@ export const phpass: PasswordScheme<PhpassSettings> = {
     parsePhpass(hash);
     return true;
   },
-};
+});
 
 // ---- wordpress_bcrypt ----
 
+/** Settings of `wordpress_bcrypt`: bcrypt's. */
 export type WordpressBcryptSettings = BcryptSettings;
 
 const WP = 'wordpress_bcrypt';
@@ -117,7 +120,7 @@ function bcryptSettings(settings: WordpressBcryptSettings): BcryptSettings {
  * WordPress >= 6.8's bcrypt, `$wp$2y$10$...` (WordPress's cost 10 by default). The password is
  * PHP-trimmed first, as WordPress does when hashing and at login.
  */
-export const wordpress_bcrypt = {
+export const wordpress_bcrypt = defineScheme<WordpressBcryptSettings>({
   name: WP,
   defaults: { ...bcrypt.defaults, rounds: 10, ident: '2y' } as Readonly<WordpressBcryptSettings>,
 
@@ -137,4 +140,4 @@ export const wordpress_bcrypt = {
   needsUpdate(hash, settings, policy) {
     return relabelledSync(WP, () => bcrypt.needsUpdate(innerHash(hash), bcryptSettings(settings), policy));
   },
-} satisfies PasswordScheme<WordpressBcryptSettings>;
+});
