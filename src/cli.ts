@@ -17,7 +17,8 @@ import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, 
 import { throttleFromCli } from './http/throttle/cli.js';
 import { serve } from './node/index.js';
 import { CryptContext, OWASP_SETTINGS, listSchemes } from './passwords/index.js';
-import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
+import { createJsonFileUserStore } from './node/json-file-store.js';
+import { createMemoryUserStore, type UserStore } from './users/index.js';
 
 const USAGE = `Usage: gatehouse <command> [options]
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { HashCostLimitError } from '../src/errors.js';
 import { createAuthHandler } from '../src/http/index.js';
 import { CryptContext, DEFAULT_LIMITS } from '../src/passwords/index.js';
-import { authenticateUser, createMemoryUserStore, type HashRefusal } from '../src/users.js';
+import { authenticateUser, createMemoryUserStore, type HashRefusal } from '../src/users/index.js';
 import { KEY, loginRequest } from './http-helpers.js';
 
 const salt = 'abcdefghijklmnopqrstuv'; // 22 bcrypt-base64 characters
