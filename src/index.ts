@@ -3,7 +3,7 @@
  *
  * - passwords: `hashPassword`, `verifyPassword`, `CryptContext` (a registry of schemes with a policy)
  * - tokens: `createAccessToken`, `verifyAccessToken`, `importTokenKey`
- * - users: `authenticateUser`, `MemoryUserStore`, `JsonFileUserStore`
+ * - users: `authenticateUser`, `createMemoryUserStore` (the JSON file store is in gatehouse/node)
  * - http: `createAuthHandler` (FastAPI's OAuth2 password flow as a fetch handler) and its pieces
  *
  * Serving on node:http lives in `gatehouse/node`.
@@ -11,5 +11,6 @@
 export * from './errors.js';
 export * from './passwords/index.js';
 export * from './tokens/index.js';
-export * from './users.js';
-export * from './http/index.js';
+export * from './users/index.js';
+
+export * from './http/index.js'; // gatehouse/http
