@@ -1,13 +1,15 @@
 import { type Options, defineConfig } from 'tsup';
 
 // Public entries: index (the library), passwords (CryptContext and the scheme objects, gatehouse/passwords),
-// node (the Node adapter, gatehouse/node), sqlite and postgres
+// node (the Node adapter, gatehouse/node), http (the fetch handler and its building blocks, gatehouse/http),
+// sqlite and postgres
 // (the SQL user stores, gatehouse/sqlite and gatehouse/postgres), throttle and redis (the shared
 // counter stores of the login throttle, gatehouse/throttle and gatehouse/redis); cli is the bin.
 const typedEntries = {
   index: 'src/index.ts',
   passwords: 'src/passwords/index.ts',
   node: 'src/node/index.ts',
+  http: 'src/http/index.ts',
   sqlite: 'src/users/sqlite/index.ts',
   postgres: 'src/users/postgres/index.ts',
   throttle: 'src/throttle.ts',

@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { getDefaultContext } from '../src/passwords/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
 import { lookupScheme } from '../src/passwords/registry.js';
-import { MemoryUserStore, authenticateUser } from '../src/users.js';
+import { authenticateUser, createMemoryUserStore } from '../src/users/index.js';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -45,7 +45,7 @@ console.log(`node ${process.version}, ${ROUNDS} rounds, median ms per call`);
 console.log(`${'context'.padEnd(26)}${'unknown user'.padStart(14)}${'no hash'.padStart(10)}${'wrong pw'.padStart(10)}${'right pw'.padStart(10)}${'unknown/wrong'.padStart(15)}${'best/best'.padStart(11)}`);
 const verdicts: string[] = [];
 for (const [name, context] of only === 'default' ? [] : contexts) {
-  const store = new MemoryUserStore({
+  const store = createMemoryUserStore({
     alice: { username: 'alice', hashed_password: await context.hash('correct horse battery staple') },
     nohash: { username: 'nohash', hashed_password: null },
   });
@@ -105,7 +105,7 @@ if (only !== 'contexts') {
       passwords[scheme] = password;
     }
   }
-  const store = new MemoryUserStore(users);
+  const store = createMemoryUserStore(users);
   for (const scheme of Object.keys(users)) {
     // Sanity and warm-up: the right password works, a wrong one does not.
     if ((await authenticateUser(store, scheme, passwords[scheme]!, { context }))?.username !== scheme) throw new Error(`${scheme}: login failed`);

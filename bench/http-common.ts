@@ -21,9 +21,9 @@ export const ARGON2_SEED = {
   },
 };
 
-/** An HS256 token for johndoe, valid for an hour, signed with KEY (what POST /token issues). */
+/** An HS256 token for johndoe, valid for 30 minutes (the handler refuses longer lives), signed with KEY (what POST /token issues). */
 export function johndoeToken(): string {
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'johndoe', exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'johndoe', exp: Math.floor(Date.now() / 1000) + 1800 })}`;
   return `${input}.${createHmac('sha256', KEY).update(input).digest('base64url')}`;
 }

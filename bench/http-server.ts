@@ -46,15 +46,23 @@ async function start(kind: string): Promise<number> {
       return startNativeLoginServer(ARGON2_SEED);
     case 'noauth':
       // Same adapter, same response helper, no authentication: the cost of the auth alone shows.
-      return port((await serve((request) => jsonResponse(PUBLIC, { request }), { port: 0 })).url);
+      return port((await serve(() => jsonResponse(PUBLIC), { port: 0 })).url);
     case 'noauth-async':
       // The same as an async function (a handler that awaits anything at all answers this way).
-      return port((await serve(async (request) => jsonResponse(PUBLIC, { request }), { port: 0 })).url);
+      return port((await serve(async () => jsonResponse(PUBLIC), { port: 0 })).url);
     case 'noauth-plain': {
       // Same adapter, a handler as a user would write it (a plain Response).
       const body = JSON.stringify(PUBLIC);
       const headers = { 'content-type': 'application/json' };
       return port((await serve(() => new Response(body, { headers }), { port: 0 })).url);
+    }
+    case 'hono-plain': {
+      // noauth-plain's handler on @hono/node-server (which swaps in its own global Response).
+      const body = JSON.stringify(PUBLIC);
+      const headers = { 'content-type': 'application/json' };
+      const server = honoServe({ fetch: () => new Response(body, { headers }), port: 0, hostname: '127.0.0.1' });
+      await new Promise((resolve) => server.once('listening', resolve));
+      return (server.address() as { port: number }).port;
     }
     case 'hono-jwt':
     case 'hono-noauth': {

@@ -19,7 +19,8 @@ import { serve } from './node/index.js';
 import { OWASP_SETTINGS } from './passwords/owasp.js';
 import { CryptContext, listSchemes } from './passwords/registry.js';
 import { presets, type PresetName } from './passwords/presets/index.js';
-import { createJsonFileUserStore, createMemoryUserStore, type UserStore } from './users.js';
+import { createJsonFileUserStore } from './node/json-file-store.js';
+import { createMemoryUserStore, type UserStore } from './users/index.js';
 
 /** `betterAuth` is also spelled `better-auth` on the command line. */
 const PRESET_ALIASES: Record<string, PresetName> = { 'better-auth': 'betterAuth' };

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PasswordScheme } from '../src/passwords/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
-import { authenticateUser, createMemoryUserStore } from '../src/users.js';
+import { authenticateUser, createMemoryUserStore } from '../src/users/index.js';
 
 /** Schemes whose verify advances the fake clock by a cost written in the hash: `$fake-<name>$<ms>$<password>`. */
 function fakeWorld() {

@@ -7,7 +7,7 @@ import { HashCostLimitError } from '../src/errors.js';
 import { createAuthHandler } from '../src/http/index.js';
 import { DEFAULT_LIMITS } from '../src/passwords/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
-import { authenticateUser, createMemoryUserStore, type HashRefusal } from '../src/users.js';
+import { authenticateUser, createMemoryUserStore, type HashRefusal } from '../src/users/index.js';
 import { KEY, loginRequest } from './http-helpers.js';
 
 const salt = 'abcdefghijklmnopqrstuv'; // 22 bcrypt-base64 characters

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import bcryptjs from 'bcryptjs';
 import { CryptContext } from '../src/passwords/registry.js';
-import type { UserRecord } from '../src/users.js';
+import type { UserRecord } from '../src/users/index.js';
 
 /** The tutorial's SECRET_KEY (the demo signs with its UTF-8 bytes). */
 export const KEY = '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7';

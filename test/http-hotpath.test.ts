@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createAuth, createAuthHandler, publicUser } from '../src/http/index.js';
-import { publicUserSerializer } from '../src/http/auth.js';
+import { publicUserSerializer } from '../src/http/auth/index.js';
 import { ConfigurationError } from '../src/errors.js';
 import { importTokenKey, verifyAccessToken, type VerifyAccessTokenOptions } from '../src/tokens/index.js';
 import { createTokenVerifier } from '../src/tokens/verify.js';
-import type { UserRecord } from '../src/users.js';
+import type { UserRecord } from '../src/users/index.js';
 import { KEY, bearer, context, craft, nowSeconds, read } from './http-helpers.js';
 import { random } from './random.js';
 

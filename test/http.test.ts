@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { createAuthHandler, createAuth, readBearerToken, readLoginForm } from '../src/http/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
-import { createMemoryUserStore } from '../src/users.js';
+import { createMemoryUserStore } from '../src/users/index.js';
 import {
   BASE,
   KEY,

@@ -272,7 +272,7 @@ describe('any fetch handler on Node', () => {
   });
 
   it('keeps the connection of a bodiless request answered synchronously', async () => {
-    const server = await serve((request) => jsonResponse({ ok: true }, { request }), { port: 0 });
+    const server = await serve(() => jsonResponse({ ok: true }), { port: 0 });
     try {
       const response = await raw(server.url, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n');
       expect(response.match(/HTTP\/1\.1 200 OK/g)?.length).toBe(2);

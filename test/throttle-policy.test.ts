@@ -12,7 +12,7 @@ import {
   createLoginThrottle,
   createMemoryCounterStore,
 } from '../src/http/throttle/index.js';
-import { createMemoryUserStore } from '../src/users.js';
+import { createMemoryUserStore } from '../src/users/index.js';
 import { KEY, context, loginRequest, makeUsers } from './http-helpers.js';
 
 function clock(start = 1_700_000_000_000) {

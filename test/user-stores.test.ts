@@ -18,7 +18,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, UserStoreError } from '../src/errors.js';
 import { createAuthHandler } from '../src/http/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
-import { authenticateUser } from '../src/users.js';
+import { authenticateUser } from '../src/users/index.js';
 import { createPostgresUserStore } from '../src/users/postgres/index.js';
 import { type D1Database, type SqliteDatabase, createD1UserStore, createSqliteUserStore } from '../src/users/sqlite/index.js';
 import type { SqlUserStore, SqlUserStoreOptions } from '../src/users/store.js';

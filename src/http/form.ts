@@ -5,7 +5,8 @@
  */
 import { DEFAULT_MAX_BODY_BYTES, readBodyLimited } from './body.js';
 import { type FormValue, MultipartError, parseHeaderValue, parseMultipart } from './multipart.js';
-import { PRIVATE_JSON_HEADERS, detailResponse, respond } from './response.js';
+import { percentDecodeBytes } from './percent.js';
+import { PRIVATE_JSON_HEADERS, ResponseParts, detailParts, toResponse } from './response.js';
 
 export interface LoginForm {
   /** 'password' or null (absent or empty). */
@@ -36,10 +37,21 @@ interface ValidationError {
 /**
  * Read and validate the login form of a request. Returns the form, or the Response to send:
  * 413 (too large), 400 (malformed multipart or unreadable body) or 422 (invalid fields).
+ *
+ * @example
+ * const form = await readLoginForm(request);
+ * if (form instanceof Response) return form;
+ * console.log(form.username, form.scopes);
  */
 export async function readLoginForm(request: Request, options: ReadLoginFormOptions = {}): Promise<LoginForm | Response> {
-  const fields = await readFormFields(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-  if (fields instanceof Response) return fields;
+  const form = await readLoginFormParts(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  return form instanceof ResponseParts ? toResponse(form) : form;
+}
+
+/** @internal readLoginForm, with the error answer as parts. */
+export async function readLoginFormParts(request: Request, maxBodyBytes: number): Promise<LoginForm | ResponseParts> {
+  const fields = await readFormFields(request, maxBodyBytes);
+  if (fields instanceof ResponseParts) return fields;
 
   const errors: ValidationError[] = [];
   const grantType = optionalString(fields, 'grant_type', errors);
@@ -57,7 +69,7 @@ export async function readLoginForm(request: Request, options: ReadLoginFormOpti
   const scope = optionalString(fields, 'scope', errors) ?? '';
   const clientId = optionalString(fields, 'client_id', errors);
   const clientSecret = optionalString(fields, 'client_secret', errors);
-  if (errors.length > 0) return respond(request, 422, PRIVATE_JSON_HEADERS, JSON.stringify({ detail: errors }));
+  if (errors.length > 0) return new ResponseParts(422, PRIVATE_JSON_HEADERS, JSON.stringify({ detail: errors }));
   return {
     grantType: grantType as 'password' | null,
     username: username!,
@@ -70,7 +82,7 @@ export async function readLoginForm(request: Request, options: ReadLoginFormOpti
 }
 
 /** The form's fields (last value of a repeated key), or the error Response. */
-async function readFormFields(request: Request, limit: number): Promise<Map<string, FormValue> | Response> {
+async function readFormFields(request: Request, limit: number): Promise<Map<string, FormValue> | ResponseParts> {
   const contentType = request.headers.get('content-type');
   const { type, params } = parseHeaderValue(contentType ?? '');
   const isUrlencoded = type === 'application/x-www-form-urlencoded';
@@ -78,26 +90,26 @@ async function readFormFields(request: Request, limit: number): Promise<Map<stri
   // Anything else reads as an empty form (422 for the required fields), as in FastAPI.
   if (!isUrlencoded && !isMultipart) return new Map();
   const boundary = params.get('boundary');
-  if (isMultipart && boundary === undefined) return detailResponse(request, 400, 'Missing boundary in multipart.');
+  if (isMultipart && boundary === undefined) return detailParts(400, 'Missing boundary in multipart.');
 
   let body: Uint8Array | null;
   try {
     body = await readBodyLimited(request, limit);
   } catch {
-    return parseError(request); // the client went away or sent a broken stream
+    return parseError(); // the client went away or sent a broken stream
   }
-  if (body === null) return detailResponse(request, 413, 'Request Entity Too Large');
+  if (body === null) return detailParts(413, 'Request Entity Too Large');
   if (isUrlencoded) return new Map(parseUrlencoded(body));
   try {
     return new Map(parseMultipart(body, boundary!));
   } catch (error) {
-    if (error instanceof MultipartError) return parseError(request);
+    if (error instanceof MultipartError) return parseError();
     throw error;
   }
 }
 
-function parseError(request: Request): Response {
-  return detailResponse(request, 400, 'There was an error parsing the body');
+function parseError(): ResponseParts {
+  return detailParts(400, 'There was an error parsing the body');
 }
 
 /** An empty value counts as absent (FastAPI's Form handling); a file part is not a string. */
@@ -120,8 +132,6 @@ function requiredString(fields: Map<string, FormValue>, name: string, errors: Va
   return value;
 }
 
-const PLUS = 43;
-const PERCENT = 37;
 const AMPERSAND = 38;
 const EQUALS = 61;
 
@@ -139,37 +149,9 @@ export function parseUrlencoded(body: Uint8Array): Array<[string, string]> {
     if (end > start) {
       let eq = body.indexOf(EQUALS, start);
       if (eq < 0 || eq > end) eq = end;
-      pairs.push([decodeComponent(body, start, eq), decodeComponent(body, Math.min(eq + 1, end), end)]);
+      pairs.push([percentDecodeBytes(body, start, eq, true), percentDecodeBytes(body, Math.min(eq + 1, end), end, true)]);
     }
     start = end + 1;
   }
   return pairs;
 }
-
-const utf8 = new TextDecoder();
-
-function decodeComponent(body: Uint8Array, start: number, end: number): string {
-  const out = new Uint8Array(end - start);
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const byte = body[i]!;
-    if (byte === PLUS) {
-      out[n++] = 32;
-    } else if (byte === PERCENT && i + 2 < end && isHex(body[i + 1]!) && isHex(body[i + 2]!)) {
-      out[n++] = (hexValue(body[i + 1]!) << 4) | hexValue(body[i + 2]!);
-      i += 2;
-    } else {
-      out[n++] = byte;
-    }
-  }
-  return utf8.decode(out.subarray(0, n));
-}
-
-function isHex(byte: number): boolean {
-  return (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 70) || (byte >= 97 && byte <= 102);
-}
-
-function hexValue(byte: number): number {
-  return byte <= 57 ? byte - 48 : (byte | 32) - 87;
-}
-

@@ -4,15 +4,9 @@
  */
 import { ConfigurationError, HashingWorkerError } from '../errors.js';
 import { isThenable, notify } from '../internal/await.js';
-import type { UserRecord } from '../users.js';
-import {
-  type Auth,
-  type AuthOptions,
-  type AuthResult,
-  type RequireUserOptions,
-  createAuthCore,
-  publicUserSerializer,
-} from './auth.js';
+import type { UserRecord } from '../users/index.js';
+import { type Auth, type AuthOptions, type RequireUserOptions, createAuthCore, publicUserSerializer } from './auth/index.js';
+import type { AuthPartsResult } from './auth/require-user.js';
 import {
   type DocsAssetLoader,
   SWAGGER_UI_CDN,
@@ -25,7 +19,17 @@ import {
   swaggerUiHtml,
 } from './docs.js';
 import { ROUTE_SCOPES, createOpenApiDocument } from './openapi.js';
-import { type HeaderList, NOSNIFF, PRIVATE_JSON_HEADERS, detailResponse, respond } from './response.js';
+import { percentDecodePath } from './percent.js';
+import {
+  type HeaderList,
+  NOSNIFF,
+  PRIVATE_JSON_HEADERS,
+  type PartsHandler,
+  RESPOND_PARTS,
+  ResponseParts,
+  detailParts,
+  toResponse,
+} from './response.js';
 
 export interface AuthPaths {
   /** Default '/token'. */
@@ -85,7 +89,7 @@ export type AuthHandler<U extends UserRecord = UserRecord> = ((request: Request)
   readonly auth: Auth<U>;
 };
 
-type RouteRun = (request: Request) => Response | Promise<Response>;
+type RouteRun = (request: Request) => ResponseParts | Promise<ResponseParts>;
 
 interface Route {
   /** Methods answered; others get 405 with `allow`. */
@@ -110,7 +114,7 @@ function resolvePaths(given: Partial<AuthPaths> | undefined): AuthPaths {
 
 /** The tutorial app as a fetch handler. */
 export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
-  const { auth, authenticate } = createAuthCore(options);
+  const { auth, login, authenticate } = createAuthCore(options);
   const paths = resolvePaths(options.paths);
   const origin = publicOrigin(options.origin);
   const onError =
@@ -126,12 +130,12 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   }
   const meRequires = { scopes: auth.scopes ? ROUTE_SCOPES.me : undefined };
   const itemsRequires = { scopes: auth.scopes ? ROUTE_SCOPES.items : undefined };
-  add(paths.token, ['POST'], auth.login);
+  add(paths.token, ['POST'], login);
   // Routes behind authentication answer without a promise when authentication needed none.
-  const authenticated = (required: RequireUserOptions, answer: (user: U, request: Request) => Response): RouteRun => {
+  const authenticated = (required: RequireUserOptions, answer: (user: U) => ResponseParts): RouteRun => {
     return (request) => {
       const result = authenticate(request, required);
-      const send = (done: AuthResult<U>) => done.response ?? answer(done.user, request);
+      const send = (done: AuthPartsResult<U>) => done.parts ?? answer(done.user);
       return isThenable(result) ? result.then(send) : send(result);
     };
   };
@@ -139,49 +143,51 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   add(
     paths.me,
     ['GET'],
-    authenticated(meRequires, (user, request) => respond(request, 200, PRIVATE_JSON_HEADERS, publicUserJson(user))),
+    authenticated(meRequires, (user) => new ResponseParts(200, PRIVATE_JSON_HEADERS, publicUserJson(user))),
   );
   add(
     paths.items,
     ['GET'],
-    authenticated(itemsRequires, (user, request) =>
-      respond(request, 200, PRIVATE_JSON_HEADERS, JSON.stringify([{ item_id: 'Foo', owner: user.username }])),
+    authenticated(itemsRequires, (user) =>
+      new ResponseParts(200, PRIVATE_JSON_HEADERS, JSON.stringify([{ item_id: 'Foo', owner: user.username }])),
     ),
   );
   if (options.docs !== false) addDocsRoutes(add, paths, auth, options.docs === true ? {} : (options.docs ?? {}));
 
-  const fail = (error: unknown, request: Request): Response => {
+  const fail = (error: unknown, request: Request): ResponseParts => {
     // A hashing worker died under this login: the service is briefly short of a worker, not broken.
-    if (error instanceof HashingWorkerError) return detailResponse(request, 503, 'Service Unavailable');
+    if (error instanceof HashingWorkerError) return detailParts(503, 'Service Unavailable');
     notify(onError, error, request); // a failing reporter must not turn into an unanswered request
-    return respond(request, 500, PRIVATE_JSON_HEADERS, INTERNAL_ERROR);
+    return new ResponseParts(500, PRIVATE_JSON_HEADERS, INTERNAL_ERROR);
   };
 
-  // Not an async function: the hot path pays for the route's promise only, and every error,
-  // thrown or rejected, still ends in `fail`.
-  const handle = (request: Request): Promise<Response> => {
+  // The answer as parts, without a promise when the route needed none; every error, thrown or
+  // rejected, ends in `fail`.
+  const respondParts: PartsHandler = (request) => {
     try {
       const path = requestPath(request.url);
       const route = routes.get(path);
       if (route) {
-        if (!route.methods.includes(request.method)) {
-          return Promise.resolve(detailResponse(request, 405, 'Method Not Allowed', [['allow', route.allow]]));
-        }
+        if (!route.methods.includes(request.method)) return detailParts(405, 'Method Not Allowed', [['allow', route.allow]]);
         const answer = route.run(request);
-        return isThenable(answer)
-          ? Promise.resolve(answer).catch((error: unknown) => fail(error, request))
-          : Promise.resolve(answer);
+        return isThenable(answer) ? Promise.resolve(answer).catch((error: unknown) => fail(error, request)) : answer;
       }
       // Starlette's redirect_slashes: the same path with the trailing slash toggled.
       if (path !== '/') {
         const other = path.endsWith('/') ? path.replace(/\/+$/, '') : `${path}/`;
-        if (routes.has(other)) return Promise.resolve(redirect(request, origin, other));
+        if (routes.has(other)) return redirect(request, origin, other);
       }
-      return Promise.resolve(detailResponse(request, 404, 'Not Found'));
+      return detailParts(404, 'Not Found');
     } catch (error) {
-      return Promise.resolve(fail(error, request));
+      return fail(error, request);
     }
   };
+  // The fetch boundary: a real Response. gatehouse/node calls respondParts instead (RESPOND_PARTS).
+  const handle = (request: Request): Promise<Response> => {
+    const answer = respondParts(request);
+    return answer instanceof ResponseParts ? Promise.resolve(toResponse(answer)) : answer.then(toResponse);
+  };
+  Object.defineProperty(handle, RESPOND_PARTS, { value: respondParts });
   return Object.assign(handle, { auth });
 }
 
@@ -210,9 +216,9 @@ function addDocsRoutes(
   // Docs routes answer HEAD like GET, with the length and without the body (Starlette's plain routes).
   const GET_HEAD = ['GET', 'HEAD'];
   const send = (request: Request, headers: HeaderList, content: string | Uint8Array) => {
-    if (request.method !== 'HEAD') return respond(request, 200, headers, content);
+    if (request.method !== 'HEAD') return new ResponseParts(200, headers, content);
     const length = typeof content === 'string' ? encoder.encode(content).byteLength : content.byteLength;
-    return respond(request, 200, [...headers, ['content-length', String(length)]], null);
+    return new ResponseParts(200, [...headers, ['content-length', String(length)]], null);
   };
 
   add(paths.openapi, GET_HEAD, (request) => send(request, JSON_TYPE, openapi));
@@ -232,7 +238,7 @@ function addDocsRoutes(
     ];
     add(`${base}/${name}`, GET_HEAD, async (request) => {
       const content = assets ? await assets(name) : null;
-      return content === null ? detailResponse(request, 404, 'Not Found') : send(request, headers, content);
+      return content === null ? detailParts(404, 'Not Found') : send(request, headers, content);
     });
   }
 }
@@ -248,19 +254,7 @@ function requestPath(url: string): string {
   if (query >= 0) end = query;
   const hash = url.indexOf('#', start);
   if (hash >= 0 && hash < end) end = hash;
-  const path = url.slice(start, end);
-  return path.includes('%') ? percentDecode(path) : path;
-}
-
-const utf8 = new TextDecoder();
-
-/** Runs of %XX decoded as UTF-8 bytes; a malformed escape stays as written. */
-function percentDecode(path: string): string {
-  return path.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-    const bytes = new Uint8Array(run.length / 3);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
-    return utf8.decode(bytes);
-  });
+  return percentDecodePath(url.slice(start, end));
 }
 
 /** `origin` checked: an http(s) origin alone, without a trailing slash; '' when not given. */
@@ -279,10 +273,10 @@ function publicOrigin(origin: string | undefined): string {
 }
 
 /** 307 to the same path with the trailing slash toggled, query kept, empty body; `Location` relative unless an origin is configured. */
-function redirect(request: Request, origin: string, path: string): Response {
+function redirect(request: Request, origin: string, path: string): ResponseParts {
   const { url } = request;
   const query = url.indexOf('?');
   const hash = url.indexOf('#');
   const search = query < 0 ? '' : url.slice(query, hash > query ? hash : undefined);
-  return respond(request, 307, [['location', `${origin}${path}${search}`], NOSNIFF], null);
+  return new ResponseParts(307, [['location', `${origin}${path}${search}`], NOSNIFF], null);
 }

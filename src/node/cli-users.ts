@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import type { ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigurationError, UserStoreError } from '../errors.js';
 import type { CryptContext } from '../passwords/index.js';
-import type { NewUser, UserRecord } from '../users.js';
+import type { NewUser, UserRecord } from '../users/index.js';
 import { createPostgresUserStore } from '../users/postgres/index.js';
 import { createSqliteUserStore } from '../users/sqlite/index.js';
 import type { SqlUserStore } from '../users/store.js';

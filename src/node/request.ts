@@ -1,12 +1,12 @@
 /**
  * A Request for an IncomingMessage, built lazily: method, url and headers are read straight from
  * Node; the first use of anything else (the body, signal, clone, ...) builds the real undici
- * Request and forwards to it. It is `instanceof Request`, and it tells gatehouse's handler that
- * this adapter takes its light responses (see src/http/response.ts).
+ * Request and forwards to it. It is `instanceof Request`: user hooks (onError, clientAddress,
+ * grantScopes through the handler) receive a Request, and building undici's costs more than
+ * authenticating a cached token.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { CLIENT_ADDRESS } from '../http/client-address.js';
-import { ACCEPTS_LIGHT_RESPONSE } from '../http/response.js';
 
 const INCOMING = Symbol('incoming');
 const URL_TEXT = Symbol('url');
@@ -170,7 +170,6 @@ function makePrototype(): object {
   define('headers', function () {
     return (this[HEADERS] ??= createNodeHeaders(this[INCOMING].headers));
   });
-  Object.defineProperty(proto, ACCEPTS_LIGHT_RESPONSE, { value: true });
   // The connection's peer, read only when asked for (the login limiter, throttling).
   define(CLIENT_ADDRESS, function () {
     return this[INCOMING].socket?.remoteAddress;

@@ -1,13 +1,14 @@
 /**
  * A small Node adapter for fetch handlers: IncomingMessage → Request, Response → ServerResponse.
- * Lean on the hot path (a lazily built Request, light responses written directly), and careful at
- * the edges: backpressure, client aborts, HEAD, unread request bodies.
+ * Lean on the hot path (a lazily built Request; a gatehouse handler's answer written from its
+ * parts; any other Response's string or byte body written without its stream), and careful at the edges: backpressure, client aborts, HEAD, unread request bodies.
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from '../errors.js';
 import { isThenable, notify } from '../internal/await.js';
-import { NO_STORE, NOSNIFF, lightResponseParts, type ResponseParts } from '../http/response.js';
+import { NO_STORE, NOSNIFF, type PartsHandler, RESPOND_PARTS, type ResponseParts } from '../http/response.js';
+import { plainBody } from './response-body.js';
 import { createNodeRequest, requestUrl } from './request.js';
 
 export type FetchHandler = (request: Request) => Response | PromiseLike<Response>;
@@ -26,6 +27,9 @@ const ERROR_HEADERS = [...NOSNIFF, ...NO_STORE];
 /** A `(req, res)` listener for node:http (or Express, Connect, ...) that runs a fetch handler. */
 export function createNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
   const onError = options.onError ?? ((error: unknown) => console.error('gatehouse: request handler failed:', error));
+  // A gatehouse handler answers with parts too (non-enumerable, under a shared symbol).
+  const given = (handler as { [RESPOND_PARTS]?: unknown })[RESPOND_PARTS];
+  const respondParts = typeof given === 'function' ? (given as PartsHandler) : undefined;
   return (incoming, res) => {
     const url = requestUrl(incoming);
     if (url === null) {
@@ -33,6 +37,10 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
       return;
     }
     const request = createNodeRequest(incoming, res, url);
+    if (respondParts) {
+      runParts(incoming, res, respondParts, request, onError);
+      return;
+    }
     let result: Response | PromiseLike<Response>;
     try {
       result = handler(request);
@@ -46,13 +54,13 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
         fail(incoming, res, new TypeError('the fetch handler did not answer with a Response'), onError);
         return;
       }
-      const parts = lightResponseParts(response);
-      if (!parts) {
+      const plain = incoming.method === 'HEAD' ? undefined : plainBody(response);
+      if (plain === undefined) {
         writeResponse(incoming, res, response).catch((error) => fail(incoming, res, error, onError));
         return;
       }
       try {
-        writeParts(incoming, res, parts);
+        writeHeadersAndBody(incoming, res, response.status, plain.headers, plain.body);
       } catch (error) {
         fail(incoming, res, error, onError);
       }
@@ -61,6 +69,32 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
     if (isThenable(result)) Promise.resolve(result).then(send, (error: unknown) => fail(incoming, res, error, onError));
     else send(result);
   };
+}
+
+/** A gatehouse handler's answer, as parts: written at once, without a Response. */
+function runParts(
+  incoming: IncomingMessage,
+  res: ServerResponse,
+  respondParts: PartsHandler,
+  request: Request,
+  onError: (error: unknown) => void,
+): void {
+  const write = (parts: ResponseParts) => {
+    try {
+      writeParts(incoming, res, parts);
+    } catch (error) {
+      fail(incoming, res, error, onError);
+    }
+  };
+  let answer: ResponseParts | Promise<ResponseParts>;
+  try {
+    answer = respondParts(request);
+  } catch (error) {
+    fail(incoming, res, error, onError);
+    return;
+  }
+  if (isThenable(answer)) answer.then(write, (error: unknown) => fail(incoming, res, error, onError));
+  else write(answer);
 }
 
 function fail(incoming: IncomingMessage, res: ServerResponse, error: unknown, onError: (error: unknown) => void): void {
@@ -90,13 +124,23 @@ function announcesBody(incoming: IncomingMessage): boolean {
   return headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
 }
 
-/** A light response (gatehouse's own): status, headers and body written at once. */
+/** Parts (gatehouse's own answers): status, headers and body written at once. */
 function writeParts(incoming: IncomingMessage, res: ServerResponse, parts: ResponseParts): void {
   const flat: string[] = [];
   for (const [name, value] of parts.headers) flat.push(name, value);
-  const { body } = parts;
+  writeHeadersAndBody(incoming, res, parts.status, flat, parts.body);
+}
+
+/** Status, flat headers (without content-length) and a whole body, written at once. */
+function writeHeadersAndBody(
+  incoming: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  flat: string[],
+  body: string | Uint8Array | null,
+): void {
   if (body !== null) flat.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
-  res.writeHead(parts.status, closeIfUnread(incoming, flat));
+  res.writeHead(status, closeIfUnread(incoming, flat));
   res.end(body ?? undefined); // node drops the body of a HEAD response
 }
 

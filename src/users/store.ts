@@ -6,7 +6,7 @@
  * then has a time limit). Whatever a driver returns is checked before it becomes a UserRecord.
  */
 import { ConfigurationError, UserStoreError, type UserStoreErrorCode } from '../errors.js';
-import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../users.js';
+import type { ListUsersOptions, NewUser, UserRecord, UserStore } from './user-store.js';
 import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layout.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';

@@ -4,7 +4,7 @@
  */
 import { ConfigurationError } from '../../errors.js';
 import { CLIENT_ADDRESS, type ClientAddressResolver } from '../client-address.js';
-import { type HeaderList, detailResponse } from '../response.js';
+import { type HeaderList, type ResponseParts, detailParts, toResponse } from '../response.js';
 import { resolveClientAddress, trustedProxies as compileProxies, type TrustedProxies } from './address.js';
 import { type LoginThrottle, type LoginThrottleOptions, type ThrottleCallOptions, type ThrottleDecision, createLoginThrottle } from './policy.js';
 
@@ -34,9 +34,11 @@ export interface ThrottleOptions extends LoginThrottleOptions {
 /** The handler's view of the throttle: admit a login, then tell how it went. */
 export interface LoginGuard {
   readonly throttle: LoginThrottle;
-  /** The 429/503 Response for a refused login, or the attempt to report on. */
-  /** `address`: addressOf(request), computed once by the caller (it keys the login queue too). */
-  admit(request: Request, username: string, address: string | null): Promise<Response | LoginAttempt>;
+  /**
+   * The 429/503 answer for a refused login, or the attempt to report on. `address`: addressOf(request),
+   * computed once by the caller (it keys the login queue too).
+   */
+  admit(request: Request, username: string, address: string | null): Promise<ResponseParts | LoginAttempt>;
   /** The client's address as the throttle counts it (trusted proxies applied, IPv6 by /64), or null. */
   addressOf(request: Request): string | null;
 }
@@ -46,17 +48,28 @@ export interface LoginAttempt {
   /**
    * Checks again (logins that queued for a password-check slot together must not all pass on the
    * counts they saw on arrival), runs the password check, and counts its outcome: null is a failure.
-   * Resolves with the refusal Response instead when the throttle now refuses.
+   * Resolves with the refusal instead when the throttle now refuses.
    */
-  run<U>(passwordCheck: () => Promise<U | null>): Promise<U | null | Response>;
+  run<U>(passwordCheck: () => Promise<U | null>): Promise<U | null | ResponseParts>;
 }
 
 const TOO_MANY = 'Too many failed login attempts';
 
-/** The 429 the handler sends for a throttled login, for apps with their own login route. */
+/**
+ * The 429 the handler sends for a throttled login, for apps with their own login route.
+ *
+ * @example
+ * const decision = await throttle.check(username, address);
+ * if (!decision.allowed && decision.reason !== 'store') return loginThrottledResponse(request, decision.retryAfter);
+ */
 export function loginThrottledResponse(request: Request, retryAfter: number): Response {
+  void request; // kept in the signature: the answer does not depend on it
+  return toResponse(loginThrottledParts(retryAfter));
+}
+
+function loginThrottledParts(retryAfter: number): ResponseParts {
   const headers: HeaderList = [['retry-after', String(retryAfter)]];
-  return detailResponse(request, 429, TOO_MANY, headers);
+  return detailParts(429, TOO_MANY, headers);
 }
 
 /** @internal The guard for createAuth's `throttle` option (null for `false`). */
@@ -100,10 +113,10 @@ export function createLoginGuard(
     return typeof peer === 'string' ? resolveClientAddress(peer, request.headers, proxies, { header: proxyHeader }) : null;
   };
 
-  const refusal = (request: Request, decision: ThrottleDecision): Response | null => {
+  const refusal = (decision: ThrottleDecision): ResponseParts | null => {
     if (decision.allowed) return null;
-    if (decision.reason === 'store') return detailResponse(request, 503, 'Service Unavailable', [['retry-after', '1']]);
-    return loginThrottledResponse(request, decision.retryAfter);
+    if (decision.reason === 'store') return detailParts(503, 'Service Unavailable', [['retry-after', '1']]);
+    return loginThrottledParts(decision.retryAfter);
   };
 
   return {
@@ -111,12 +124,12 @@ export function createLoginGuard(
     addressOf,
     async admit(request, username, address) {
       const call = callFor(request);
-      const early = refusal(request, await throttle.check(username, address, call));
+      const early = refusal(await throttle.check(username, address, call));
       if (early) return early;
       return {
         async run(passwordCheck) {
           const decision = await throttle.check(username, address, call);
-          const refused = refusal(request, decision);
+          const refused = refusal(decision);
           if (refused) return refused;
           const user = await passwordCheck();
           if (user === null) await throttle.recordFailure(username, address, call);

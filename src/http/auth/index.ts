@@ -1,0 +1,191 @@
+/**
+ * The building blocks of the OAuth2 password flow, for the handler and for apps that protect their
+ * own routes: log a user in from a login form, issue a token, and require an authenticated user.
+ */
+import { ConfigurationError } from '../../errors.js';
+import type { CryptContext } from '../../passwords/index.js';
+import type { TokenAlgorithm, TokenKeyInput, VerifiedClaims } from '../../tokens/index.js';
+import { parseDuration } from '../../tokens/claims.js';
+import type { AuthenticateOptions, UserRecord, UserStore } from '../../users/index.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../body.js';
+import type { ClientAddressResolver } from '../client-address.js';
+import { createLimiter } from '../limiter.js';
+import { type ResponseParts, toResponse } from '../response.js';
+import { type ThrottleOptions, createLoginGuard } from '../throttle/login.js';
+import type { LoginThrottle } from '../throttle/policy.js';
+import { createAuthKey } from './key.js';
+import { createLogin } from './login.js';
+import { type Authenticate, type RequireUserOptions, createAuthenticate } from './require-user.js';
+import { declaredScopes, scopeGranter } from './scopes.js';
+import { toStore } from './users.js';
+
+export type { RequireUserOptions } from './require-user.js';
+export { TUTORIAL_SCOPES } from './scopes.js';
+export { publicUser, publicUserSerializer, type PublicUser } from './users.js';
+
+export interface AuthOptions<U extends UserRecord = UserRecord> {
+  /** A user store, or a `fake_users_db`-shaped object (username → record). */
+  users: UserStore<U> | Readonly<Record<string, U>>;
+  /** The signing key: a secret (string: its UTF-8 bytes), a private key, a TokenKey, ... */
+  key: TokenKeyInput;
+  /** Password hashing policy. Default: the library's default context. */
+  context?: CryptContext;
+  /** Token lifetime: seconds or '30m', '1h', ... Default '30m' (the tutorial's). */
+  tokenTtl?: string | number;
+  /**
+   * The longest token lifetime requireUser and the routes accept (seconds or a duration; see
+   * verifyAccessToken's maxTokenAge), or false for none. Default: tokenTtl plus 60 s of leeway for
+   * clocks that differ between servers, so a token signed elsewhere with the same key for a longer
+   * life is refused.
+   */
+  maxTokenAge?: number | string | false;
+  /** Signing algorithm for raw keys. Default HS256 for secrets. */
+  algorithm?: TokenAlgorithm;
+  issuer?: string;
+  audience?: string;
+  /**
+   * Declared scopes (name → description), or `true` for the tutorial's `me` and `items`. With
+   * scopes, tokens carry a `scope` claim and the handler's routes require them.
+   */
+  scopes?: boolean | Readonly<Record<string, string>>;
+  /**
+   * Which of the requested scopes a user gets. Default: the requested ones that are declared
+   * (the tutorial grants whatever is asked for; undeclared names are dropped here).
+   */
+  grantScopes?: (user: U, requested: readonly string[]) => readonly string[] | PromiseLike<readonly string[]>;
+  /**
+   * Told when a user's stored hash is refused rather than checked (above a cost cap, unreadable):
+   * `{ username, scheme, code, reason }`, never the hash. The login answers 401 as for a wrong password.
+   */
+  onHashRefused?: AuthenticateOptions['onHashRefused'];
+  /** Largest login body read. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /**
+   * Password checks run at once; later logins wait their turn. Default 1: hashing on the event
+   * loop (bcrypt, PBKDF2) then never takes more than one slice between two turns of the loop,
+   * and scrypt never holds more than one 128 MiB block. Raise it for hashes that run on other
+   * threads (node:crypto's scrypt) on a machine with cores to spare.
+   */
+  loginConcurrency?: number;
+  /** Logins allowed to wait for a slot, all clients together; beyond it they get 429. Default 100. */
+  loginQueue?: number;
+  /** Failed-login throttling (see README "Login throttling"); `false` turns it off. Default on, in memory. */
+  throttle?: ThrottleOptions | false;
+  /**
+   * Logins one client may have waiting; beyond it that client gets 429. Waiting clients take turns
+   * (round robin), so a client that floods delays nobody else by more than the checks already
+   * running. Default 8.
+   */
+  loginQueuePerClient?: number;
+  /**
+   * The client address of a request, for runtimes whose adapter does not record it (see
+   * client-address.ts): e.g. `(request) => request.headers.get('cf-connecting-ip')` on Cloudflare.
+   * Default: the address gatehouse/node (or `setClientAddress`) recorded, else one shared key.
+   */
+  clientAddress?: ClientAddressResolver;
+}
+
+/** The authenticated user and the token's claims, or the error Response to send. */
+export type AuthResult<U> =
+  | { user: U; claims: VerifiedClaims; response?: undefined }
+  | { response: Response; user?: undefined; claims?: undefined };
+
+export interface Auth<U extends UserRecord = UserRecord> {
+  /** Declared scopes, or null without scopes. */
+  readonly scopes: Readonly<Record<string, string>> | null;
+  /** Settles once the key is imported: rejects (TokenKeyError, ...) when it cannot be used. */
+  readonly ready: Promise<void>;
+  /** The whole token endpoint: read the form, check the password, answer with a token or an error. */
+  login(request: Request): Promise<Response>;
+  /** Sign an access token for a user (with `scope` when scopes are declared). */
+  issueToken(user: U, scopes?: readonly string[]): Promise<string>;
+  /** The user a request's bearer token belongs to, or the 401/400 Response for it. */
+  requireUser(request: Request, options?: RequireUserOptions): Promise<AuthResult<U>>;
+  /** The login throttle `login` uses (for an app's own login route), or null when turned off. */
+  readonly throttle: LoginThrottle | null;
+}
+
+const NO_SCOPES: readonly string[] = [];
+/** Seconds of clock difference between servers that maxTokenAge allows by default. */
+const TOKEN_AGE_LEEWAY = 60;
+
+function positiveInteger(value: number, name: string, min = 1): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new ConfigurationError(`${name} must be an integer >= ${min}`);
+  return value;
+}
+
+/**
+ * The building blocks, configured once.
+ *
+ * @example
+ * const auth = createAuth({ users: fakeUsersDb, key: SECRET_KEY });
+ * const result = await auth.requireUser(request);
+ * if (result.response) return result.response;
+ * return jsonResponse(publicUser(result.user));
+ */
+export function createAuth<U extends UserRecord = UserRecord>(options: AuthOptions<U>): Auth<U> {
+  return createAuthCore(options).auth;
+}
+
+/** @internal createAuth, and for the handler the same flow answering with parts. */
+export interface AuthCore<U extends UserRecord> {
+  readonly auth: Auth<U>;
+  /** The token endpoint, answering with parts. */
+  readonly login: (request: Request) => Promise<ResponseParts>;
+  /** requireUser's answer as parts, without a promise when none was needed. */
+  readonly authenticate: Authenticate<U>;
+}
+
+/** @internal */
+export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthOptions<U>): AuthCore<U> {
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('createAuth needs options');
+  if (options.key === undefined || options.key === null) throw new ConfigurationError('a signing key is required');
+  const store = toStore(options.users);
+  const scopes = declaredScopes(options.scopes);
+  const tokenTtl = options.tokenTtl ?? '30m';
+  const maxTokenAge =
+    options.maxTokenAge === false ? undefined : (options.maxTokenAge ?? parseDuration(tokenTtl, 'tokenTtl') + TOKEN_AGE_LEEWAY);
+  const limiter = createLimiter({
+    concurrency: positiveInteger(options.loginConcurrency ?? 1, 'loginConcurrency'),
+    maxQueue: positiveInteger(options.loginQueue ?? 100, 'loginQueue', 0),
+    maxQueuePerClient: positiveInteger(options.loginQueuePerClient ?? 8, 'loginQueuePerClient', 0),
+  });
+  const { clientAddress } = options;
+  if (clientAddress !== undefined && typeof clientAddress !== 'function') {
+    throw new ConfigurationError('clientAddress must be a function of the request');
+  }
+  const guard = createLoginGuard(
+    options.throttle,
+    (options as { onError?: (error: unknown, request: Request) => void }).onError,
+    clientAddress,
+  );
+  const key = createAuthKey({ key: options.key, algorithm: options.algorithm, issuer: options.issuer, audience: options.audience, maxTokenAge });
+  const grant = scopes ? scopeGranter(scopes, options.grantScopes) : null;
+
+  const issueToken = (user: U, granted?: readonly string[]): Promise<string> =>
+    key.sign(scopes ? { sub: user.username, scope: (granted ?? NO_SCOPES).join(' ') } : { sub: user.username }, tokenTtl);
+  const login = createLogin<U>({
+    store,
+    context: options.context,
+    onHashRefused: options.onHashRefused,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    limiter,
+    guard,
+    clientAddress,
+    issue: async (user, requested) => issueToken(user, grant ? await grant(user, requested) : undefined),
+  });
+  const authenticate = createAuthenticate(store, key.verify);
+  const requireUser = async (request: Request, required?: RequireUserOptions): Promise<AuthResult<U>> => {
+    const result = await authenticate(request, required);
+    return result.parts ? { response: toResponse(result.parts) } : { user: result.user, claims: result.claims };
+  };
+  const auth: Auth<U> = {
+    scopes,
+    ready: key.ready,
+    login: async (request) => toResponse(await login(request)),
+    issueToken,
+    requireUser,
+    throttle: guard?.throttle ?? null,
+  };
+  return { auth, login, authenticate };
+}

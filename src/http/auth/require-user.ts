@@ -1,0 +1,93 @@
+/**
+ * requireUser: the user a request's bearer token belongs to, or the 401/400/503 answer. Without
+ * promises where none is needed: a cached token and a store that answers at once (memory, SQLite)
+ * give the result synchronously.
+ */
+import { UserStoreError } from '../../errors.js';
+import { InvalidTokenError, type VerifiedClaims } from '../../tokens/index.js';
+import type { TokenVerifier } from '../../tokens/verify.js';
+import { isThenable } from '../../internal/await.js';
+import { findUserNow, type UserRecord, type UserStore } from '../../users/index.js';
+import { readBearerToken } from '../bearer.js';
+import { type HeaderList, type ResponseParts, detailParts } from '../response.js';
+import { hasScopes } from './scopes.js';
+import { isDisabled } from './users.js';
+
+/** What requireUser is asked for. */
+export interface RequireUserOptions {
+  /** Scopes the token must carry (outer requirement first: it is the order of the challenge). */
+  scopes?: readonly string[];
+  /** Refuse disabled users with 400 "Inactive user". Default true. */
+  active?: boolean;
+}
+
+/** @internal The authenticated user and the token's claims, or the error answer as parts. */
+export type AuthPartsResult<U> =
+  | { user: U; claims: VerifiedClaims; parts?: undefined }
+  | { parts: ResponseParts; user?: undefined; claims?: undefined };
+
+/** @internal requireUser's answer, without a promise when none was needed; may throw what requireUser rejects with. */
+export type Authenticate<U> = (request: Request, options?: RequireUserOptions) => AuthPartsResult<U> | Promise<AuthPartsResult<U>>;
+
+const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
+const NO_SCOPES: readonly string[] = [];
+
+/** 401 with the challenge FastAPI's SecurityScopes gives: `Bearer scope="items me"` when scopes are needed. */
+function unauthorized(needed: readonly string[], detail: string): { parts: ResponseParts } {
+  const challenge: HeaderList = needed.length > 0 ? [['www-authenticate', `Bearer scope="${needed.join(' ')}"`]] : BEARER;
+  return { parts: detailParts(401, detail, challenge) };
+}
+
+/** A user store that cannot answer (its database is down): 503, not 500; anything else goes on up. */
+export function storeUnavailable(error: unknown): { parts: ResponseParts } {
+  if (error instanceof UserStoreError) return { parts: detailParts(503, 'Service Unavailable') };
+  throw error;
+}
+
+function invalidToken(needed: readonly string[], error: unknown): { parts: ResponseParts } {
+  if (error instanceof InvalidTokenError) return unauthorized(needed, 'Could not validate credentials');
+  throw error;
+}
+
+function checkUser<U extends UserRecord>(required: RequireUserOptions, claims: VerifiedClaims, user: U | null | undefined): AuthPartsResult<U> {
+  const needed = required.scopes ?? NO_SCOPES;
+  if (!user) return unauthorized(needed, 'Could not validate credentials');
+  // The tutorial splits the claim on single spaces.
+  if (needed.length > 0 && !hasScopes(claims.scope.split(' '), needed)) return unauthorized(needed, 'Not enough permissions');
+  if (required.active !== false && isDisabled(user)) return { parts: detailParts(400, 'Inactive user') };
+  return { user, claims };
+}
+
+function findUser<U extends UserRecord>(store: UserStore<U>, required: RequireUserOptions, claims: VerifiedClaims): AuthPartsResult<U> | Promise<AuthPartsResult<U>> {
+  let found: ReturnType<typeof findUserNow<U>>;
+  try {
+    found = findUserNow(store, claims.sub); // a value for stores that answer at once (memory, SQLite)
+  } catch (error) {
+    return storeUnavailable(error);
+  }
+  return isThenable(found)
+    ? found.then((user) => checkUser(required, claims, user), storeUnavailable)
+    : checkUser(required, claims, found);
+}
+
+/** @internal requireUser over `store` and `verify`, answering with parts. */
+export function createAuthenticate<U extends UserRecord>(store: UserStore<U>, verify: TokenVerifier): Authenticate<U> {
+  return (request, required = {}) => {
+    const token = readBearerToken(request);
+    if (token === null) return { parts: detailParts(401, 'Not authenticated', BEARER) };
+    const needed = required.scopes ?? NO_SCOPES;
+    let claims: VerifiedClaims | Promise<VerifiedClaims>;
+    try {
+      claims = verify(token);
+    } catch (error) {
+      return invalidToken(needed, error);
+    }
+    if (isThenable(claims)) {
+      return claims.then(
+        (verified) => findUser(store, required, verified),
+        (error: unknown) => invalidToken(needed, error),
+      );
+    }
+    return findUser(store, required, claims);
+  };
+}

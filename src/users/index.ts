@@ -1,0 +1,16 @@
+/**
+ * Users: the store interface gatehouse reads them through, the checked lookup, authenticateUser
+ * (authenticate.ts) and the in-memory store (memory.ts). The SQL stores are gatehouse/sqlite and
+ * gatehouse/postgres; the JSON file store, which needs a filesystem, is in gatehouse/node.
+ */
+export {
+  type ListUsersOptions,
+  type NewUser,
+  type UserDatabase,
+  type UserRecord,
+  type UserStore,
+  findStoredUser,
+  findUserNow,
+} from './user-store.js';
+export { authenticateUser, type AuthenticateOptions, type HashRefusal } from './authenticate.js';
+export { createMemoryUserStore, type MemoryUserStore } from './memory.js';

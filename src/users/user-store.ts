@@ -1,0 +1,117 @@
+/** The store interface gatehouse reads users through, and the checked lookup every read goes through. */
+import { ConfigurationError } from '../errors.js';
+import { isThenable } from '../internal/await.js';
+
+
+/** A user as the FastAPI tutorial stores it; extra fields are kept as they are. */
+export interface UserRecord {
+  username: string;
+  hashed_password?: string | null;
+  disabled?: boolean | null;
+  email?: string | null;
+  full_name?: string | null;
+  [key: string]: unknown;
+}
+
+/** The fields createUser takes: a hash, never a password (hash it with a CryptContext first). */
+export interface NewUser {
+  username: string;
+  hashed_password: string | null;
+  email?: string | null;
+  full_name?: string | null;
+  disabled?: boolean;
+}
+
+/** listUsers: a page of users in username order, starting after `after`. */
+export interface ListUsersOptions {
+  /** Only usernames sorting after this one (the last of the previous page). */
+  after?: string;
+  /** Page size. Default 1000. */
+  limit?: number;
+}
+
+/**
+ * Where users live. authenticateUser and the handler need `findUser` (and `updatePasswordHash` to
+ * save upgraded hashes); the management methods are for stores that can change users (the SQL stores
+ * of `gatehouse/sqlite` and `gatehouse/postgres`, the `gatehouse user` commands). A store that cannot
+ * reach its data throws a UserStoreError (the handler answers 503).
+ *
+ * @example
+ * const store: UserStore = { findUser: (name) => (name === 'johndoe' ? { username: 'johndoe', hashed_password: hash } : null) };
+ */
+export interface UserStore<U extends UserRecord = UserRecord> {
+  /**
+   * The user's record, or null. May return a promise or any thenable (a query builder): it is always
+   * awaited, and what comes back counts as the user only when it is an object whose `username` is
+   * the one asked for.
+   */
+  findUser(username: string): U | null | undefined | PromiseLike<U | null | undefined>;
+  /**
+   * Called after a login with an outdated hash, with the hash of the current policy and the hash
+   * that was just verified. A compare-and-swap: the stored hash is replaced only while it still is
+   * `oldHash`, so a password change made meanwhile is never overwritten. `false`: it was not.
+   */
+  updatePasswordHash?(username: string, newHash: string, oldHash: string): void | boolean | PromiseLike<void | boolean>;
+  /** Add a user; UserStoreError ERR_USER_EXISTS when the name is taken. Resolves with the stored user. */
+  createUser?(user: NewUser): Promise<U>;
+  /** Replace a user's hash whatever it is now (a password change). ERR_USER_NOT_FOUND for unknown users. */
+  setPassword?(username: string, hashedPassword: string): Promise<void>;
+  /** Disable (true) or enable (false) a user. ERR_USER_NOT_FOUND for unknown users. */
+  setDisabled?(username: string, disabled: boolean): Promise<void>;
+  /** Remove a user. ERR_USER_NOT_FOUND for unknown users. */
+  deleteUser?(username: string): Promise<void>;
+  /** Users in username order, without their hashes. */
+  listUsers?(options?: ListUsersOptions): Promise<U[]>;
+}
+
+/** The seed's fake_users_db shape: records by username. */
+export type UserDatabase<U extends UserRecord = UserRecord> = Record<string, U>;
+
+/** @internal Throws ConfigurationError unless `db` is an object of user records under their usernames. */
+export function checkDatabase(db: unknown, where: string): asserts db is UserDatabase {
+  if (typeof db !== 'object' || db === null || Array.isArray(db)) {
+    throw new ConfigurationError(`${where}: expected an object of user records by username`);
+  }
+  for (const [name, record] of Object.entries(db)) {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new ConfigurationError(`${where}: the record of ${JSON.stringify(name)} is not an object`);
+    }
+    if ((record as UserRecord).username !== name) {
+      throw new ConfigurationError(`${where}: the record under ${JSON.stringify(name)} must have that username`);
+    }
+  }
+}
+
+/**
+ * The record a store gave for `username`, when it is one: an object (not an array) whose `username`
+ * is the one asked for. Anything else (null, a primitive, another user's record) is no user.
+ */
+function recordFor<U extends UserRecord>(found: unknown, username: string): U | null {
+  if (typeof found !== 'object' || found === null || Array.isArray(found)) return null;
+  return (found as UserRecord).username === username ? (found as U) : null;
+}
+
+/**
+ * Look a user up: whatever the store returns is awaited (promise, thenable, value) and checked with
+ * recordFor. This is the one place where a failing store (a throw, a rejection, a throwing getter
+ * on the record) surfaces: it rejects with the store's error.
+ *
+ * @example
+ * const user = await findStoredUser(store, 'alice'); // a checked record, or null
+ */
+export async function findStoredUser<U extends UserRecord>(store: UserStore<U>, username: string): Promise<U | null> {
+  return recordFor<U>(await store.findUser(username), username);
+}
+
+/**
+ * @internal findStoredUser without a promise when the store answers with a value (the memory store,
+ * SQLite): anything `await` would treat as a promise (isThenable: native, cross-realm, a query
+ * builder) is awaited; either way the record is checked by recordFor. Throws synchronously what a
+ * synchronous store (or a getter on its record) throws.
+ */
+export function findUserNow<U extends UserRecord>(store: UserStore<U>, username: string): U | null | Promise<U | null> {
+  const found = store.findUser(username);
+  return isThenable(found)
+    ? Promise.resolve(found).then((value) => recordFor<U>(value, username))
+    : recordFor<U>(found, username);
+}
