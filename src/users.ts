@@ -7,7 +7,7 @@ import {
 } from './errors.js';
 import { isThenable, notify } from './internal/await.js';
 import { CryptContext, getDefaultContext, type Password } from './passwords/index.js';
-import { nodeBuiltin } from './runtime.js';
+import { nodeBuiltin } from './platform/runtime.js';
 
 /** A user as the FastAPI tutorial stores it; extra fields are kept as they are. */
 export interface UserRecord {

@@ -16,6 +16,7 @@ import {
 import { parseDuration } from '../tokens/claims.js';
 import { createTokenVerifier, type TokenVerifier } from '../tokens/verify.js';
 import { isThenable } from '../internal/await.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import {
   type AuthenticateOptions,
   authenticateUser,
@@ -190,10 +191,10 @@ interface SerializedPublicUser {
  * serializing costs more than a cached token verification. Stores hand out fresh copies and may
  * change a user at any time, so an answer is reused only while the fields it was made from read
  * the very same values (===): for the strings and booleans it shows, that is the same output, and
- * anything else shows as null either way. Bounded: when full, the oldest entry goes first.
+ * anything else shows as null either way. Bounded (BoundedMap's approximate LRU).
  */
 export function publicUserSerializer(maxEntries = 1000): (user: UserRecord) => string {
-  const known = new Map<string, SerializedPublicUser>();
+  const known = new BoundedMap<string, SerializedPublicUser>(maxEntries);
   return (user) => {
     const { username, email, full_name, disabled } = user;
     const entry = typeof username === 'string' ? known.get(username) : undefined;
@@ -207,8 +208,6 @@ export function publicUserSerializer(maxEntries = 1000): (user: UserRecord) => s
     }
     const json = JSON.stringify(publicUser({ username, email, full_name, disabled }));
     if (typeof username === 'string') {
-      known.delete(username);
-      if (known.size >= maxEntries) known.delete(known.keys().next().value!);
       known.set(username, { email, full_name, disabled, json });
     }
     return json;
