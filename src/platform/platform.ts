@@ -1,8 +1,11 @@
 /**
- * What gatehouse needs from a runtime, as one small interface. Two implementations: node.ts
- * (node:crypto and Buffer, found at run time on Node, Deno and Bun) and web.ts (Web Crypto and
- * @noble/hashes, everywhere). runtime.ts picks one, once; nothing outside src/platform/ asks which.
- * Both give the same bytes for the same inputs (tests run the suites on both).
+ * What gatehouse needs from a runtime, as one small interface in two parts: Platform (HMAC,
+ * base64url, UTF-8: what tokens need) and HashingPlatform (digests and KDFs: what password hashing
+ * needs; apart so that a tokens-only bundle carries no KDF). Two implementations of each:
+ * node.ts / node-hashing.ts (node:crypto and Buffer, found at run time on Node, Deno and Bun) and
+ * web.ts / web-hashing.ts (Web Crypto and @noble/hashes, everywhere). runtime.ts picks one, once;
+ * nothing outside src/platform/ asks which. Both give the same bytes for the same inputs (tests run
+ * the suites on both).
  */
 import type { NodeArgon2 } from './runtime.js';
 
@@ -30,7 +33,7 @@ export interface ScryptJob {
 }
 
 /**
- * The runtime services gatehouse uses (see the module comment).
+ * The runtime services of tokens (see the module comment).
  *
  * @example
  * const tag = await platform().hmacSigner(secret, ['sha256']).then((sign) => sign('sha256', 'a.b'));
@@ -42,6 +45,23 @@ export interface Platform {
   hmacSigner(secret: Uint8Array, hashes: readonly HmacHash[]): Promise<HmacSigner>;
   /** HMAC-SHA-256 of `data`, synchronously (keyed fingerprints). */
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** Unpadded base64url (RFC 4648 section 5). */
+  encodeBase64Url(bytes: Uint8Array): string;
+  /** Bytes of strict unpadded base64url, or null. */
+  decodeBase64Url(text: string): Uint8Array<ArrayBuffer> | null;
+  /** base64url of a string's UTF-8 bytes. */
+  base64UrlOfText(text: string): string;
+  /** UTF-8 text, or null for invalid UTF-8. */
+  utf8DecodeStrict(bytes: Uint8Array): string | null;
+}
+
+/**
+ * The runtime services of password hashing (see the module comment).
+ *
+ * @example
+ * const key = await hashingPlatform().scrypt(password, salt, { N: 16384, r: 8, p: 1, dkLen: 32, maxmem: 32 << 20 });
+ */
+export interface HashingPlatform {
   /** A one-shot digest function. */
   digest(name: DigestName): Digest;
   /** scrypt (RFC 7914) off the event loop or in yielding slices; parameters already checked. */
@@ -52,12 +72,4 @@ export interface Platform {
   readonly argon2: NodeArgon2 | null;
   /** A native verifier of Argon2 PHC strings (Bun.password), or null. */
   readonly verifyPhc: ((password: Uint8Array, phc: string) => Promise<boolean>) | null;
-  /** Unpadded base64url (RFC 4648 section 5). */
-  encodeBase64Url(bytes: Uint8Array): string;
-  /** Bytes of strict unpadded base64url, or null. */
-  decodeBase64Url(text: string): Uint8Array<ArrayBuffer> | null;
-  /** base64url of a string's UTF-8 bytes. */
-  base64UrlOfText(text: string): string;
-  /** UTF-8 text, or null for invalid UTF-8. */
-  utf8DecodeStrict(bytes: Uint8Array): string | null;
 }

@@ -1,12 +1,14 @@
 /**
  * Runtime detection: the one module that looks at the runtime (src/platform/ is the only code that
  * knows runtimes). It finds node:crypto at run time through process.getBuiltinModule (Node >=
- * 20.16, Deno, Bun) and picks the platform implementation once: node.ts where node:crypto is
- * there, web.ts (Web Crypto and @noble/hashes) elsewhere. No static `node:` import, so browser
- * and Workers bundles load this module unchanged.
+ * 20.16, Deno, Bun) and picks the platform implementations once: node.ts / node-hashing.ts where
+ * node:crypto is there, web.ts / web-hashing.ts (Web Crypto and @noble/hashes) elsewhere. No static
+ * `node:` import, so browser and Workers bundles load this module unchanged.
  */
+import { createNodeHashing } from './node-hashing.js';
 import { createNodePlatform } from './node.js';
-import type { Platform } from './platform.js';
+import type { HashingPlatform, Platform } from './platform.js';
+import { webHashing } from './web-hashing.js';
 import { webPlatform } from './web.js';
 
 type NodeCrypto = typeof import('node:crypto');
@@ -42,9 +44,11 @@ export function nodeCrypto(): NodeCrypto | null {
 export function setNodeCryptoForTesting(value: NodeCrypto | null | undefined): void {
   cachedNodeCrypto = value;
   chosen = undefined;
+  chosenHashing = undefined;
 }
 
 let chosen: Platform | undefined;
+let chosenHashing: HashingPlatform | undefined;
 
 /**
  * The platform of this runtime, chosen once (see the module comment).
@@ -59,6 +63,20 @@ export function platform(): Platform {
     chosen = node && Buf ? createNodePlatform(node, Buf) : webPlatform;
   }
   return chosen;
+}
+
+/**
+ * The hashing platform of this runtime, chosen once like `platform()`.
+ *
+ * @example
+ * const sha1 = hashingPlatform().digest('sha1');
+ */
+export function hashingPlatform(): HashingPlatform {
+  if (chosenHashing === undefined) {
+    const node = nodeCrypto();
+    chosenHashing = node ? createNodeHashing(node) : webHashing;
+  }
+  return chosenHashing;
 }
 
 type Scheduler = (callback: () => void) => void;

@@ -8,13 +8,5 @@ export { checkAlgorithmList } from './keys/algorithm-options.js';
 export { importTokenKey, slotFromResolved } from './keys/dispatch.js';
 export { resolveTokenKey } from './keys/remembered.js';
 export type { KeySlot } from './keys/slot.js';
-export {
-  isTokenKey,
-  TokenKeyImpl,
-  type ImportTokenKeyOptions,
-  type NodeKeyObjectLike,
-  type TokenKey,
-  type TokenKeyInput,
-  type TokenKeyResolver,
-  type TokenKeySet,
-} from './keys/token-key.js';
+export { isTokenKey, TokenKeyImpl } from './keys/token-key.js';
+export type { ImportTokenKeyOptions, NodeKeyObjectLike, TokenKey, TokenKeyInput, TokenKeyResolver, TokenKeySet } from './keys/token-key.js';

@@ -3,7 +3,7 @@
  * which runs off the main thread on Node). The arguments are checked here.
  */
 import type { Pbkdf2Hash } from '../../platform/platform.js';
-import { platform } from '../../platform/runtime.js';
+import { hashingPlatform } from '../../platform/runtime.js';
 
 export type { Pbkdf2Hash };
 
@@ -26,5 +26,5 @@ export async function pbkdf2(
   if (!Number.isSafeInteger(dkLen) || dkLen < 1 || dkLen > MAX_DK_LEN) {
     throw new RangeError('pbkdf2: dkLen out of range');
   }
-  return platform().pbkdf2(hash, password, salt, iterations, dkLen);
+  return hashingPlatform().pbkdf2(hash, password, salt, iterations, dkLen);
 }

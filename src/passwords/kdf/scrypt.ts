@@ -3,7 +3,7 @@
  * thread pool, so the event loop stays free) or @noble/hashes' scryptAsync, which yields to the
  * event loop between slices of work. Both give the same bytes; the parameters are checked here.
  */
-import { platform } from '../../platform/runtime.js';
+import { hashingPlatform } from '../../platform/runtime.js';
 
 export interface ScryptParams {
   /** CPU/memory cost: a power of two, 2 <= N < 2^(16 r). */
@@ -57,5 +57,5 @@ function checkParams({ N, r, p, dkLen, maxmem }: ScryptParams): number {
 export async function scryptKdf(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
   const needed = checkParams(params);
   const { N, r, p, dkLen } = params;
-  return platform().scrypt(password, salt, { N, r, p, dkLen, maxmem: needed + MAXMEM_MARGIN });
+  return hashingPlatform().scrypt(password, salt, { N, r, p, dkLen, maxmem: needed + MAXMEM_MARGIN });
 }

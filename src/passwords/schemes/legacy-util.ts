@@ -1,7 +1,7 @@
 /** Small helpers shared by the legacy schemes (internal: not re-exported). */
 import { concatBytes as concatAll } from '@noble/hashes/utils.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError, UnsupportedHashError } from '../../errors.js';
-import { platform } from '../../platform/runtime.js';
+import { hashingPlatform } from '../../platform/runtime.js';
 import type { Digest, DigestName } from '../../platform/platform.js';
 import { constantTimeEqual, randomBytes, utf8 } from '../encodings.js';
 import { scryptKdf } from '../kdf/scrypt.js';
@@ -19,7 +19,7 @@ export const DIGEST_BYTES: Record<DigestName, number> = { md5: 16, sha1: 20, sha
  * Looked up at each call so that tests can force the portable path.
  */
 export function digestFunction(name: DigestName): Digest {
-  return platform().digest(name);
+  return hashingPlatform().digest(name);
 }
 
 /** The parts one after the other (@noble/hashes' concatBytes, over an array). */
