@@ -30,7 +30,7 @@ export function createNodePlatform(node: NodeCrypto, Buf: NodeBuffer): Platform 
       return (name, input) => node.createHmac(name, keyObject).update(input, 'latin1').digest('base64url');
     },
 
-    hmacSha256: (key, data) => plain(node.createHmac('sha256', key).update(data).digest()),
+    hmacSha256Base64: (key, data) => node.createHmac('sha256', key).update(data).digest('base64'),
 
     encodeBase64Url: (bytes) => Buf.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url'),
     // Buffer skips characters outside the alphabet silently: the text is checked first. Pooled

@@ -43,8 +43,8 @@ export interface Platform {
   readonly name: 'node' | 'web';
   /** A signer over a copy of `secret`, for the listed hashes only. */
   hmacSigner(secret: Uint8Array, hashes: readonly HmacHash[]): Promise<HmacSigner>;
-  /** HMAC-SHA-256 of `data`, synchronously (keyed fingerprints). */
-  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** base64 of HMAC-SHA-256 over `data` (a string: its UTF-8 bytes), synchronously: a keyed fingerprint. */
+  hmacSha256Base64(key: Uint8Array, data: Uint8Array | string): string;
   /** Unpadded base64url (RFC 4648 section 5). */
   encodeBase64Url(bytes: Uint8Array): string;
   /** Bytes of strict unpadded base64url, or null. */

@@ -57,7 +57,7 @@ export const webPlatform: Platform = {
     return sign;
   },
 
-  hmacSha256: (key, data) => hmac(sha256, key, data),
+  hmacSha256Base64: (key, data) => encodeBase64(hmac(sha256, key, typeof data === 'string' ? utf8Encode(data) : data)),
 
   encodeBase64Url,
   decodeBase64Url: (text) => (isBase64Url(text) ? decodeBase64(text, BASE64URL_ALPHABET) : null),

@@ -1,7 +1,7 @@
 /** Raw key inputs passed straight to createAccessToken / verifyAccessToken, imported once. */
 import { isThenable } from '../../internal/await.js';
 import { BoundedMap } from '../../internal/bounded-map.js';
-import { randomBytes, utf8Encode } from '../../internal/bytes.js';
+import { randomBytes } from '../../internal/bytes.js';
 import { platform } from '../../platform/runtime.js';
 import type { TokenAlgorithm } from '../algorithms.js';
 import { TokenKeyError } from '../errors.js';
@@ -25,10 +25,7 @@ let fingerprintKey: Uint8Array | undefined;
 
 function fingerprint(input: string | Uint8Array): string {
   fingerprintKey ??= randomBytes(32);
-  const digest = platform().hmacSha256(fingerprintKey, typeof input === 'string' ? utf8Encode(input) : input);
-  let out = '';
-  for (const byte of digest) out += String.fromCharCode(byte);
-  return out;
+  return platform().hmacSha256Base64(fingerprintKey, input);
 }
 
 function remember(map: Remembered, id: string, load: () => Promise<TokenKeyImpl>): TokenKeyImpl | Promise<TokenKeyImpl> {
