@@ -4,7 +4,8 @@ import { type Options, defineConfig } from 'tsup';
 // node (the Node adapter, gatehouse/node), http (the fetch handler and its building blocks, gatehouse/http),
 // sqlite and postgres
 // (the SQL user stores, gatehouse/sqlite and gatehouse/postgres), throttle and redis (the shared
-// counter stores of the login throttle, gatehouse/throttle and gatehouse/redis); cli is the bin.
+// counter stores of the login throttle, gatehouse/throttle and gatehouse/redis), tokens (JWT access
+// tokens alone, gatehouse/tokens); cli is the bin.
 const typedEntries = {
   index: 'src/index.ts',
   passwords: 'src/passwords/index.ts',
@@ -14,6 +15,7 @@ const typedEntries = {
   postgres: 'src/users/postgres/index.ts',
   throttle: 'src/throttle.ts',
   redis: 'src/redis.ts',
+  tokens: 'src/tokens/index.ts',
 };
 // hash-worker: the hashing pool's worker, found beside the pool's code at run time (the ESM build
 // has it at dist/platform/hash-worker.js next to the pool, the CommonJS one at dist/hash-worker.cjs).

@@ -2,61 +2,131 @@
  * Every error gatehouse throws on purpose is a GatehouseError with a stable `code`.
  * Messages never contain a password, a secret, a key or a token.
  */
+/**
+ * Every `code` a GatehouseError can carry (as jose's error codes): switch on it rather than on
+ * classes or messages.
+ *
+ * @example
+ * function status(error: GatehouseError): number {
+ *   return error.code === 'ERR_TOKEN_SIGNING' ? 500 : error.code.startsWith('ERR_TOKEN') ? 401 : 400;
+ * }
+ */
+export type GatehouseErrorCode =
+  | 'ERR_HASH_UNKNOWN'
+  | 'ERR_HASH_MALFORMED'
+  | 'ERR_HASH_UNSUPPORTED'
+  | 'ERR_HASH_COST_LIMIT'
+  | 'ERR_HASH_WORKER'
+  | 'ERR_PASSWORD_POLICY'
+  | 'ERR_CONFIGURATION'
+  | 'ERR_TOKEN_INVALID'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_NOT_YET_VALID'
+  | 'ERR_TOKEN_CLAIM'
+  | 'ERR_TOKEN_KEY'
+  | 'ERR_TOKEN_SIGNING'
+  | 'ERR_COUNTER_STORE'
+  | UserStoreErrorCode;
+
+/**
+ * Every error gatehouse throws on purpose: a stable `code`, and the error it wraps as `cause`.
+ *
+ * @example
+ * try {
+ *   await context.verify(password, stored);
+ * } catch (error) {
+ *   if (error instanceof GatehouseError) console.log(error.code, error.cause);
+ * }
+ */
 export class GatehouseError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: GatehouseErrorCode;
+  constructor(code: GatehouseErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
   }
 }
 
-/** No registered scheme recognises the hash. */
+/**
+ * No registered scheme recognises the hash.
+ *
+ * @example
+ * await context.verify('pw', 'not a hash').catch((e) => e instanceof UnknownHashError); // true
+ */
 export class UnknownHashError extends GatehouseError {
+  declare readonly code: 'ERR_HASH_UNKNOWN';
   constructor(message = 'hash format not recognised by any registered scheme') {
     super('ERR_HASH_UNKNOWN', message);
   }
 }
 
-/** The hash belongs to a known scheme but cannot be parsed. */
-export class MalformedHashError extends GatehouseError {
+/**
+ * What the errors about one stored hash share: the scheme and the reason, as fields (a wrapping
+ * scheme re-labels them without parsing a message).
+ *
+ * @example
+ * if (error instanceof HashSchemeError) console.log(error.scheme, error.reason);
+ */
+export abstract class HashSchemeError extends GatehouseError {
   readonly scheme: string;
-  /** What is wrong with it (never the hash itself). */
+  /** What is wrong (never the hash itself). */
   readonly reason: string;
-  constructor(scheme: string, reason: string) {
-    super('ERR_HASH_MALFORMED', `malformed ${scheme} hash: ${reason}`);
+  constructor(code: GatehouseErrorCode, scheme: string, reason: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.scheme = scheme;
     this.reason = reason;
   }
 }
 
-/** The hash is recognised but deliberately not verified (e.g. bcrypt's `$2x$`). */
-export class UnsupportedHashError extends GatehouseError {
-  readonly scheme: string;
-  readonly reason: string;
-  constructor(scheme: string, reason: string) {
-    super('ERR_HASH_UNSUPPORTED', `unsupported ${scheme} hash: ${reason}`);
-    this.scheme = scheme;
-    this.reason = reason;
+/**
+ * The hash belongs to a known scheme but cannot be parsed.
+ *
+ * @example
+ * new MalformedHashError('bcrypt', 'bad salt').message; // 'malformed bcrypt hash: bad salt'
+ */
+export class MalformedHashError extends HashSchemeError {
+  declare readonly code: 'ERR_HASH_MALFORMED';
+  constructor(scheme: string, reason: string, options?: { cause?: unknown }) {
+    super('ERR_HASH_MALFORMED', scheme, reason, `malformed ${scheme} hash: ${reason}`, options);
   }
 }
 
-/** A stored hash asks for more work or memory than the configured caps allow. */
-export class HashCostLimitError extends GatehouseError {
-  readonly scheme: string;
-  /** Which cap, e.g. "cost 20 is above maxRounds 14". */
-  readonly reason: string;
-  constructor(scheme: string, reason: string) {
-    super('ERR_HASH_COST_LIMIT', `${scheme} hash exceeds the configured cost limit: ${reason}`);
-    this.scheme = scheme;
-    this.reason = reason;
+/**
+ * The hash is recognised but deliberately not verified (e.g. bcrypt's `$2x$`).
+ *
+ * @example
+ * new UnsupportedHashError('bcrypt', '$2x$ is not verified').code; // 'ERR_HASH_UNSUPPORTED'
+ */
+export class UnsupportedHashError extends HashSchemeError {
+  declare readonly code: 'ERR_HASH_UNSUPPORTED';
+  constructor(scheme: string, reason: string, options?: { cause?: unknown }) {
+    super('ERR_HASH_UNSUPPORTED', scheme, reason, `unsupported ${scheme} hash: ${reason}`, options);
   }
 }
 
-/** The password cannot be hashed (too long, NUL byte for bcrypt, ...). Never thrown by verify. */
+/**
+ * A stored hash asks for more work or memory than the configured caps allow.
+ *
+ * @example
+ * new HashCostLimitError('bcrypt', 'cost 20 is above maxRounds 14').reason; // 'cost 20 is above maxRounds 14'
+ */
+export class HashCostLimitError extends HashSchemeError {
+  declare readonly code: 'ERR_HASH_COST_LIMIT';
+  constructor(scheme: string, reason: string, options?: { cause?: unknown }) {
+    super('ERR_HASH_COST_LIMIT', scheme, reason, `${scheme} hash exceeds the configured cost limit: ${reason}`, options);
+  }
+}
+
+/**
+ * The password cannot be hashed (too long, NUL byte for bcrypt, ...). Never thrown by verify.
+ *
+ * @example
+ * await context.hash('a\0b', { scheme: 'bcrypt' }).catch((e) => e.code); // 'ERR_PASSWORD_POLICY'
+ */
 export class PasswordPolicyError extends GatehouseError {
-  constructor(reason: string) {
-    super('ERR_PASSWORD_POLICY', `password rejected: ${reason}`);
+  declare readonly code: 'ERR_PASSWORD_POLICY';
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('ERR_PASSWORD_POLICY', `password rejected: ${reason}`, options);
   }
 }
 
@@ -106,18 +176,29 @@ export class UserStoreError extends GatehouseError {
   }
 }
 
-/** A CryptContext or scheme was configured wrongly. */
+/**
+ * Options were configured wrongly (a CryptContext, a scheme, a handler, a store). Only for
+ * configuration: what fails at request time has its own error.
+ *
+ * @example
+ * try { new CryptContext({ schemes: [] }); } catch (e) { e instanceof ConfigurationError; } // true
+ */
 export class ConfigurationError extends GatehouseError {
-  constructor(message: string) {
-    super('ERR_CONFIGURATION', message);
+  declare readonly code: 'ERR_CONFIGURATION';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CONFIGURATION', message, options);
   }
 }
 
 /**
  * A hashing-pool worker died (crashed, was killed, ran out of memory) while it computed this hash.
  * The worker is replaced; retrying the operation is safe. HTTP handlers answer 503.
+ *
+ * @example
+ * if (error instanceof HashingWorkerError) return new Response(null, { status: 503 });
  */
 export class HashingWorkerError extends GatehouseError {
+  declare readonly code: 'ERR_HASH_WORKER';
   constructor(reason: string, options?: { cause?: unknown }) {
     super('ERR_HASH_WORKER', `password hashing worker failed: ${reason}`, options);
   }

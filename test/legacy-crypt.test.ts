@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../src/errors.js';
 import { CryptContext } from '../src/passwords/registry.js';
-import { setNodeCryptoForTesting } from '../src/runtime.js';
+import { setNodeCryptoForTesting } from '../src/platform/runtime.js';
 import { utf8 } from '../src/passwords/encodings.js';
 import { apr_md5_crypt, md5_crypt } from '../src/passwords/schemes/md5-crypt.js';
 import { sha256_crypt, sha512_crypt, type ShaCryptSettings } from '../src/passwords/schemes/sha-crypt.js';

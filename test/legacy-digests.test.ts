@@ -12,7 +12,7 @@ import {
   ldap_salted_sha512,
 } from '../src/passwords/schemes/digests.js';
 import type { PasswordScheme } from '../src/passwords/scheme.js';
-import { setNodeCryptoForTesting } from '../src/runtime.js';
+import { setNodeCryptoForTesting } from '../src/platform/runtime.js';
 import fixtures from './fixtures/legacy-digests.json' with { type: 'json' };
 
 const schemes: Record<string, PasswordScheme<any>> = {

@@ -5,7 +5,7 @@ import { HashCostLimitError, MalformedHashError, UnsupportedHashError } from '..
 import { utf8 } from '../src/passwords/encodings.js';
 import { phpass, wordpress_bcrypt } from '../src/passwords/schemes/wordpress.js';
 import type { PasswordScheme } from '../src/passwords/scheme.js';
-import { setNodeCryptoForTesting } from '../src/runtime.js';
+import { setNodeCryptoForTesting } from '../src/platform/runtime.js';
 import fixtures from './fixtures/legacy-wordpress.json' with { type: 'json' };
 
 const schemes: Record<string, PasswordScheme<any>> = { phpass, wordpress_bcrypt };

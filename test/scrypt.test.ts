@@ -6,7 +6,7 @@ import { CryptContext } from '../src/passwords/registry.js';
 import { toHex, utf8 } from '../src/passwords/encodings.js';
 import { scryptKdf } from '../src/passwords/kdf/scrypt.js';
 import { scrypt, type ScryptSettings } from '../src/passwords/schemes/scrypt.js';
-import { nodeCrypto, setNodeCryptoForTesting } from '../src/runtime.js';
+import { nodeCrypto, setNodeCryptoForTesting } from '../src/platform/runtime.js';
 import passlibVectors from './fixtures/scrypt-passlib.json' with { type: 'json' };
 import passlibExtra from './fixtures/scrypt-passlib-extra.json' with { type: 'json' };
 import rfc from './fixtures/scrypt-rfc7914.json' with { type: 'json' };

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAccessToken, importTokenKey, InvalidTokenError, TokenKeyError, verifyAccessToken } from '../src/tokens/index.js';
-import { keyMaterialKind } from '../src/tokens/key-material.js';
+import { keyMaterialKind } from '../src/tokens/keys/key-material.js';
 
 const hasOpenssl = (() => {
   try {

@@ -12,6 +12,7 @@ import {
   TokenExpiredError,
   TokenKeyError,
   TokenNotYetValidError,
+  TokenSigningError,
   createAccessToken,
   importTokenKey,
   verifyAccessToken,
@@ -19,7 +20,7 @@ import {
   type TokenKey,
 } from '../src/tokens/index.js';
 import type { TokenKeyImpl } from '../src/tokens/keys.js';
-import { setNodeCryptoForTesting } from '../src/runtime.js';
+import { setNodeCryptoForTesting } from '../src/platform/runtime.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 const rfc = fixture('jwt-rfc.json');
@@ -340,7 +341,11 @@ describe('round trips for every algorithm and key format', () => {
 
   it('a public key cannot sign; a non-extractable private CryptoKey cannot verify', async () => {
     const pair = await jose.generateKeyPair('ES256');
-    await expect(createAccessToken({ sub: 'a' }, { key: pair.publicKey })).rejects.toBeInstanceOf(TokenKeyError);
+    // A signing failure is not the 401 class: no token was presented.
+    const refused = await rejection(createAccessToken({ sub: 'a' }, { key: pair.publicKey }));
+    expect(refused).toBeInstanceOf(TokenSigningError);
+    expect(refused).not.toBeInstanceOf(InvalidTokenError);
+    expect((refused as TokenSigningError).code).toBe('ERR_TOKEN_SIGNING');
     const signOnly = await importTokenKey(pair.privateKey);
     expect(signOnly.canVerify).toBe(false);
     const token = await createAccessToken({ sub: 'a' }, { key: signOnly });
@@ -400,8 +405,8 @@ describe('key sets and kid rotation', () => {
     await expect(verifyAccessToken(token, { key: set })).rejects.toBeInstanceOf(InvalidTokenError);
   });
 
-  it('a key set verifies only: signing with it is a TokenKeyError', async () => {
-    await expect(createAccessToken({ sub: 'x' }, { key: jwks })).rejects.toBeInstanceOf(TokenKeyError);
+  it('a key set verifies only: signing with it is a TokenSigningError', async () => {
+    await expect(createAccessToken({ sub: 'x' }, { key: jwks })).rejects.toBeInstanceOf(TokenSigningError);
   });
 
   it('remote JWK Set (jose createRemoteJWKSet) follows a rotation', async () => {
@@ -465,8 +470,8 @@ describe('createAccessToken options and claims', () => {
     const payload = decode(token);
     expect(Object.keys(payload)).toEqual(['sub', 'role', 'iss', 'aud', 'nbf', 'iat', 'jti', 'exp']);
     expect(payload).toEqual({ sub: 'a', role: 'admin', iss: 'iss', aud: ['x', 'y'], nbf: NOW + 60, iat: NOW, jti: 'id-1', exp: NOW + 900 });
-    await expect(createAccessToken({ sub: 'a', iss: 'one' }, { key: SECRET, issuer: 'two' })).rejects.toBeInstanceOf(TokenClaimError);
-    await expect(createAccessToken({ sub: 'a', exp: NOW + 5 }, { key: SECRET, expiresIn: 60 })).rejects.toBeInstanceOf(TokenClaimError);
+    await expect(createAccessToken({ sub: 'a', iss: 'one' }, { key: SECRET, issuer: 'two' })).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNING', claim: 'iss' });
+    await expect(createAccessToken({ sub: 'a', exp: NOW + 5 }, { key: SECRET, expiresIn: 60 })).rejects.toBeInstanceOf(TokenSigningError);
     const explicit = await createAccessToken({ sub: 'a', exp: NOW + 5 }, { key: SECRET });
     expect(decode(explicit).exp).toBe(NOW + 5);
   });
@@ -492,7 +497,7 @@ describe('createAccessToken options and claims', () => {
     ];
     for (const claims of bad) {
       await expect(createAccessToken(claims as never, { key: SECRET }), JSON.stringify(claims, (_k, v) => (typeof v === 'bigint' ? 'n' : v))?.slice(0, 40))
-        .rejects.toBeInstanceOf(TokenClaimError);
+        .rejects.toBeInstanceOf(TokenSigningError);
     }
   });
 

@@ -6,7 +6,8 @@
  * page, which loads Swagger UI from jsDelivr.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { nodeBuiltin } from '../runtime.js';
+import { BoundedMap } from '../internal/bounded-map.js';
+import { nodeBuiltin } from '../platform/runtime.js';
 
 /** Returns a swagger-ui-dist file's content, or null when it is not available. */
 export type DocsAssetLoader = (name: string) => Promise<Uint8Array | string | null | undefined>;
@@ -193,9 +194,9 @@ export function nodeDocsAssets(): DocsAssetLoader | null {
   };
 }
 
-/** Loads each allowed file once and keeps it. */
+/** Loads each allowed file once and keeps it (bounded by the allowlist: one entry per file). */
 export function cachedAssets(load: DocsAssetLoader): (name: string) => Promise<Uint8Array | string | null> {
-  const cache = new Map<string, Promise<Uint8Array | string | null>>();
+  const cache = new BoundedMap<string, Promise<Uint8Array | string | null>>(Object.keys(SWAGGER_UI_FILES).length);
   return (name) => {
     if (!Object.hasOwn(SWAGGER_UI_FILES, name)) return Promise.resolve(null);
     let entry = cache.get(name);

@@ -1,126 +1,28 @@
-/** Byte encodings used by password-hash formats. Decoders return null on any invalid input. */
+/**
+ * Byte encodings used by password-hash formats. Decoders return null on any invalid input. The
+ * generic helpers live in src/internal/ and are re-exported here under the names the schemes use.
+ */
+import { BASE64_ALPHABET } from '../internal/base64.js';
 
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+export {
+  bytesToHex as toHex,
+  constantTimeEqual,
+  constantTimeEqualString,
+  hexToBytesOrNull as fromHex,
+  randomBytes,
+  utf8Decode as fromUtf8,
+  utf8Encode as utf8,
+} from '../internal/bytes.js';
+export { decodeBase64, encodeBase64 } from '../internal/base64.js';
 
-export function utf8(text: string): Uint8Array {
-  return utf8Encoder.encode(text);
-}
+// ---- base64 family: src/internal/base64.ts's codec; these alphabets are the hash formats' ----
 
-export function fromUtf8(bytes: Uint8Array): string {
-  return utf8Decoder.decode(bytes);
-}
-
-/** Constant-time comparison: time depends only on the lengths, never on where bytes differ. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
-/** Constant-time comparison of two ASCII strings (hash encodings). */
-export function constantTimeEqualString(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
-export function randomBytes(length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  globalThis.crypto.getRandomValues(out);
-  return out;
-}
-
-// ---- hex ----
-
-export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
-  return out;
-}
-
-export function fromHex(text: string): Uint8Array | null {
-  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return null;
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-// ---- base64 family (big-endian 6-bit groups, differing only in alphabet and padding) ----
-
-export const B64_STANDARD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** RFC 4648's standard alphabet. */
+export const B64_STANDARD = BASE64_ALPHABET;
 /** passlib's "adapted base64": standard with `.` for `+`, no padding. */
 export const B64_ADAPTED = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789./';
 /** bcrypt's alphabet. */
 export const B64_BCRYPT = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-const reverseTables = new Map<string, Int16Array>();
-function reverseTable(alphabet: string): Int16Array {
-  let table = reverseTables.get(alphabet);
-  if (!table) {
-    table = new Int16Array(128).fill(-1);
-    for (let i = 0; i < 64; i++) table[alphabet.charCodeAt(i)] = i;
-    reverseTables.set(alphabet, table);
-  }
-  return table;
-}
-
-/** Encode with a 64-character alphabet, big-endian bit packing, optional `=` padding. */
-export function encodeBase64(bytes: Uint8Array, alphabet = B64_STANDARD, pad = false): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += alphabet[(n >>> 18) & 63]! + alphabet[(n >>> 12) & 63]! + alphabet[(n >>> 6) & 63]! + alphabet[n & 63]!;
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += alphabet[(n >>> 18) & 63]! + alphabet[(n >>> 12) & 63]! + (pad ? '==' : '');
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += alphabet[(n >>> 18) & 63]! + alphabet[(n >>> 12) & 63]! + alphabet[(n >>> 6) & 63]! + (pad ? '=' : '');
-  }
-  return out;
-}
-
-/**
- * Decode a 64-character-alphabet string, big-endian. Padding is accepted only when `pad` is
- * 'allow' or 'require'. Returns null for characters outside the alphabet or an impossible length.
- * Non-zero trailing bits are tolerated (as in most hash implementations).
- */
-export function decodeBase64(
-  text: string,
-  alphabet = B64_STANDARD,
-  pad: 'forbid' | 'allow' | 'require' = 'forbid',
-): Uint8Array | null {
-  let body = text;
-  if (pad !== 'forbid') {
-    const stripped = body.replace(/={1,2}$/, '');
-    if (pad === 'require' && body.length % 4 !== 0) return null;
-    body = stripped;
-  }
-  if (body.length % 4 === 1) return null;
-  const table = reverseTable(alphabet);
-  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < body.length; i++) {
-    const c = body.charCodeAt(i);
-    const v = c < 128 ? table[c]! : -1;
-    if (v < 0) return null;
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >>> bits) & 0xff;
-    }
-  }
-  return out;
-}
 
 // ---- crypt's hash64 (little-endian 6-bit groups, used by md5/sha-crypt and phpass) ----
 

@@ -5,7 +5,7 @@
  */
 import { argon2Derive, type Argon2Params } from '../passwords/kdf/argon2.js';
 import { bcryptDigest } from '../passwords/kdf/bcrypt.js';
-import { nodeBuiltin } from '../runtime.js';
+import { nodeBuiltin } from './runtime.js';
 import type { HashingJobKind } from './hashing-pool.js';
 
 type Handler = (...args: never[]) => Promise<Uint8Array>;

@@ -12,7 +12,7 @@
  *   loader that workers do not get, as under vitest or tsx) turns the pool off for good.
  */
 import { HashingWorkerError } from '../errors.js';
-import { nodeBuiltin } from '../runtime.js';
+import { nodeBuiltin } from './runtime.js';
 
 /** `{ size }`: that many workers (default: the core count, at most 4); `false`: no pool. */
 export type HashingPoolOptions = { size?: number } | false;

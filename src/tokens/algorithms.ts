@@ -23,8 +23,8 @@ export interface AlgorithmInfo {
   readonly kty: 'oct' | 'RSA' | 'EC' | 'OKP';
   /** Web Crypto hash name (absent for EdDSA). */
   readonly hash?: 'SHA-256' | 'SHA-384' | 'SHA-512';
-  /** node:crypto digest name. */
-  readonly nodeHash?: 'sha256' | 'sha384' | 'sha512';
+  /** The platform's digest name (HMAC). */
+  readonly digestName?: 'sha256' | 'sha384' | 'sha512';
   /** EC curve / OKP subtype. */
   readonly crv?: 'P-256' | 'P-384' | 'P-521' | 'Ed25519';
   /** Bytes of the hash output: RFC 7518 3.2's minimum HMAC key size; also the HMAC tag size. */
@@ -37,7 +37,7 @@ export interface AlgorithmInfo {
 
 const sha = (bits: 256 | 384 | 512) => ({
   hash: `SHA-${bits}` as const,
-  nodeHash: `sha${bits}` as const,
+  digestName: `sha${bits}` as const,
   hashBytes: bits / 8,
 });
 

@@ -2,8 +2,10 @@ import { ConfigurationError } from '../errors.js';
 import type { TokenAlgorithm } from './algorithms.js';
 import { epochSeconds, parseDuration, type AccessTokenClaims } from './claims.js';
 import { base64UrlOfText } from './encoding.js';
-import { TokenClaimError, TokenKeyError } from './errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
+import { TokenError, TokenSigningError } from './errors.js';
 import { isTokenKey, resolveTokenKey, type TokenKeyInput } from './keys.js';
+import { isPlainObject } from './keys/jwks.js';
 import { MAX_TOKEN_SIZE } from './verify.js';
 
 /** The seed's helper default: tokens live 15 minutes unless told otherwise. */
@@ -26,10 +28,9 @@ export interface CreateAccessTokenOptions {
   currentDate?: Date;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+/** A claim createAccessToken will not put into a token. */
+function refused(claim: string, reason: string): TokenSigningError {
+  return new TokenSigningError(`"${claim}" claim ${reason}`, { claim });
 }
 
 function scopeClaim(value: unknown): string {
@@ -37,31 +38,31 @@ function scopeClaim(value: unknown): string {
   if (Array.isArray(value) && value.every((item) => typeof item === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(item))) {
     return value.join(' ');
   }
-  throw new TokenClaimError('scope', 'must be a string or an array of scope tokens (RFC 6749 3.3)');
+  throw refused('scope', 'must be a string or an array of scope tokens (RFC 6749 3.3)');
 }
 
 function numeric(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TokenClaimError(name, 'must be a finite number');
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw refused(name, 'must be a finite number');
   return value;
 }
 
 /** The payload in the seed's order: the caller's claims first, then iss, aud, nbf, iat, jti, exp. */
 function buildPayload(claims: AccessTokenClaims, options: CreateAccessTokenOptions, now: number): Record<string, unknown> {
-  if (!isPlainObject(claims)) throw new TokenClaimError('claims', 'must be a plain object');
+  if (!isPlainObject(claims)) throw refused('claims', 'must be a plain object');
   // No prototype: a "__proto__" claim stays a claim.
   const payload: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(claims)) payload[name] = name === 'scope' ? scopeClaim(value) : value;
 
-  if (typeof payload.sub !== 'string' || payload.sub === '') throw new TokenClaimError('sub', 'must be a non-empty string');
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw refused('sub', 'must be a non-empty string');
   for (const name of ['exp', 'nbf', 'iat'] as const) if (payload[name] !== undefined) numeric(payload[name], name);
   for (const name of ['iss', 'jti'] as const) {
-    if (payload[name] !== undefined && typeof payload[name] !== 'string') throw new TokenClaimError(name, 'must be a string');
+    if (payload[name] !== undefined && typeof payload[name] !== 'string') throw refused(name, 'must be a string');
   }
   const audOk = (aud: unknown) => typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
-  if (payload.aud !== undefined && !audOk(payload.aud)) throw new TokenClaimError('aud', 'must be a string or an array of strings');
+  if (payload.aud !== undefined && !audOk(payload.aud)) throw refused('aud', 'must be a string or an array of strings');
 
   const set = (name: string, value: unknown) => {
-    if (payload[name] !== undefined) throw new TokenClaimError(name, 'is given both as a claim and as an option');
+    if (payload[name] !== undefined) throw refused(name, 'is given both as a claim and as an option');
     payload[name] = value;
   };
   if (options.issuer !== undefined) {
@@ -92,13 +93,13 @@ function buildPayload(claims: AccessTokenClaims, options: CreateAccessTokenOptio
     if (!(lifetime > 0)) throw new ConfigurationError('expiresIn must be positive');
     payload.exp = Math.floor(now + lifetime);
   } else if (options.expiresIn !== undefined) {
-    throw new TokenClaimError('exp', 'is given both as a claim and as expiresIn');
+    throw refused('exp', 'is given both as a claim and as expiresIn');
   }
   return payload;
 }
 
 /** Header segments by algorithm and kid; keys in PyJWT's (sorted) order: {"alg":"HS256","typ":"JWT"}. */
-const headerSegments = new Map<string, string>();
+const headerSegments = new BoundedMap<string, string>(256);
 
 function headerSegment(alg: TokenAlgorithm, kid: string | undefined): string {
   const id = kid === undefined ? alg : `${alg}:${kid}`;
@@ -106,7 +107,7 @@ function headerSegment(alg: TokenAlgorithm, kid: string | undefined): string {
   if (segment === undefined) {
     const kidJson = kid === undefined ? '' : `,"kid":${JSON.stringify(kid)}`;
     segment = base64UrlOfText(`{"alg":"${alg}"${kidJson},"typ":"JWT"}`);
-    if (headerSegments.size < 256) headerSegments.set(id, segment);
+    headerSegments.set(id, segment);
   }
   return segment;
 }
@@ -118,18 +119,24 @@ export async function createAccessToken(claims: AccessTokenClaims, options: Crea
   const key = isTokenKey(pending) ? pending : await pending;
   const slot = key.slots[0];
   if (!key.canSign || !slot || slot.signAlg === undefined) {
-    throw new TokenKeyError('this key cannot sign: signing needs a secret or a private key');
+    throw new TokenSigningError('this key cannot sign: signing needs a secret or a private key');
   }
   const payload = buildPayload(claims, options, epochSeconds(options.currentDate));
   let json: string;
   try {
     json = JSON.stringify(payload);
-  } catch {
-    throw new TokenClaimError('claims', 'must be JSON-serialisable');
+  } catch (cause) {
+    throw new TokenSigningError('"claims" claim must be JSON-serialisable', { claim: 'claims', cause });
   }
   const input = `${headerSegment(slot.signAlg, slot.kid)}.${base64UrlOfText(json)}`;
-  const signature = slot.sign(input);
-  const token = `${input}.${typeof signature === 'string' ? signature : await signature}`;
-  if (token.length > MAX_TOKEN_SIZE) throw new TokenClaimError('claims', `make a token longer than ${MAX_TOKEN_SIZE} characters`);
+  let signature: string;
+  try {
+    const signed = slot.sign(input);
+    signature = typeof signed === 'string' ? signed : await signed;
+  } catch (cause) {
+    throw cause instanceof TokenError ? cause : new TokenSigningError('the token could not be signed', { cause });
+  }
+  const token = `${input}.${signature}`;
+  if (token.length > MAX_TOKEN_SIZE) throw refused('claims', `make a token longer than ${MAX_TOKEN_SIZE} characters`);
   return token;
 }

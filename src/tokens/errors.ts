@@ -9,23 +9,45 @@ import { GatehouseError } from '../errors.js';
  *   │  ├─ TokenExpiredError     exp <= now - clockTolerance
  *   │  ├─ TokenNotYetValidError nbf or iat later than now + clockTolerance
  *   │  └─ TokenClaimError       a claim is missing, of the wrong type or not the expected value
- *   └─ TokenKeyError            the key or the options cannot be used (a programming or deployment error)
+ *   ├─ TokenKeyError            the key or the options cannot be used (a programming or deployment error)
+ *   └─ TokenSigningError        createAccessToken cannot sign: a key that only verifies, claims it
+ *                               refuses, a failing signature (a server error, never the 401 class)
+ *
+ * @example
+ * try {
+ *   await verifyAccessToken(token, { key });
+ * } catch (error) {
+ *   if (error instanceof InvalidTokenError) return new Response(null, { status: 401 });
+ *   throw error;
+ * }
  */
-export class TokenError extends GatehouseError {}
+export class TokenError extends GatehouseError {
+  declare readonly code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM' | 'ERR_TOKEN_KEY' | 'ERR_TOKEN_SIGNING';
+}
 
+/** The presented token is not acceptable (HTTP: 401). */
 export class InvalidTokenError extends TokenError {
-  constructor(message = 'invalid token', options?: { cause?: unknown }, code = 'ERR_TOKEN_INVALID') {
+  declare readonly code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM';
+  constructor(
+    message = 'invalid token',
+    options?: { cause?: unknown },
+    code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM' = 'ERR_TOKEN_INVALID',
+  ) {
     super(code, message, options);
   }
 }
 
+/** exp <= now - clockTolerance. */
 export class TokenExpiredError extends InvalidTokenError {
+  declare readonly code: 'ERR_TOKEN_EXPIRED';
   constructor() {
     super('token expired', undefined, 'ERR_TOKEN_EXPIRED');
   }
 }
 
+/** nbf or iat later than now + clockTolerance. */
 export class TokenNotYetValidError extends InvalidTokenError {
+  declare readonly code: 'ERR_TOKEN_NOT_YET_VALID';
   /** 'nbf' or 'iat'. */
   readonly claim: 'nbf' | 'iat';
   constructor(claim: 'nbf' | 'iat') {
@@ -34,8 +56,9 @@ export class TokenNotYetValidError extends InvalidTokenError {
   }
 }
 
-/** Also thrown by createAccessToken for claims it refuses to sign. */
+/** A claim of the presented token is missing, of the wrong type or not the expected value. */
 export class TokenClaimError extends InvalidTokenError {
+  declare readonly code: 'ERR_TOKEN_CLAIM';
   readonly claim: string;
   constructor(claim: string, reason: string) {
     super(`"${claim}" claim ${reason}`, undefined, 'ERR_TOKEN_CLAIM');
@@ -43,8 +66,28 @@ export class TokenClaimError extends InvalidTokenError {
   }
 }
 
+/** The key or the options cannot be used (a programming or deployment error). */
 export class TokenKeyError extends TokenError {
+  declare readonly code: 'ERR_TOKEN_KEY';
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_TOKEN_KEY', message, options);
+  }
+}
+
+/**
+ * createAccessToken cannot sign: the key only verifies, a claim cannot go into a token (then
+ * `claim` names it), or the signature operation failed (`cause`). Not an InvalidTokenError: no
+ * token was presented, so it is never a 401.
+ *
+ * @example
+ * await createAccessToken({ sub: 'a' }, { key: publicKey }).catch((e) => e.code); // 'ERR_TOKEN_SIGNING'
+ */
+export class TokenSigningError extends TokenError {
+  declare readonly code: 'ERR_TOKEN_SIGNING';
+  /** The claim createAccessToken refused, if that was the reason. */
+  readonly claim: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; claim?: string }) {
+    super('ERR_TOKEN_SIGNING', message, options);
+    this.claim = options?.claim;
   }
 }

@@ -32,4 +32,5 @@ export {
   TokenNotYetValidError,
   TokenClaimError,
   TokenKeyError,
+  TokenSigningError,
 } from './errors.js';

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import { algorithmInfo, type AlgorithmInfo, type TokenAlgorithm } from './algorithms.js';
 import {
   checkClaims,
@@ -19,7 +20,7 @@ import {
   type TokenKeyImpl,
   type TokenKeyInput,
 } from './keys.js';
-import type { KeySlot } from './slots.js';
+import type { KeySlot } from './keys.js';
 
 /** Tokens longer than this many characters are refused before any parsing. */
 export const MAX_TOKEN_SIZE = 8192;
@@ -45,8 +46,7 @@ interface ParsedHeader {
  * headers, so this saves a decode and a JSON.parse per token. Filled only after a signature check
  * passed, so forged tokens cannot churn it.
  */
-const headers = new Map<string, ParsedHeader>();
-const MAX_HEADERS = 64;
+const headers = new BoundedMap<string, ParsedHeader>(64);
 
 /** The JOSE header rules jose applies to a compact JWS that carries a JWT. */
 function parseHeader(segment: string): ParsedHeader {
@@ -73,9 +73,7 @@ function parseHeader(segment: string): ParsedHeader {
 }
 
 function rememberHeader(segment: string, parsed: ParsedHeader): void {
-  if (headers.has(segment)) return;
-  if (headers.size >= MAX_HEADERS) headers.delete(headers.keys().next().value!);
-  headers.set(segment, parsed);
+  if (!headers.has(segment)) headers.set(segment, parsed);
 }
 
 /** Parsed `algorithms` options by array: validated once per array object, not per call. */

@@ -6,6 +6,7 @@
  * then has a time limit). Whatever a driver returns is checked before it becomes a UserRecord.
  */
 import { ConfigurationError, UserStoreError, type UserStoreErrorCode } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from './user-store.js';
 import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layout.js';
 
@@ -116,7 +117,7 @@ function safeCode(error: unknown): string {
 interface UserCache {
   readonly ttl: number;
   readonly max: number;
-  readonly users: Map<string, { user: UserRecord; expires: number }>;
+  readonly users: BoundedMap<string, { user: UserRecord; expires: number }>;
 }
 
 interface Statements {
@@ -196,7 +197,7 @@ export class SqlUserStore implements UserStore<UserRecord> {
     if (!validUsername(username)) return null;
     const cache = this.#cache;
     if (cache) {
-      const hit = cache.users.get(username);
+      const hit = cache.users.peek(username);
       if (hit && hit.expires > Date.now()) return { ...hit.user };
       if (hit) cache.users.delete(username);
     }
@@ -365,10 +366,7 @@ export class SqlUserStore implements UserStore<UserRecord> {
   }
 
   #remember(cache: UserCache, user: UserRecord): void {
-    const { users } = cache;
-    users.delete(user.username);
-    if (users.size >= cache.max) users.delete(users.keys().next().value!);
-    users.set(user.username, { user: { ...user }, expires: Date.now() + cache.ttl });
+    cache.users.set(user.username, { user: { ...user }, expires: Date.now() + cache.ttl });
   }
 
   #forget(name: string): void {
@@ -471,7 +469,7 @@ function resolveCache(option: SqlUserStoreOptions['cache']): UserCache | null {
   const { ttl, max = 10_000 } = option;
   if (!Number.isSafeInteger(ttl) || ttl < 1) throw new ConfigurationError('cache.ttl must be a positive number of milliseconds');
   if (!Number.isSafeInteger(max) || max < 1) throw new ConfigurationError('cache.max must be a positive integer');
-  return { ttl, max, users: new Map() };
+  return { ttl, max, users: new BoundedMap(max) };
 }
 
 function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {

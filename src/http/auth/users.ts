@@ -1,4 +1,5 @@
 /** The users side of the flow: where they come from, what of them is shown, who is disabled. */
+import { BoundedMap } from '../../internal/bounded-map.js';
 import { ConfigurationError } from '../../errors.js';
 import { createMemoryUserStore, type UserRecord, type UserStore } from '../../users/index.js';
 
@@ -38,10 +39,10 @@ interface SerializedPublicUser {
  * serializing costs more than a cached token verification. Stores hand out fresh copies and may
  * change a user at any time, so an answer is reused only while the fields it was made from read
  * the very same values (===): for the strings and booleans it shows, that is the same output, and
- * anything else shows as null either way. Bounded: when full, the oldest entry goes first.
+ * anything else shows as null either way. Bounded (BoundedMap's approximate LRU).
  */
 export function publicUserSerializer(maxEntries = 1000): (user: UserRecord) => string {
-  const known = new Map<string, SerializedPublicUser>();
+  const known = new BoundedMap<string, SerializedPublicUser>(maxEntries);
   return (user) => {
     const { username, email, full_name, disabled } = user;
     const entry = typeof username === 'string' ? known.get(username) : undefined;
@@ -55,8 +56,6 @@ export function publicUserSerializer(maxEntries = 1000): (user: UserRecord) => s
     }
     const json = JSON.stringify(publicUser({ username, email, full_name, disabled }));
     if (typeof username === 'string') {
-      known.delete(username);
-      if (known.size >= maxEntries) known.delete(known.keys().next().value!);
       known.set(username, { email, full_name, disabled, json });
     }
     return json;

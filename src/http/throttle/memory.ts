@@ -3,6 +3,7 @@
  * as it goes, and when it is full the counter touched longest ago goes first.
  */
 import { ConfigurationError } from '../../errors.js';
+import { BoundedMap } from '../../internal/bounded-map.js';
 import type { Counter, CounterStore } from './store.js';
 
 /**
@@ -28,31 +29,29 @@ const SWEEP_EVERY = 1024;
 export function createMemoryCounterStore(options: MemoryCounterStoreOptions = {}): CounterStore {
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new ConfigurationError('maxEntries must be an integer >= 1');
-  // Map order is the order counters were last incremented: the first is the stalest.
-  const counters = new Map<string, Counter>();
+  // Incrementing puts a counter last (reads never move one): the first is the stalest, dropped when full.
+  const counters = new BoundedMap<string, Counter>(maxEntries);
   let untilSweep = SWEEP_EVERY;
 
   const sweep = (now: number) => {
-    for (const [key, counter] of counters) if (counter.expiresAt <= now) counters.delete(key);
+    for (const [key, counter] of counters.entries()) if (counter.expiresAt <= now) counters.delete(key);
   };
 
   return {
     increment(key, ttlMs, now) {
-      const current = counters.get(key);
+      const current = counters.peek(key);
       const count = current !== undefined && current.expiresAt > now ? current.count + 1 : 1;
       const counter = { count, expiresAt: now + ttlMs };
-      counters.delete(key);
       // Amortised: one pass over the map every SWEEP_EVERY increments.
       if (--untilSweep <= 0) {
         untilSweep = SWEEP_EVERY;
         sweep(now);
       }
-      while (counters.size >= maxEntries) counters.delete(counters.keys().next().value!);
       counters.set(key, counter);
       return counter;
     },
     get(key, now) {
-      const counter = counters.get(key);
+      const counter = counters.peek(key);
       if (counter === undefined) return null;
       if (counter.expiresAt <= now) {
         counters.delete(key);

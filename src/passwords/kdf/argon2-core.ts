@@ -4,7 +4,8 @@
  * dropped after, so a 64 MiB hash does not leave 64 MiB behind. The host drives the segments in
  * pieces and yields to the event loop every ~5 ms (or never, in a hashing-pool worker).
  */
-import { wasmSimdSupported, yieldToEventLoop } from '../../runtime.js';
+import { wasmSimdSupported, yieldToEventLoop } from '../../platform/runtime.js';
+import { monotonicNow } from '../../internal/clock.js';
 import { B64_STANDARD, decodeBase64 } from '../encodings.js';
 import { ARGON2_SCALAR_WASM_BASE64, ARGON2_SIMD_WASM_BASE64 } from './argon2-wasm.js';
 
@@ -43,8 +44,6 @@ const SLICE_MS = 5;
 /** Blocks between yields whatever the clock says (Workers freeze it during synchronous work). */
 const MAX_BLOCKS_PER_SLICE = 4096;
 
-const clock: () => number =
-  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
 
 const compiled = new Map<Argon2WasmBuild, Promise<WebAssembly.Module | null>>();
 
@@ -112,7 +111,7 @@ export async function argon2Wasm(
   }
   wasm.setup(job.typeCode, job.version, m, t, p, dkLen, job.password.length, job.salt.length, job.secret.length, job.ad.length);
 
-  let sliceStart = clock();
+  let sliceStart = monotonicNow();
   let sinceYield = 0;
   for (let pass = 0; pass < t; pass++) {
     for (let slice = 0; slice < SYNC_POINTS; slice++) {
@@ -122,9 +121,9 @@ export async function argon2Wasm(
           wasm.fill(pass, slice, lane, start, end);
           if (!yielding) continue;
           sinceYield += end - start;
-          if (sinceYield >= MAX_BLOCKS_PER_SLICE || clock() - sliceStart >= SLICE_MS) {
+          if (sinceYield >= MAX_BLOCKS_PER_SLICE || monotonicNow() - sliceStart >= SLICE_MS) {
             await yieldToEventLoop();
-            sliceStart = clock();
+            sliceStart = monotonicNow();
             sinceYield = 0;
           }
         }

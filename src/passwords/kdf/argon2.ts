@@ -10,7 +10,7 @@
  */
 import { argon2dAsync, argon2iAsync, argon2idAsync } from '@noble/hashes/argon2.js';
 import { runOnHashingPool } from '../../platform/hashing-pool.js';
-import { bunPassword, nodeArgon2 } from '../../runtime.js';
+import { hashingPlatform } from '../../platform/runtime.js';
 import { B64_STANDARD, constantTimeEqual, encodeBase64 } from '../encodings.js';
 import { ARGON2_WASM_MAX_KIB, argon2Wasm, type Argon2Job, type Argon2WasmBuild } from './argon2-core.js';
 import { isInteger } from '../../internal/assert.js';
@@ -74,7 +74,7 @@ function jobParams(job: Argon2Job, type: Argon2Variant) {
 }
 
 function viaNode(job: Argon2Job, type: Argon2Variant): Promise<Uint8Array> | null {
-  const argon2 = nodeArgon2();
+  const { argon2 } = hashingPlatform();
   if (!argon2 || job.version !== 0x13) return null; // node:crypto computes version 0x13 only
   return new Promise((resolve, reject) => {
     const parameters = { message: job.password, nonce: job.salt, parallelism: job.p, tagLength: job.dkLen, memory: job.m, passes: job.t };
@@ -153,12 +153,12 @@ export async function argon2Matches(
   expected: Uint8Array,
 ): Promise<boolean> {
   const job = check(password, salt, { ...params, dkLen: expected.length });
-  const bun = bunPassword();
-  if (bun && job.version === 0x13 && !job.secret.length && !job.ad.length && !nodeArgon2()) {
+  const { verifyPhc, argon2 } = hashingPlatform();
+  if (verifyPhc && job.version === 0x13 && !job.secret.length && !job.ad.length && !argon2) {
     const phc =
       `$${params.type}$v=19$m=${job.m},t=${job.t},p=${job.p}$` +
       `${encodeBase64(salt, B64_STANDARD)}$${encodeBase64(expected, B64_STANDARD)}`;
-    return bun.verify(password, phc);
+    return verifyPhc(password, phc);
   }
   return constantTimeEqual(await argon2Derive(password, salt, { ...params, dkLen: expected.length }), expected);
 }

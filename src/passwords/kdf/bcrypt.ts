@@ -8,7 +8,8 @@
  * whose CSP lacks 'wasm-unsafe-eval' refuse to compile WebAssembly from bytes at run time.
  */
 import { runOnHashingPool } from '../../platform/hashing-pool.js';
-import { yieldToEventLoop } from '../../runtime.js';
+import { yieldToEventLoop } from '../../platform/runtime.js';
+import { monotonicNow } from '../../internal/clock.js';
 import { B64_STANDARD, decodeBase64 } from '../encodings.js';
 import { EKSBLOWFISH_WASM_BASE64 } from './bcrypt-wasm.js';
 import { cycleWords, expandKey, expandZero, newState, orpheanDigest, STATE_WORDS } from './blowfish.js';
@@ -28,8 +29,6 @@ const SLICE_MS = 6;
  */
 const MAX_ROUNDS_PER_SLICE = 128;
 
-const clock: () => number =
-  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
 
 // ---- WebAssembly core ----
 
@@ -94,7 +93,7 @@ const jsSlice: Slice = (P, S, keyWords, saltWords, budget, start) => {
     expandZero(P, S, keyWords);
     expandZero(P, S, saltWords);
     done++;
-  } while (done < budget && clock() - start < SLICE_MS);
+  } while (done < budget && monotonicNow() - start < SLICE_MS);
   return done;
 };
 
@@ -110,7 +109,7 @@ function wasmSlice(wasm: WasmExports): Slice {
     do {
       wasm.rounds(1);
       done++;
-    } while (done < budget && clock() - start < SLICE_MS);
+    } while (done < budget && monotonicNow() - start < SLICE_MS);
     S.set(memory.subarray(0, WASM_P));
     P.set(memory.subarray(WASM_P, STATE_WORDS));
     memory.fill(0);
@@ -155,13 +154,13 @@ export async function bcryptDigest(
   const state = newState();
   const { P, S } = state;
   try {
-    let sliceStart = clock(); // the setup counts towards the first slice
+    let sliceStart = monotonicNow(); // the setup counts towards the first slice
     expandKey(state, keyWords, saltWords);
     let remaining = 2 ** cost;
     while (remaining > 0) {
       remaining -= slice(P, S, keyWords, saltWords, Math.min(remaining, MAX_ROUNDS_PER_SLICE), sliceStart);
       await yieldToEventLoop(); // after the last slice too: the output step is a slice of its own
-      sliceStart = clock();
+      sliceStart = monotonicNow();
     }
     return orpheanDigest(state);
   } finally {

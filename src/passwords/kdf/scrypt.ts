@@ -1,11 +1,10 @@
 /**
- * scrypt (RFC 7914). On Node, Deno and Bun: node:crypto's async scrypt (OpenSSL, on the libuv
- * thread pool, so the event loop stays free). Elsewhere: @noble/hashes' scryptAsync, which
- * yields to the event loop between slices of work. Both give the same bytes.
+ * scrypt (RFC 7914) through the platform: node:crypto's async scrypt (OpenSSL, on the libuv
+ * thread pool, so the event loop stays free) or @noble/hashes' scryptAsync, which yields to the
+ * event loop between slices of work. Both give the same bytes; the parameters are checked here.
  */
-import { scryptAsync } from '@noble/hashes/scrypt.js';
-import { nodeCrypto } from '../../runtime.js';
 import { isInteger } from '../../internal/assert.js';
+import { hashingPlatform } from '../../platform/runtime.js';
 import { scryptParamsProblem } from './scrypt-params.js';
 
 export interface ScryptParams {
@@ -50,18 +49,5 @@ function checkParams({ N, r, p, dkLen, maxmem }: ScryptParams): number {
 export async function scryptKdf(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
   const needed = checkParams(params);
   const { N, r, p, dkLen } = params;
-  const maxmem = needed + MAXMEM_MARGIN;
-  const node = nodeCrypto();
-  if (node) {
-    const key = await new Promise<Uint8Array>((resolve, reject) => {
-      node.scrypt(password, salt, dkLen, { N, r, p, maxmem }, (error, derived) =>
-        error ? reject(error) : resolve(derived),
-      );
-    });
-    // A plain Uint8Array, whatever the path: Buffer's methods differ (slice, equals).
-    return new Uint8Array(key.buffer, key.byteOffset, key.byteLength);
-  }
-  // asyncTick: at most ~10 ms of work between yields, noble's recommended balance of
-  // responsiveness against the cost of each yield (a macrotask hop).
-  return scryptAsync(password, salt, { N, r, p, dkLen, maxmem, asyncTick: 10 });
+  return hashingPlatform().scrypt(password, salt, { N, r, p, dkLen, maxmem: needed + MAXMEM_MARGIN });
 }

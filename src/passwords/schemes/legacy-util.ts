@@ -1,74 +1,30 @@
 /** Small helpers shared by the legacy schemes (internal: not re-exported). */
-import { md5, sha1 } from '@noble/hashes/legacy.js';
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes as concatAll } from '@noble/hashes/utils.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError, UnsupportedHashError } from '../../errors.js';
-import { nodeCrypto, yieldToEventLoop } from '../../runtime.js';
+import { hashingPlatform } from '../../platform/runtime.js';
+import type { Digest, DigestName } from '../../platform/platform.js';
 import { constantTimeEqual, randomBytes, utf8 } from '../encodings.js';
 import { scryptKdf } from '../kdf/scrypt.js';
 import { type ScryptCaps, scryptCapExcess } from '../kdf/scrypt-params.js';
 import { defineScheme, type UpdatePolicy } from '../scheme.js';
 
-export type DigestName = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
-export type Digest = (data: Uint8Array) => Uint8Array;
-
-const PORTABLE: Record<DigestName, Digest> = {
-  md5: (data) => md5(data),
-  sha1: (data) => sha1(data),
-  sha256: (data) => sha256(data),
-  sha384: (data) => sha384(data),
-  sha512: (data) => sha512(data),
-};
+export type { Digest, DigestName };
+export { sliceTimer } from '../../internal/slice.js';
 
 /** Output sizes in bytes. */
 export const DIGEST_BYTES: Record<DigestName, number> = { md5: 16, sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
 /**
- * A one-shot digest: node:crypto's `hash()` where the runtime has it (Node >= 20.12, about 4x
- * faster than @noble/hashes on the short inputs of iterated schemes), else @noble/hashes.
- * Same bytes either way. Looked up at each call so that tests can force the portable path.
+ * A one-shot digest of the platform (node:crypto's `hash()` or @noble/hashes: the same bytes).
+ * Looked up at each call so that tests can force the portable path.
  */
 export function digestFunction(name: DigestName): Digest {
-  const node = nodeCrypto();
-  if (node && typeof node.hash === 'function') {
-    const hash = node.hash;
-    return (data) => hash(name, data, 'buffer');
-  }
-  return PORTABLE[name];
+  return hashingPlatform().digest(name);
 }
 
+/** The parts one after the other (@noble/hashes' concatBytes, over an array). */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-const clock: () => number =
-  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
-
-/** Work between yields to the event loop, in milliseconds. */
-const SLICE_MS = 8;
-
-/**
- * For long synchronous loops: call `tick()` every iteration (cheap); every `every` iterations it
- * checks the clock and, past the slice, yields to the event loop (returns a promise to await).
- */
-export function sliceTimer(every = 256): () => Promise<void> | null {
-  let count = 0;
-  let start = clock();
-  return () => {
-    if (++count < every) return null;
-    count = 0;
-    if (clock() - start < SLICE_MS) return null;
-    return yieldToEventLoop().then(() => {
-      start = clock();
-    });
-  };
+  return concatAll(...parts);
 }
 
 /**

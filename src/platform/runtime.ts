@@ -1,8 +1,15 @@
 /**
- * The one place that knows about runtimes. Everything else asks here for optional fast paths
- * (node:crypto on Node, Deno and Bun) and falls back to Web Crypto / @noble/hashes elsewhere.
- * No static `node:` import, so browser and Workers bundles load this module unchanged.
+ * Runtime detection: the one module that looks at the runtime (src/platform/ is the only code that
+ * knows runtimes). It finds node:crypto at run time through process.getBuiltinModule (Node >=
+ * 20.16, Deno, Bun) and picks the platform implementations once: node.ts / node-hashing.ts where
+ * node:crypto is there, web.ts / web-hashing.ts (Web Crypto and @noble/hashes) elsewhere. No static
+ * `node:` import, so browser and Workers bundles load this module unchanged.
  */
+import { createNodeHashing } from './node-hashing.js';
+import { createNodePlatform } from './node.js';
+import type { HashingPlatform, Platform } from './platform.js';
+import { webHashing } from './web-hashing.js';
+import { webPlatform } from './web.js';
 
 type NodeCrypto = typeof import('node:crypto');
 
@@ -27,9 +34,49 @@ export function nodeCrypto(): NodeCrypto | null {
   return cachedNodeCrypto;
 }
 
-/** For tests and benchmarks: force the portable path (null) or restore detection (undefined). */
+/**
+ * For tests and benchmarks: force the portable path (null), use another node:crypto (a counting
+ * fake), or restore detection (undefined). The platform is chosen again on next use.
+ *
+ * @example
+ * setNodeCryptoForTesting(null); // platform().name === 'web' from now on
+ */
 export function setNodeCryptoForTesting(value: NodeCrypto | null | undefined): void {
   cachedNodeCrypto = value;
+  chosen = undefined;
+  chosenHashing = undefined;
+}
+
+let chosen: Platform | undefined;
+let chosenHashing: HashingPlatform | undefined;
+
+/**
+ * The platform of this runtime, chosen once (see the module comment).
+ *
+ * @example
+ * const tag = platform().encodeBase64Url(bytes);
+ */
+export function platform(): Platform {
+  if (chosen === undefined) {
+    const node = nodeCrypto();
+    const Buf = node ? nodeBuiltin<typeof import('node:buffer')>('node:buffer')?.Buffer : undefined;
+    chosen = node && Buf ? createNodePlatform(node, Buf) : webPlatform;
+  }
+  return chosen;
+}
+
+/**
+ * The hashing platform of this runtime, chosen once like `platform()`.
+ *
+ * @example
+ * const sha1 = hashingPlatform().digest('sha1');
+ */
+export function hashingPlatform(): HashingPlatform {
+  if (chosenHashing === undefined) {
+    const node = nodeCrypto();
+    chosenHashing = node ? createNodeHashing(node) : webHashing;
+  }
+  return chosenHashing;
 }
 
 type Scheduler = (callback: () => void) => void;
@@ -84,22 +131,6 @@ export type NodeArgon2 = (
   },
   callback: (error: Error | null, derived: Uint8Array) => void,
 ) => void;
-
-/** node:crypto's argon2 where the runtime has it (Node >= 24.7; it runs on the libuv pool), else null. */
-export function nodeArgon2(): NodeArgon2 | null {
-  const argon2 = (nodeCrypto() as { argon2?: unknown } | null)?.argon2;
-  return typeof argon2 === 'function' ? (argon2 as NodeArgon2) : null;
-}
-
-/** Bun's native password hashing (`Bun.password`), or null elsewhere. */
-export interface BunPassword {
-  verify(password: string | Uint8Array, hash: string): Promise<boolean>;
-}
-
-export function bunPassword(): BunPassword | null {
-  const password = (globalThis as { Bun?: { password?: BunPassword } }).Bun?.password;
-  return typeof password?.verify === 'function' ? password : null;
-}
 
 // (module (func (result v128) (v128.const i32x4 0 0 0 0))): valid exactly where SIMD128 is.
 const SIMD_PROBE = new Uint8Array([
