@@ -262,6 +262,19 @@ export function runOnHashingPool<T>(kind: HashingJobKind, args: unknown[]): Prom
 }
 
 /**
+ * How many password checks can usefully run at once on this process's pool: its size where worker
+ * threads are available and the pool is on, else 1 (hashing then runs sliced on the calling thread).
+ * Creating the pool object starts no worker.
+ *
+ * @example
+ *   createLimiter({ concurrency: hashingParallelism(), ... });
+ */
+export function hashingParallelism(): number {
+  const current = processPool();
+  return current?.usable ? current.size : 1;
+}
+
+/**
  * Start the process's hashing workers now (a server may call this at start-up), resolving once
  * one is ready or the pool turned out not to be available.
  * @example

@@ -2,6 +2,7 @@
  * The building blocks of the OAuth2 password flow, for the handler and for apps that protect their
  * own routes: log a user in from a login form, issue a token, and require an authenticated user.
  */
+import { hashingParallelism } from '../../platform/hashing-pool.js';
 import { ConfigurationError } from '../../errors.js';
 import type { CryptContext } from '../../passwords/index.js';
 import type { TokenAlgorithm, TokenKeyInput, VerifiedClaims } from '../../tokens/index.js';
@@ -61,10 +62,10 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
   /** Largest login body read. Default 64 KiB. */
   maxBodyBytes?: number;
   /**
-   * Password checks run at once; later logins wait their turn. Default 1: hashing on the event
-   * loop (bcrypt, PBKDF2) then never takes more than one slice between two turns of the loop,
-   * and scrypt never holds more than one 128 MiB block. Raise it for hashes that run on other
-   * threads (node:crypto's scrypt) on a machine with cores to spare.
+   * Password checks run at once; later logins wait their turn. Default: the hashing pool's size
+   * where it runs (Node, Deno, Bun: bcrypt and argon2 on worker threads, scrypt on libuv's), so
+   * logins use every core the pool has; else 1, so hashing on the event loop (Workers, browsers)
+   * never takes more than one slice between two turns of the loop.
    */
   loginConcurrency?: number;
   /** Logins allowed to wait for a slot, all clients together; beyond it they get 429. Default 100. */
@@ -146,7 +147,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const maxTokenAge =
     options.maxTokenAge === false ? undefined : (options.maxTokenAge ?? parseDuration(tokenTtl, 'tokenTtl') + TOKEN_AGE_LEEWAY);
   const limiter = createLimiter({
-    concurrency: positiveInteger(options.loginConcurrency ?? 1, 'loginConcurrency'),
+    concurrency: positiveInteger(options.loginConcurrency ?? hashingParallelism(), 'loginConcurrency'),
     maxQueue: positiveInteger(options.loginQueue ?? 100, 'loginQueue', 0),
     maxQueuePerClient: positiveInteger(options.loginQueuePerClient ?? 8, 'loginQueuePerClient', 0),
   });
