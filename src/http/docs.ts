@@ -7,7 +7,6 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { BoundedMap } from '../internal/bounded-map.js';
-import { nodeBuiltin } from '../platform/runtime.js';
 
 /** Returns a swagger-ui-dist file's content, or null when it is not available. */
 export type DocsAssetLoader = (name: string) => Promise<Uint8Array | string | null | undefined>;
@@ -140,58 +139,6 @@ export function docsPageHeaders(html: string, assetOrigin?: string): Array<[stri
     ['x-frame-options', 'DENY'],
     ['x-content-type-options', 'nosniff'],
   ];
-}
-
-type FsPromises = typeof import('node:fs/promises');
-type NodeModule = typeof import('node:module');
-type NodePath = typeof import('node:path');
-
-/** Where swagger-ui-dist is installed, resolved from this module, else from the working directory. */
-function locateSwaggerUiDist(): string | null {
-  const moduleApi = nodeBuiltin<NodeModule>('node:module');
-  const path = nodeBuiltin<NodePath>('node:path');
-  if (!moduleApi?.createRequire || !path) return null;
-  const bases: string[] = [];
-  const here = moduleUrl();
-  if (here) bases.push(here);
-  if (typeof __filename === 'string') bases.push(__filename); // the CommonJS build
-  const cwd = (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.();
-  if (cwd) bases.push(path.join(cwd, 'index.js'));
-  for (const base of bases) {
-    try {
-      return path.dirname(moduleApi.createRequire(base).resolve('swagger-ui-dist/package.json'));
-    } catch {
-      // try the next base
-    }
-  }
-  return null;
-}
-
-/** import.meta.url in the ESM build; empty in the CommonJS one. */
-function moduleUrl(): string | undefined {
-  try {
-    return import.meta.url;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads swagger-ui-dist from disk where the runtime has node:fs (Node, Deno, Bun), else null. */
-export function nodeDocsAssets(): DocsAssetLoader | null {
-  const fs = nodeBuiltin<FsPromises>('node:fs/promises');
-  const path = nodeBuiltin<NodePath>('node:path');
-  if (!fs || !path) return null;
-  let dir: string | null | undefined;
-  return async (name) => {
-    if (!Object.hasOwn(SWAGGER_UI_FILES, name)) return null;
-    dir ??= locateSwaggerUiDist();
-    if (dir === null) return null;
-    try {
-      return new Uint8Array(await fs.readFile(path.join(dir, name)));
-    } catch {
-      return null;
-    }
-  };
 }
 
 /** Loads each allowed file once and keeps it (bounded by the allowlist: one entry per file). */

@@ -3,6 +3,7 @@
  * `(request: Request) => Promise<Response>`, composed of the building blocks in auth.ts.
  */
 import { ConfigurationError, HashingWorkerError } from '../errors.js';
+import { nodeDocsAssets } from '../platform/docs-assets.js';
 import { isThenable, notify } from '../internal/await.js';
 import type { UserRecord } from '../users/index.js';
 import { type Auth, type AuthOptions, type RequireUserOptions, createAuthCore, publicUserSerializer } from './auth/index.js';
@@ -14,7 +15,6 @@ import {
   cachedAssets,
   docsPageHeaders,
   docsUnavailableHtml,
-  nodeDocsAssets,
   oauth2RedirectHtml,
   swaggerUiHtml,
 } from './docs.js';

@@ -10,7 +10,7 @@ export { clientAddressOf, setClientAddress, UNKNOWN_CLIENT } from './client-addr
 export type { ClientAddressResolver } from './client-address.js';
 export { createOpenApiDocument } from './openapi.js';
 export type { OpenApiOptions } from './openapi.js';
-export { nodeDocsAssets, SWAGGER_UI_FILES } from './docs.js';
+export { SWAGGER_UI_FILES } from './docs.js';
 export type { DocsAssetLoader } from './docs.js';
 export { jsonResponse } from './response.js';
 export { DEFAULT_MAX_BODY_BYTES } from './body.js';

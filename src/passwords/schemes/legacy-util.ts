@@ -32,9 +32,9 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
  * scheme's name, so that messages name the format the caller stored. Other errors pass through.
  */
 export function relabel(error: unknown, name: string): unknown {
-  if (error instanceof MalformedHashError) return new MalformedHashError(name, error.reason);
-  if (error instanceof HashCostLimitError) return new HashCostLimitError(name, error.reason);
-  if (error instanceof UnsupportedHashError) return new UnsupportedHashError(name, error.reason);
+  if (error instanceof MalformedHashError) return new MalformedHashError(name, error.reason, { cause: error });
+  if (error instanceof HashCostLimitError) return new HashCostLimitError(name, error.reason, { cause: error });
+  if (error instanceof UnsupportedHashError) return new UnsupportedHashError(name, error.reason, { cause: error });
   return error;
 }
 
