@@ -130,7 +130,12 @@ export class PasswordPolicyError extends GatehouseError {
   }
 }
 
-/** Why a user store failed; the handler answers 503 for every one of them. */
+/**
+ * Why a user store failed; the handler answers 503 for every one of them.
+ *
+ * @example
+ * if (error instanceof UserStoreError && error.code === 'ERR_USER_STORE_UNAVAILABLE') retryLater();
+ */
 export type UserStoreErrorCode =
   /** The database cannot be reached, is shutting down, busy or locked, or did not answer in time. */
   | 'ERR_USER_STORE_UNAVAILABLE'

@@ -3,6 +3,9 @@
  * header split on its first space, the scheme compared case-insensitively with "bearer", the rest
  * trimmed. Returns null when there is no usable header ("Not authenticated"); `Bearer` alone gives
  * '' (which then fails validation, "Could not validate credentials").
+ *
+ * @example
+ * const token = readBearerToken(request); // 'eyJ...' from "Authorization: Bearer eyJ...", or null
  */
 export function readBearerToken(request: Request): string | null {
   const header = request.headers.get('authorization');

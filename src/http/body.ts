@@ -1,6 +1,11 @@
 /** Reading a request body without ever holding more than a fixed number of bytes. */
 
-/** The largest login form the handler reads (a real one is well under 1 KiB). */
+/**
+ * The largest login form the handler reads (a real one is well under 1 KiB).
+ *
+ * @example
+ * createAuthHandler({ users, key, maxBodyBytes: DEFAULT_MAX_BODY_BYTES / 4 });
+ */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /** The body of `request`, or null when it is (or announces itself as) longer than `limit`. */

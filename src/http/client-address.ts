@@ -11,10 +11,21 @@
 /** Symbol.for, so that separately bundled entry points (gatehouse and gatehouse/node) agree. */
 export const CLIENT_ADDRESS: unique symbol = Symbol.for('gatehouse.client-address') as never;
 
-/** The key shared by requests whose address is not known. */
+/**
+ * The key shared by requests whose address is not known.
+ *
+ * @example
+ * if (clientAddressKey(address) === null) console.warn(`counting under '${UNKNOWN_CLIENT}'`);
+ */
 export const UNKNOWN_CLIENT = 'unknown';
 
-/** Reads a request's client address: the `clientAddress` option of the handler. */
+/**
+ * Reads a request's client address: the `clientAddress` option of the handler.
+ *
+ * @example
+ * const clientAddress: ClientAddressResolver = (request) => request.headers.get('cf-connecting-ip');
+ * createAuthHandler({ users, key, clientAddress });
+ */
 export type ClientAddressResolver = (request: Request) => string | null | undefined;
 
 /**

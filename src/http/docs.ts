@@ -8,10 +8,25 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { BoundedMap } from '../internal/bounded-map.js';
 
-/** Returns a swagger-ui-dist file's content, or null when it is not available. */
+/**
+ * Returns a swagger-ui-dist file's content, or null when it is not available.
+ *
+ * @example
+ * // Cloudflare Workers: the files bundled as static assets.
+ * const assets: DocsAssetLoader = async (name) => {
+ *   const response = await env.ASSETS.fetch(`https://assets.local/docs/${name}`);
+ *   return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
+ * };
+ * createAuthHandler({ users, key, docs: { assets } });
+ */
 export type DocsAssetLoader = (name: string) => Promise<Uint8Array | string | null | undefined>;
 
-/** The only files served under the docs path, with their content types. */
+/**
+ * The only files served under the docs path, with their content types.
+ *
+ * @example
+ * for (const name of Object.keys(SWAGGER_UI_FILES)) copyFileSync(`node_modules/swagger-ui-dist/${name}`, `public/docs/${name}`);
+ */
 export const SWAGGER_UI_FILES: Readonly<Record<string, string>> = Object.freeze({
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',

@@ -8,6 +8,14 @@ import { type FormValue, MultipartError, parseHeaderValue, parseMultipart } from
 import { percentDecodeBytes } from './percent.js';
 import { PRIVATE_JSON_HEADERS, ResponseParts, detailParts, toResponse } from './response.js';
 
+/**
+ * The fields of OAuth2PasswordRequestForm, read by readLoginForm.
+ *
+ * @example
+ * const form = await readLoginForm(request);
+ * if (form instanceof Response) return form; // 413, 400 or 422
+ * console.log(form.username, form.scopes);
+ */
 export interface LoginForm {
   /** 'password' or null (absent or empty). */
   grantType: 'password' | null;
@@ -21,6 +29,12 @@ export interface LoginForm {
   clientSecret: string | null;
 }
 
+/**
+ * Options of readLoginForm.
+ *
+ * @example
+ * const form = await readLoginForm(request, { maxBodyBytes: 16 * 1024 });
+ */
 export interface ReadLoginFormOptions {
   /** Bodies longer than this get 413. Default 64 KiB. */
   maxBodyBytes?: number;

@@ -31,6 +31,12 @@ import {
   toResponse,
 } from './response.js';
 
+/**
+ * Where the handler's routes live (FastAPI's tutorial paths by default).
+ *
+ * @example
+ * createAuthHandler({ users, key, paths: { token: '/auth/token', me: '/auth/me' } });
+ */
 export interface AuthPaths {
   /** Default '/token'. */
   token: string;
@@ -44,6 +50,12 @@ export interface AuthPaths {
   docs: string;
 }
 
+/**
+ * The tutorial's routes: /token, /users/me/, /users/me/items/, /openapi.json, /docs.
+ *
+ * @example
+ * const loginUrl = new URL(DEFAULT_PATHS.token, 'https://api.example.com'); // .../token
+ */
 export const DEFAULT_PATHS: Readonly<AuthPaths> = Object.freeze({
   token: '/token',
   me: '/users/me/',
@@ -52,6 +64,12 @@ export const DEFAULT_PATHS: Readonly<AuthPaths> = Object.freeze({
   docs: '/docs',
 });
 
+/**
+ * Options of the /openapi.json and /docs routes.
+ *
+ * @example
+ * createAuthHandler({ users, key, docs: { title: 'My API', version: '2.1.0', cdn: true } });
+ */
 export interface DocsOptions {
   /**
    * Loads swagger-ui-dist files by name. Default: read the optional peer dependency from disk where
@@ -70,6 +88,12 @@ export interface DocsOptions {
   version?: string;
 }
 
+/**
+ * Options of createAuthHandler: createAuth's, plus routes, docs, error hook and public origin.
+ *
+ * @example
+ * createAuthHandler({ users, key, paths: { token: '/login' }, docs: false, origin: 'https://api.example.com' });
+ */
 export interface AuthHandlerOptions<U extends UserRecord = UserRecord> extends AuthOptions<U> {
   paths?: Partial<AuthPaths>;
   /** OpenAPI and Swagger UI routes; `false` turns them off. Default on. */
@@ -84,6 +108,13 @@ export interface AuthHandlerOptions<U extends UserRecord = UserRecord> extends A
   origin?: string;
 }
 
+/**
+ * A fetch handler (`(request) => Promise<Response>`) with the building blocks it uses as `auth`.
+ *
+ * @example
+ * const handler = createAuthHandler({ users, key });
+ * const result = await handler.auth.requireUser(request); // in another route of the same app
+ */
 export type AuthHandler<U extends UserRecord = UserRecord> = ((request: Request) => Promise<Response>) & {
   /** The building blocks the handler uses, for the app's own routes. */
   readonly auth: Auth<U>;
@@ -112,7 +143,13 @@ function resolvePaths(given: Partial<AuthPaths> | undefined): AuthPaths {
   return paths;
 }
 
-/** The tutorial app as a fetch handler. */
+/**
+ * The tutorial app as a fetch handler.
+ *
+ * @example
+ * const handler = createAuthHandler({ users: createMemoryUserStore(fakeUsersDb), key: process.env.SECRET_KEY! });
+ * export default { fetch: handler }; // Workers, Bun, Deno; or serve(handler) from gatehouse/node
+ */
 export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
   const { auth, login, authenticate } = createAuthCore(options);
   const paths = resolvePaths(options.paths);

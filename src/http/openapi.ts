@@ -3,6 +3,12 @@
  * tutorial app, so that Swagger UI and client generators see the same API.
  */
 
+/**
+ * Options of createOpenApiDocument.
+ *
+ * @example
+ * createOpenApiDocument({ paths: DEFAULT_PATHS, scopes: null, title: 'My API' });
+ */
 export interface OpenApiOptions {
   /** Route paths. */
   paths: { token: string; me: string; items: string };
@@ -25,6 +31,12 @@ function operationId(name: string, path: string, method: string): string {
 /** The scopes each protected route requires in scopes mode, outer dependency first. */
 export const ROUTE_SCOPES = { me: ['me'], items: ['items', 'me'] } as const;
 
+/**
+ * The OpenAPI 3.1 document the handler serves at /openapi.json, as FastAPI generates it for the tutorial.
+ *
+ * @example
+ * const doc = createOpenApiDocument({ paths: DEFAULT_PATHS, scopes: TUTORIAL_SCOPES, title: 'My API' });
+ */
 export function createOpenApiDocument(options: OpenApiOptions): Record<string, unknown> {
   const { paths, scopes } = options;
   const loginId = operationId('login_for_access_token', paths.token, 'post');

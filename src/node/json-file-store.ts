@@ -11,7 +11,13 @@ function unreadable(path: string, cause: unknown): UserStoreError {
   return new UserStoreError('ERR_USER_STORE_UNAVAILABLE', `cannot read the user file ${path}: ${(cause as { code?: string }).code ?? 'error'}`, { cause });
 }
 
-/** The store createJsonFileUserStore makes. */
+/**
+ * The store createJsonFileUserStore makes.
+ *
+ * @example
+ * const users = createJsonFileUserStore('./users.json');
+ * await serve(createAuthHandler({ users, key }));
+ */
 export interface JsonFileUserStore<U extends UserRecord = UserRecord> extends UserStore<U> {
   /** The file's path, as given. */
   readonly path: string;

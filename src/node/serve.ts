@@ -11,20 +11,45 @@ import { NO_STORE, NOSNIFF, type PartsHandler, RESPOND_PARTS, type ResponseParts
 import { plainBody } from './response-body.js';
 import { createNodeRequest, requestUrl } from './request.js';
 
+/**
+ * A fetch handler: what createAuthHandler returns, or any `(Request) => Response` function.
+ *
+ * @example
+ * const handler: FetchHandler = () => new Response('ok');
+ * await serve(handler);
+ */
 export type FetchHandler = (request: Request) => Response | PromiseLike<Response>;
 
+/**
+ * Options of createNodeListener (and serve).
+ *
+ * @example
+ * createNodeListener(handler, { onError: (error) => log.error(error) });
+ */
 export interface NodeListenerOptions {
   /** Told about errors the handler throws (the client then gets a 500). Default: console.error. */
   onError?: (error: unknown) => void;
 }
 
+/**
+ * A node:http request listener.
+ *
+ * @example
+ * http.createServer(createNodeListener(handler)).listen(8000, '127.0.0.1');
+ */
 export type NodeListener = (incoming: IncomingMessage, res: ServerResponse) => void;
 
 const ERROR_BODY = '{"detail":"Internal Server Error"}';
 const BAD_REQUEST_BODY = '{"detail":"Bad Request"}';
 const ERROR_HEADERS = [...NOSNIFF, ...NO_STORE];
 
-/** A `(req, res)` listener for node:http (or Express, Connect, ...) that runs a fetch handler. */
+/**
+ * A `(req, res)` listener for node:http (or Express, Connect, ...) that runs a fetch handler.
+ *
+ * @example
+ * import express from 'express';
+ * express().use('/auth', createNodeListener(createAuthHandler({ users, key }))).listen(3000);
+ */
 export function createNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
   const onError = options.onError ?? ((error: unknown) => console.error('gatehouse: request handler failed:', error));
   // A gatehouse handler answers with parts too (non-enumerable, under a shared symbol).
@@ -207,6 +232,12 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
+/**
+ * Options of serve: where to listen and the limits for slow clients.
+ *
+ * @example
+ * await serve(handler, { port: 0, host: '127.0.0.1', requestTimeout: 10_000 });
+ */
 export interface ServeOptions extends NodeListenerOptions {
   /** Default 8000; 0 picks a free port. */
   port?: number;
@@ -239,6 +270,14 @@ function limitOption(value: unknown, name: string, fallback: number): number {
   return value;
 }
 
+/**
+ * What serve resolves with: the node:http server, its URL, and a graceful close.
+ *
+ * @example
+ * const running = await serve(handler, { port: 0 });
+ * console.log(running.url); // http://127.0.0.1:<port>
+ * await running.close(5000);
+ */
 export interface RunningServer {
   readonly server: Server;
   /** e.g. `http://127.0.0.1:8000` (no trailing slash). */
@@ -247,7 +286,13 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Serve a fetch handler on node:http. Resolves once listening. */
+/**
+ * Serve a fetch handler on node:http. Resolves once listening.
+ *
+ * @example
+ * import { serve } from 'gatehouse/node';
+ * const { url } = await serve(createAuthHandler({ users, key }), { port: 8000 });
+ */
 export function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<RunningServer> {
   try {
     return listen(handler, options);

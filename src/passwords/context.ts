@@ -9,8 +9,20 @@ import { configureHashingPool, type HashingPoolOptions } from '../platform/hashi
 import { MAX_PASSWORD_BYTES } from './limits.js';
 import type { PasswordScheme, SchemeSettings, UpdatePolicy } from './scheme.js';
 
+/**
+ * A password: a string (hashed as its UTF-8 bytes) or the bytes themselves.
+ *
+ * @example
+ * await context.verify(new TextEncoder().encode('correct horse'), storedHash); // same as the string
+ */
 export type Password = string | Uint8Array;
 
+/**
+ * What a CryptContext hashes with, reads, and upgrades (passlib's CryptContext arguments).
+ *
+ * @example
+ * const context = new CryptContext({ schemes: [scrypt, bcrypt], deprecated: 'auto', settings: { bcrypt: { maxRounds: 13 } } });
+ */
 export interface CryptContextOptions {
   /**
    * The schemes, in order: scheme objects (`bcrypt`, `scrypt`, ... from `gatehouse/passwords`) or
@@ -51,6 +63,13 @@ const CHEAP_SHARE = 0.1;
 const defaultNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The outcome of `verifyAndUpdate`: whether the password matched, and the hash to store instead if it is outdated.
+ *
+ * @example
+ * const { valid, newHash } = await context.verifyAndUpdate(password, user.hashedPassword);
+ * if (valid && newHash) await users.updatePasswordHash(user.username, newHash, user.hashedPassword);
+ */
 export interface VerifyAndUpdateResult {
   valid: boolean;
   /** A fresh hash with the default scheme, only when the password is right and the hash outdated. */
@@ -171,6 +190,12 @@ export class CryptContext {
     return this.#byName.get(name)?.settings;
   }
 
+  /**
+   * True when the named scheme is deprecated in this context (its hashes are upgraded at login).
+   *
+   * @example
+   * context.isDeprecated('md5_crypt'); // true with deprecated: 'auto' and another default
+   */
   isDeprecated(name: string): boolean {
     return this.#byName.get(name)?.deprecated ?? false;
   }

@@ -37,7 +37,12 @@ export function getDefaultContext(): CryptContext {
   return defaultContext;
 }
 
-/** Options of hashPassword and verifyPassword. */
+/**
+ * Options of hashPassword and verifyPassword.
+ *
+ * @example
+ * await hashPassword('correct horse', { context: new CryptContext({ schemes: [bcrypt] }) });
+ */
 export interface PasswordOptions {
   /** The context to use. Default: getDefaultContext(). */
   context?: CryptContext;

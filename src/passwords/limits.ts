@@ -1,7 +1,17 @@
-/** passlib's MAX_PASSWORD_SIZE: longer passwords are refused before any hashing (a DoS guard). */
+/**
+ * passlib's MAX_PASSWORD_SIZE: longer passwords are refused before any hashing (a DoS guard).
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt], maxPasswordBytes: MAX_PASSWORD_BYTES / 4 });
+ */
 export const MAX_PASSWORD_BYTES = 4096;
 
-/** bcrypt reads at most this many bytes of the password. */
+/**
+ * bcrypt reads at most this many bytes of the password.
+ *
+ * @example
+ * if (new TextEncoder().encode(password).length > BCRYPT_MAX_PASSWORD_BYTES) useBcryptSha256Instead();
+ */
 export const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
 /**
@@ -15,6 +25,9 @@ export const BCRYPT_MAX_PASSWORD_BYTES = 72;
  * admits took bcrypt 14: 0.9-1.5 s (15: 1.9-3.1 s), scrypt 128*N*r*p = 256 MiB: 1.1 s, argon2
  * m*t = 192-200 MiB·passes (FastAPI's and passlib's defaults): 1.2-1.5 s, PBKDF2-SHA512 2M
  * rounds: 1.2 s (SHA-256 5M: 1.2 s), sha512_crypt 1M rounds: 1.3 s, phpass 2^20: 1.4 s.
+ *
+ * @example
+ * new CryptContext({ schemes: [bcrypt], settings: { bcrypt: { maxRounds: DEFAULT_LIMITS.bcryptMaxRounds + 1 } } });
  */
 export const DEFAULT_LIMITS = {
   /** bcrypt log2 rounds (bcrypt, bcrypt_sha256, Django's and WordPress's bcrypt). */

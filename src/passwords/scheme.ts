@@ -5,9 +5,26 @@
  */
 import { ConfigurationError } from '../errors.js';
 
-/** Per-scheme settings: cost parameters, salt sizes, idents, caps on stored hashes. */
+/**
+ * Per-scheme settings: cost parameters, salt sizes, idents, caps on stored hashes.
+ *
+ * @example
+ * const settings: SchemeSettings = { rounds: 12 }; // new CryptContext({ ..., settings: { bcrypt: settings } })
+ */
 export type SchemeSettings = Record<string, unknown>;
 
+/**
+ * The interface every scheme object implements: identify, verify, needsUpdate and (unless verify-only) hash.
+ *
+ * @example
+ * const legacy: PasswordScheme = {
+ *   name: 'my_legacy', defaults: {},
+ *   identify: (hash) => hash.startsWith('$my$'),
+ *   verify: (password, hash) => myLegacyVerify(password, hash), // constant-time inside
+ *   needsUpdate: () => true,
+ * };
+ * new CryptContext({ schemes: [scrypt, legacy], deprecated: 'auto' });
+ */
 export interface PasswordScheme<S extends SchemeSettings = SchemeSettings> {
   /** passlib's name for the scheme (`bcrypt`, `scrypt`, `pbkdf2_sha256`, ...). */
   readonly name: string;
@@ -36,12 +53,18 @@ export interface PasswordScheme<S extends SchemeSettings = SchemeSettings> {
  * 'exact': any parameter that differs from the configured one (Django, argon2-cffi) — the default,
  * so that raising the cost moves old hashes on at their next login.
  * 'minimum': only parameters weaker than the configured ones (closer to passlib's min/max bounds).
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt], updatePolicy: 'minimum' }); // a stronger stored hash is kept
  */
 export type UpdatePolicy = 'exact' | 'minimum';
 
 /**
  * A scheme that can hash new passwords: every built-in but the verify-only legacy ones (unsalted
  * digests, md5_crypt, phpass, LDAP). Can be a context's default.
+ *
+ * @example
+ * const schemeForNewHashes: HashingScheme = scrypt;
  */
 export interface HashingScheme<S extends SchemeSettings = SchemeSettings> extends PasswordScheme<S> {
   /** Hash the password (UTF-8 bytes, already checked against the context's size limit). */

@@ -14,7 +14,12 @@
 import { HashingWorkerError } from '../errors.js';
 import { nodeBuiltin } from './runtime.js';
 
-/** `{ size }`: that many workers (default: the core count, at most 4); `false`: no pool. */
+/**
+ * `{ size }`: that many workers (default: the core count, at most 4); `false`: no pool.
+ *
+ * @example
+ * configureHashingPool({ size: 2 }); // or false: hash on the calling thread
+ */
 export type HashingPoolOptions = { size?: number } | false;
 
 /** The jobs a worker runs (hash-worker.ts): each takes and returns structured-cloneable values. */

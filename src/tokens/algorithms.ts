@@ -1,4 +1,9 @@
-/** The JWS algorithms gatehouse signs and verifies. `none` is not one of them, ever. */
+/**
+ * The JWS algorithms gatehouse signs and verifies. `none` is not one of them, ever.
+ *
+ * @example
+ * const key = await importTokenKey(privatePem, { algorithm: 'ES256' });
+ */
 export type TokenAlgorithm =
   | 'HS256'
   | 'HS384'

@@ -1,7 +1,12 @@
 import { ConfigurationError } from '../errors.js';
 import { TokenClaimError, TokenExpiredError, TokenNotYetValidError } from './errors.js';
 
-/** Claims given to createAccessToken. */
+/**
+ * Claims given to createAccessToken.
+ *
+ * @example
+ * const token = await createAccessToken({ sub: 'johndoe', scope: ['me', 'items'] }, { key });
+ */
 export interface AccessTokenClaims {
   /** The subject (the username): a non-empty string. */
   sub: string;
@@ -19,6 +24,10 @@ export interface AccessTokenClaims {
 /**
  * Claims of a verified token: the token's claims, deep-frozen, with `scope` always a string
  * ('' when absent; a list is joined with spaces) and `scopes` its parsed list.
+ *
+ * @example
+ * const claims = await verifyAccessToken(token, { key });
+ * if (!claims.scopes.includes('items')) return new Response(null, { status: 403 });
  */
 export interface VerifiedClaims {
   readonly sub: string;
@@ -33,6 +42,12 @@ export interface VerifiedClaims {
   readonly [claim: string]: unknown;
 }
 
+/**
+ * The claim checks of verifyAccessToken (and of the handler's `tokenRules`).
+ *
+ * @example
+ * await verifyAccessToken(token, { key, issuer: 'https://auth.example.com', audience: 'api', clockTolerance: '30s', maxTokenAge: '1h' });
+ */
 export interface ClaimRules {
   issuer?: string | readonly string[];
   audience?: string | readonly string[];
@@ -171,7 +186,12 @@ export function checkClaims(claims: Readonly<Record<string, unknown>>, rules: No
   }
 }
 
-/** Scope tokens of a space-separated scope string (RFC 6749 3.3), empty items dropped. */
+/**
+ * Scope tokens of a space-separated scope string (RFC 6749 3.3), empty items dropped.
+ *
+ * @example
+ * parseScopes('me  items'); // ['me', 'items']
+ */
 export function parseScopes(scope: string): string[] {
   return scope.split(/\s+/).filter((item) => item !== '');
 }

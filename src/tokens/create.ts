@@ -8,9 +8,20 @@ import { isTokenKey, resolveTokenKey, type TokenKeyInput } from './keys.js';
 import { isPlainObject } from './keys/jwks.js';
 import { MAX_TOKEN_SIZE } from './verify.js';
 
-/** The seed's helper default: tokens live 15 minutes unless told otherwise. */
+/**
+ * The seed's helper default: tokens live 15 minutes unless told otherwise.
+ *
+ * @example
+ * await createAccessToken({ sub: 'johndoe' }, { key, expiresIn: DEFAULT_EXPIRES_IN * 2 }); // 30 minutes
+ */
 export const DEFAULT_EXPIRES_IN = 15 * 60;
 
+/**
+ * Options of createAccessToken: the key and the registered claims it adds.
+ *
+ * @example
+ * await createAccessToken({ sub: 'johndoe' }, { key, expiresIn: '30m', issuer: 'https://auth.example.com', audience: 'api' });
+ */
 export interface CreateAccessTokenOptions {
   key: TokenKeyInput;
   /** Only with a raw key input (an imported key signs with its own algorithm). Default HS256 for secrets. */
@@ -112,7 +123,13 @@ function headerSegment(alg: TokenAlgorithm, kid: string | undefined): string {
   return segment;
 }
 
-/** Sign an access token: compact JWS, `exp` in whole seconds (default lifetime 15 minutes). */
+/**
+ * Sign an access token: compact JWS, `exp` in whole seconds (default lifetime 15 minutes).
+ *
+ * @example
+ * const key = await importTokenKey(process.env.JWT_SECRET!);
+ * const token = await createAccessToken({ sub: 'johndoe', scope: 'me items' }, { key, expiresIn: '30m' });
+ */
 export async function createAccessToken(claims: AccessTokenClaims, options: CreateAccessTokenOptions): Promise<string> {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('createAccessToken needs options with a key');
   const pending = resolveTokenKey(options.key, options.algorithm);

@@ -25,7 +25,13 @@ export class TokenError extends GatehouseError {
   declare readonly code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM' | 'ERR_TOKEN_KEY' | 'ERR_TOKEN_SIGNING';
 }
 
-/** The presented token is not acceptable (HTTP: 401). */
+/**
+ * The presented token is not acceptable (HTTP: 401).
+ *
+ * @example
+ * try { await verifyAccessToken(token, { key }); }
+ * catch (error) { if (error instanceof InvalidTokenError) return new Response(null, { status: 401 }); throw error; }
+ */
 export class InvalidTokenError extends TokenError {
   declare readonly code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM';
   constructor(
@@ -37,7 +43,12 @@ export class InvalidTokenError extends TokenError {
   }
 }
 
-/** exp <= now - clockTolerance. */
+/**
+ * exp <= now - clockTolerance.
+ *
+ * @example
+ * if (error instanceof TokenExpiredError) headers.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+ */
 export class TokenExpiredError extends InvalidTokenError {
   declare readonly code: 'ERR_TOKEN_EXPIRED';
   constructor() {
@@ -45,7 +56,12 @@ export class TokenExpiredError extends InvalidTokenError {
   }
 }
 
-/** nbf or iat later than now + clockTolerance. */
+/**
+ * nbf or iat later than now + clockTolerance.
+ *
+ * @example
+ * if (error instanceof TokenNotYetValidError) console.warn(`clock skew? ${error.claim} is in the future`);
+ */
 export class TokenNotYetValidError extends InvalidTokenError {
   declare readonly code: 'ERR_TOKEN_NOT_YET_VALID';
   /** 'nbf' or 'iat'. */
@@ -56,7 +72,12 @@ export class TokenNotYetValidError extends InvalidTokenError {
   }
 }
 
-/** A claim of the presented token is missing, of the wrong type or not the expected value. */
+/**
+ * A claim of the presented token is missing, of the wrong type or not the expected value.
+ *
+ * @example
+ * if (error instanceof TokenClaimError && error.claim === 'aud') console.warn('token for another audience');
+ */
 export class TokenClaimError extends InvalidTokenError {
   declare readonly code: 'ERR_TOKEN_CLAIM';
   readonly claim: string;
@@ -66,7 +87,12 @@ export class TokenClaimError extends InvalidTokenError {
   }
 }
 
-/** The key or the options cannot be used (a programming or deployment error). */
+/**
+ * The key or the options cannot be used (a programming or deployment error).
+ *
+ * @example
+ * await importTokenKey('too short').catch((error) => { if (error instanceof TokenKeyError) console.error(error.message); });
+ */
 export class TokenKeyError extends TokenError {
   declare readonly code: 'ERR_TOKEN_KEY';
   constructor(message: string, options?: { cause?: unknown }) {

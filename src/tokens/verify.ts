@@ -22,9 +22,20 @@ import {
 } from './keys.js';
 import type { KeySlot } from './keys.js';
 
-/** Tokens longer than this many characters are refused before any parsing. */
+/**
+ * Tokens longer than this many characters are refused before any parsing.
+ *
+ * @example
+ * await verifyAccessToken(token, { key, maxTokenSize: MAX_TOKEN_SIZE / 2 });
+ */
 export const MAX_TOKEN_SIZE = 8192;
 
+/**
+ * Options of verifyAccessToken: the key, the algorithm allowlist, the size cap and the claim rules.
+ *
+ * @example
+ * await verifyAccessToken(token, { key, algorithms: ['HS256'], audience: 'api' });
+ */
 export interface VerifyAccessTokenOptions extends ClaimRules {
   key: TokenKeyInput;
   /** Accepted algorithms, checked before any cryptography. Default: the key's (importTokenKey). */
@@ -138,6 +149,9 @@ function verifyingKey(key: TokenKeyImpl): TokenKeyImpl {
  * InvalidTokenError (TokenExpiredError, TokenNotYetValidError, TokenClaimError). Order: size, shape,
  * header, algorithm allowlist, key choice, signature; only then the payload is parsed and the claim
  * rules applied.
+ *
+ * @example
+ * const { sub, scopes } = await verifyAccessToken(token, { key }); // throws InvalidTokenError: answer 401
  */
 export async function verifyAccessToken(token: unknown, options: VerifyAccessTokenOptions): Promise<VerifiedClaims> {
   const { maxSize, rules, allowOption, key: pending } = checkOptions(options);

@@ -4,7 +4,12 @@ import { notify } from '../internal/await.js';
 import { type CryptContext, getDefaultContext, type Password } from '../passwords/index.js';
 import { type UserRecord, type UserStore, findStoredUser } from './user-store.js';
 
-/** A stored hash that login refused to check: what `onHashRefused` hears. Never carries the hash. */
+/**
+ * A stored hash that login refused to check: what `onHashRefused` hears. Never carries the hash.
+ *
+ * @example
+ * createAuthHandler({ users, key, onHashRefused: ({ username, code, reason }) => log.warn(`${username}: ${code} ${reason}`) });
+ */
 export interface HashRefusal {
   /** The user whose stored hash it is. */
   username: string;
@@ -16,6 +21,12 @@ export interface HashRefusal {
   reason: string;
 }
 
+/**
+ * Options of authenticateUser.
+ *
+ * @example
+ * await authenticateUser(users, username, password, { context: presets.django(), onUpdateError: (error) => log.warn(error) });
+ */
 export interface AuthenticateOptions {
   /** Default: getDefaultContext() (scrypt, with bcrypt and PBKDF2 upgraded at login). */
   context?: CryptContext;
@@ -46,6 +57,10 @@ function refusalOf(error: unknown, username: string): HashRefusal | null {
  * store has it, and the returned user carries the new hash. If saving fails the login still
  * succeeds with the old hash (the upgrade is retried at the next login) and `onUpdateError` hears of it.
  * Arguments of the wrong type (from an untyped caller) give null.
+ *
+ * @example
+ * const user = await authenticateUser(users, form.username, form.password);
+ * if (!user) return new Response('{"detail":"Incorrect username or password"}', { status: 401 });
  */
 export async function authenticateUser<U extends UserRecord>(
   users: UserStore<U>,

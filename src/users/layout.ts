@@ -29,7 +29,12 @@ export interface FieldMapping {
   readonly write?: (value: unknown) => readonly SqlValue[];
 }
 
-/** The columns of a layout: a column name, a mapping, or null where the table has none. */
+/**
+ * The columns of a layout: a column name, a mapping, or null where the table has none.
+ *
+ * @example
+ * const layout: UserTableLayout = { table: 'members', columns: { ...DEFAULT_LAYOUT.columns, username: 'login' } };
+ */
 export interface UserColumns {
   readonly username: string;
   readonly hashed_password: string;
@@ -73,7 +78,12 @@ export interface UserTableLayout {
   readonly writeHash?: (hash: string | null) => string | null;
 }
 
-/** The schema of issue #9: `users (username, hashed_password, email, full_name, disabled, created_at, updated_at)`. */
+/**
+ * The schema of issue #9: `users (username, hashed_password, email, full_name, disabled, created_at, updated_at)`.
+ *
+ * @example
+ * createSqliteUserStore('./users.db', { layout: { ...DEFAULT_LAYOUT, table: 'app_users' } });
+ */
 export const DEFAULT_LAYOUT: UserTableLayout = Object.freeze({
   table: 'users',
   columns: Object.freeze({
@@ -88,7 +98,12 @@ export const DEFAULT_LAYOUT: UserTableLayout = Object.freeze({
   managed: true,
 });
 
-/** Layouts known by name (`layout: 'default'`, `layout: 'django'`). */
+/**
+ * Layouts known by name (`layout: 'default'`, `layout: 'django'`).
+ *
+ * @example
+ * createPostgresUserStore(pool, { layout: LAYOUTS.django });
+ */
 export const LAYOUTS: Readonly<Record<string, UserTableLayout>> = Object.freeze({ default: DEFAULT_LAYOUT, django: DJANGO_LAYOUT });
 
 /** What the stores take to find their table. */

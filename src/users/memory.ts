@@ -25,7 +25,13 @@ class MemoryUserStoreImpl<U extends UserRecord = UserRecord> implements UserStor
   }
 }
 
-/** The store createMemoryUserStore makes: findUser and updatePasswordHash over a copy of the records. */
+/**
+ * The store createMemoryUserStore makes: findUser and updatePasswordHash over a copy of the records.
+ *
+ * @example
+ * const users: MemoryUserStore = createMemoryUserStore({ johndoe: { username: 'johndoe', hashed_password: hash } });
+ * users.findUser('johndoe')?.hashed_password;
+ */
 export interface MemoryUserStore<U extends UserRecord = UserRecord> extends UserStore<U> {
   findUser(username: string): U | null;
   updatePasswordHash(username: string, newHash: string, oldHash?: string): boolean;

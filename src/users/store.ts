@@ -28,7 +28,12 @@ export interface SqlDriver {
   close?(): unknown;
 }
 
-/** A short-lived per-process copy of the users findUser read. Off by default. */
+/**
+ * A short-lived per-process copy of the users findUser read. Off by default.
+ *
+ * @example
+ * const users = createSqliteUserStore('./users.db', { cache: { ttl: 2000, max: 50_000 } });
+ */
 export interface UserCacheOptions {
   /**
    * Milliseconds a user read from the database is reused. Staleness: a change made by another
@@ -40,6 +45,12 @@ export interface UserCacheOptions {
   max?: number;
 }
 
+/**
+ * Options every SQL user store takes: layout, cache, statement timeout, error hook.
+ *
+ * @example
+ * createPostgresUserStore(pool, { layout: 'django', timeoutMs: 2000, onError: (error) => log.warn(error.code) });
+ */
 export interface SqlUserStoreOptions extends LayoutOptions {
   /** Reuse users read by findUser for `ttl` ms (see UserCacheOptions for the trade-off). Default off. */
   cache?: UserCacheOptions | false;

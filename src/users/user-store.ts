@@ -3,7 +3,12 @@ import { ConfigurationError } from '../errors.js';
 import { isThenable } from '../internal/await.js';
 
 
-/** A user as the FastAPI tutorial stores it; extra fields are kept as they are. */
+/**
+ * A user as the FastAPI tutorial stores it; extra fields are kept as they are.
+ *
+ * @example
+ * const johndoe: UserRecord = { username: 'johndoe', hashed_password: hash, email: 'johndoe@example.com', disabled: false };
+ */
 export interface UserRecord {
   username: string;
   hashed_password?: string | null;
@@ -13,7 +18,12 @@ export interface UserRecord {
   [key: string]: unknown;
 }
 
-/** The fields createUser takes: a hash, never a password (hash it with a CryptContext first). */
+/**
+ * The fields createUser takes: a hash, never a password (hash it with a CryptContext first).
+ *
+ * @example
+ * await users.createUser({ username: 'alice', hashed_password: await hashPassword('correct horse') });
+ */
 export interface NewUser {
   username: string;
   hashed_password: string | null;
@@ -22,7 +32,12 @@ export interface NewUser {
   disabled?: boolean;
 }
 
-/** listUsers: a page of users in username order, starting after `after`. */
+/**
+ * listUsers: a page of users in username order, starting after `after`.
+ *
+ * @example
+ * const page = await users.listUsers({ after: lastUsername, limit: 100 });
+ */
 export interface ListUsersOptions {
   /** Only usernames sorting after this one (the last of the previous page). */
   after?: string;
@@ -64,7 +79,12 @@ export interface UserStore<U extends UserRecord = UserRecord> {
   listUsers?(options?: ListUsersOptions): Promise<U[]>;
 }
 
-/** The seed's fake_users_db shape: records by username. */
+/**
+ * The seed's fake_users_db shape: records by username.
+ *
+ * @example
+ * const fakeUsersDb: UserDatabase = { johndoe: { username: 'johndoe', hashed_password: hash } };
+ */
 export type UserDatabase<U extends UserRecord = UserRecord> = Record<string, U>;
 
 /** @internal Throws ConfigurationError unless `db` is an object of user records under their usernames. */

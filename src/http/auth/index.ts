@@ -24,6 +24,12 @@ export type { RequireUserOptions } from './require-user.js';
 export { TUTORIAL_SCOPES } from './scopes.js';
 export { publicUser, publicUserSerializer, type PublicUser } from './users.js';
 
+/**
+ * What createAuth (and so createAuthHandler) takes: users, signing key, hashing policy, token rules, scopes, login limits.
+ *
+ * @example
+ * const auth = createAuth({ users: createMemoryUserStore(fakeUsersDb), key: process.env.SECRET_KEY!, tokenTtl: '30m', scopes: true });
+ */
 export interface AuthOptions<U extends UserRecord = UserRecord> {
   /** A user store, or a `fake_users_db`-shaped object (username → record). */
   users: UserStore<U> | Readonly<Record<string, U>>;
@@ -86,11 +92,25 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
   clientAddress?: ClientAddressResolver;
 }
 
-/** The authenticated user and the token's claims, or the error Response to send. */
+/**
+ * The authenticated user and the token's claims, or the error Response to send.
+ *
+ * @example
+ * const result = await auth.requireUser(request);
+ * if (result.response) return result.response; // 401 or 400
+ * console.log(result.user.username, result.claims.scopes);
+ */
 export type AuthResult<U> =
   | { user: U; claims: VerifiedClaims; response?: undefined }
   | { response: Response; user?: undefined; claims?: undefined };
 
+/**
+ * The building blocks createAuth returns, for an app's own routes.
+ *
+ * @example
+ * const auth = createAuth({ users, key });
+ * export const POST = auth.login; // a route handler that is the token endpoint
+ */
 export interface Auth<U extends UserRecord = UserRecord> {
   /** Declared scopes, or null without scopes. */
   readonly scopes: Readonly<Record<string, string>> | null;

@@ -13,7 +13,12 @@ import { type HeaderList, type ResponseParts, detailParts } from '../response.js
 import { hasScopes } from './scopes.js';
 import { isDisabled } from './users.js';
 
-/** What requireUser is asked for. */
+/**
+ * What requireUser is asked for.
+ *
+ * @example
+ * const result = await auth.requireUser(request, { scopes: ['items', 'me'], active: true });
+ */
 export interface RequireUserOptions {
   /** Scopes the token must carry (outer requirement first: it is the order of the challenge). */
   scopes?: readonly string[];

@@ -1,7 +1,12 @@
 /** Declared scopes, the scopes a login grants, and the check of a token's scopes. */
 import { ConfigurationError } from '../../errors.js';
 
-/** The scopes of FastAPI's scopes tutorial, used for `scopes: true`. */
+/**
+ * The scopes of FastAPI's scopes tutorial, used for `scopes: true`.
+ *
+ * @example
+ * createAuthHandler({ users, key, scopes: { ...TUTORIAL_SCOPES, admin: 'Manage users.' } });
+ */
 export const TUTORIAL_SCOPES: Readonly<Record<string, string>> = Object.freeze({
   me: 'Read information about the current user.',
   items: 'Read items.',

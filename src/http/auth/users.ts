@@ -3,7 +3,12 @@ import { BoundedMap } from '../../internal/bounded-map.js';
 import { ConfigurationError } from '../../errors.js';
 import { createMemoryUserStore, type UserRecord, type UserStore } from '../../users/index.js';
 
-/** The user's public fields, in the tutorial's order. Never the password hash. */
+/**
+ * The user's public fields, in the tutorial's order. Never the password hash.
+ *
+ * @example
+ * const body: PublicUser = publicUser(result.user); // no hashed_password
+ */
 export interface PublicUser {
   username: string;
   email: string | null;

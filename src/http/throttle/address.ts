@@ -141,7 +141,13 @@ export function clientAddressKey(address: string | null | undefined, options: { 
   return ip === null ? null : formatKey(ip, options.groupIpv6 !== false);
 }
 
-/** Trusted proxies, compiled: addresses and CIDR ranges. */
+/**
+ * Trusted proxies, compiled: addresses and CIDR ranges.
+ *
+ * @example
+ * const proxies = trustedProxies(['10.0.0.0/8', '::1']);
+ * proxies.has('10.1.2.3'); // true
+ */
 export interface TrustedProxies {
   /** Whether `address` (any form parseIp reads) is one of the trusted proxies. */
   has(address: string): boolean;

@@ -86,7 +86,12 @@ export interface LoginThrottleOptions {
   now?: () => number;
 }
 
-/** Per call: who hears of a store failure during it, instead of the throttle's onError. */
+/**
+ * Per call: who hears of a store failure during it, instead of the throttle's onError.
+ *
+ * @example
+ * await throttle.check('alice', '192.0.2.1', { onError: (error) => log.warn(error) });
+ */
 export interface ThrottleCallOptions {
   /**
    * Told about a store failure during this call (instead of the throttle's own onError).
@@ -97,7 +102,13 @@ export interface ThrottleCallOptions {
   onError?: (error: unknown) => void;
 }
 
-/** What check() says: go ahead, or refuse and when to come back. */
+/**
+ * What check() says: go ahead, or refuse and when to come back.
+ *
+ * @example
+ * const decision = await throttle.check(username, address);
+ * if (!decision.allowed) return new Response(null, { status: 429, headers: { 'retry-after': String(decision.retryAfter) } });
+ */
 export type ThrottleDecision =
   | { readonly allowed: true; readonly retryAfter?: undefined; readonly reason?: undefined; readonly usernameFailures: number }
   | {

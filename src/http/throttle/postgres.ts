@@ -6,12 +6,26 @@
 import { ConfigurationError } from '../../errors.js';
 import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, toInteger } from './store.js';
 
-/** What the store needs of a client: a pg Pool or Client, or anything with query(text, params) → { rows }. */
+/**
+ * What the store needs of a client: a pg Pool or Client, or anything with query(text, params) → { rows }.
+ *
+ * @example
+ * import pg from 'pg';
+ * const store = createPostgresCounterStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ */
 export interface PostgresQueryable {
+  /** Runs one parameterised statement (`$1`, `$2`, ...). */
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }> | PromiseLike<{ rows: unknown[] }>;
+  /** Called by the store's close() when it made the pool from a URL. */
   end?(): unknown;
 }
 
+/**
+ * Options of createPostgresCounterStore.
+ *
+ * @example
+ * createPostgresCounterStore(pool, { table: 'login_counters' });
+ */
 export interface PostgresCounterStoreOptions {
   /** Table name. Default 'gatehouse_login_counters'. Created when missing. */
   table?: string;

@@ -5,10 +5,28 @@
 import { ConfigurationError } from '../../errors.js';
 import { type CounterStore, CounterStoreError, isModuleNotFound, toInteger } from './store.js';
 
-/** node-redis (v4/v5: `sendCommand(args)`) or ioredis (`call(command, ...args)`). */
+/**
+ * node-redis (v4/v5: `sendCommand(args)`) or ioredis (`call(command, ...args)`).
+ *
+ * @example
+ * import { createClient } from 'redis';
+ * const store = createRedisCounterStore(await createClient({ url: 'redis://127.0.0.1:6379' }).connect());
+ */
 export type RedisClient =
-  | { sendCommand(args: string[]): Promise<unknown>; quit?(): Promise<unknown>; close?(): Promise<unknown> }
-  | { call(command: string, ...args: string[]): Promise<unknown>; quit?(): Promise<unknown> };
+  | {
+      /** node-redis: one command as its arguments (`['EVAL', script, '1', key, ...]`). */
+      sendCommand(args: string[]): Promise<unknown>;
+      /** Closes the connection (node-redis v4). */
+      quit?(): Promise<unknown>;
+      /** Closes the connection (node-redis v5). */
+      close?(): Promise<unknown>;
+    }
+  | {
+      /** ioredis: one command and its arguments. */
+      call(command: string, ...args: string[]): Promise<unknown>;
+      /** Closes the connection. */
+      quit?(): Promise<unknown>;
+    };
 
 // The TTL comes from Redis's clock; the count is returned with the time left.
 const INCREMENT = `local n = redis.call('INCR', KEYS[1])

@@ -6,17 +6,50 @@
 import { ConfigurationError } from '../../errors.js';
 import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, isModuleNotFound, toInteger } from './store.js';
 
-/** What the store needs of a synchronous driver: better-sqlite3, node:sqlite's DatabaseSync, bun:sqlite. */
+/**
+ * What the store needs of a synchronous driver: better-sqlite3, node:sqlite's DatabaseSync, bun:sqlite.
+ *
+ * @example
+ * import Database from 'better-sqlite3';
+ * const store = createSqliteCounterStore(new Database('./counters.db'));
+ */
 export interface SqliteDatabase {
-  prepare(sql: string): { get(...params: unknown[]): unknown; run(...params: unknown[]): unknown };
+  /** A statement the store runs many times. */
+  prepare(sql: string): {
+    /** The first row (the increment's RETURNING, a read). */
+    get(...params: unknown[]): unknown;
+    /** Runs it, rows unread (reset, the sweep of expired rows). */
+    run(...params: unknown[]): unknown;
+  };
+  /** Called by the store's close() when it opened the database itself. */
   close?(): unknown;
 }
 
-/** Cloudflare D1 (asynchronous, with bound statements). */
+/**
+ * Cloudflare D1 (asynchronous, with bound statements).
+ *
+ * @example
+ * const store = createSqliteCounterStore(env.DB); // a D1 binding, inside a Worker's fetch
+ */
 export interface D1Database {
-  prepare(sql: string): { bind(...params: unknown[]): { first(): Promise<unknown>; run(): Promise<unknown> } };
+  /** A statement, bound before each use. */
+  prepare(sql: string): {
+    /** The statement with its parameters. */
+    bind(...params: unknown[]): {
+      /** The first row, or null. */
+      first(): Promise<unknown>;
+      /** Runs it, rows unread. */
+      run(): Promise<unknown>;
+    };
+  };
 }
 
+/**
+ * Options of createSqliteCounterStore.
+ *
+ * @example
+ * createSqliteCounterStore('./counters.db', { table: 'login_counters' });
+ */
 export interface SqliteCounterStoreOptions {
   /** Table name. Default 'gatehouse_login_counters'. Created when missing. */
   table?: string;
@@ -37,7 +70,12 @@ function isD1(db: object): db is D1Database {
   }
 }
 
-/** `sqlite:PATH`, `sqlite://PATH`, `sqlite:///abs/path` or `sqlite::memory:` → the file path. */
+/**
+ * `sqlite:PATH`, `sqlite://PATH`, `sqlite:///abs/path` or `sqlite::memory:` → the file path.
+ *
+ * @example
+ * sqlitePathFromUrl('sqlite:///var/lib/app/users.db'); // '/var/lib/app/users.db'
+ */
 export function sqlitePathFromUrl(url: string): string {
   const match = /^sqlite:(?:\/\/)?(.+)$/i.exec(url);
   if (!match || match[1]!.length === 0) throw new ConfigurationError('a SQLite URL looks like sqlite:/path/to/file.db');

@@ -5,7 +5,12 @@
  */
 import { ConfigurationError, GatehouseError } from '../../errors.js';
 
-/** A counter's value and when it is forgotten. */
+/**
+ * A counter's value and when it is forgotten.
+ *
+ * @example
+ * const { count, expiresAt } = await store.increment('u:johndoe', 60_000, Date.now());
+ */
 export interface Counter {
   /** Failures counted since the counter was (re)created. */
   readonly count: number;
@@ -35,7 +40,13 @@ export interface CounterStore {
   close?(): void | Promise<void>;
 }
 
-/** The counter store failed or answered something that is not a counter. */
+/**
+ * The counter store failed or answered something that is not a counter.
+ *
+ * @example
+ * try { await store.increment(key, 60_000, Date.now()); }
+ * catch (error) { if (!(error instanceof CounterStoreError)) throw error; log.warn('counter store down'); }
+ */
 export class CounterStoreError extends GatehouseError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_COUNTER_STORE', message, options);
@@ -76,7 +87,12 @@ export function checkTableName(table: string | undefined, fallback: string): str
   return name;
 }
 
-/** The default table of the SQL counter stores. */
+/**
+ * The default table of the SQL counter stores.
+ *
+ * @example
+ * await pool.query(`DELETE FROM ${DEFAULT_COUNTER_TABLE}`); // forget every count
+ */
 export const DEFAULT_COUNTER_TABLE = 'gatehouse_login_counters';
 
 /** Whether an import() failed because the package is not installed (ESM and CommonJS codes). */

@@ -11,7 +11,12 @@ import { lookupScheme } from '../registry.js';
 import type { PasswordScheme, SchemeSettings } from '../scheme.js';
 import { isInteger } from '../../internal/assert.js';
 
-/** Options every preset takes. */
+/**
+ * Options every preset takes.
+ *
+ * @example
+ * const context = presets.django({ coexist: true, settings: { django_pbkdf2_sha256: { maxRounds: 2_000_000 } } });
+ */
 export interface PresetOptions {
   /**
    * Keep writing the old system's current format, and upgrade only the hashes the old system

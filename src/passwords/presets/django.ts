@@ -47,9 +47,20 @@ export const DJANGO_PBKDF2_ITERATIONS = {
  */
 export const DJANGO_CURRENT_ITERATIONS = DJANGO_PBKDF2_ITERATIONS['6.1'];
 
-/** The hashers Django can put first in PASSWORD_HASHERS that coexistence can write. */
+/**
+ * The hashers Django can put first in PASSWORD_HASHERS that coexistence can write.
+ *
+ * @example
+ * presets.django({ coexist: true, hasher: 'argon2' });
+ */
 export type DjangoHasher = 'pbkdf2_sha256' | 'pbkdf2_sha1' | 'argon2' | 'bcrypt_sha256';
 
+/**
+ * Options of `presets.django`.
+ *
+ * @example
+ * presets.django({ coexist: true, iterations: 1_000_000 });
+ */
 export interface DjangoPresetOptions extends PresetOptions {
   /** PBKDF2 iterations of new hashes in coexistence (default: Django 6.1's 1,500,000; see DJANGO_PBKDF2_ITERATIONS). */
   iterations?: number;

@@ -25,6 +25,12 @@ export const PWDLIB_ARGON2 = {
   hashBytes: 32,
 } as const;
 
+/**
+ * Options of `presets.fastapi`.
+ *
+ * @example
+ * presets.fastapi({ coexist: true, library: 'passlib' });
+ */
 export interface FastapiPresetOptions extends PresetOptions {
   /**
    * Which generation of the tutorial the app runs, for coexistence: 'pwdlib' (default: writes

@@ -12,7 +12,13 @@ import { php } from './php.js';
 import { werkzeug } from './werkzeug.js';
 import { wordpress } from './wordpress.js';
 
-/** The migration presets, each `(options?) => CryptContext`. */
+/**
+ * The migration presets, each `(options?) => CryptContext`.
+ *
+ * @example
+ * import { presets } from 'gatehouse/passwords';
+ * const context = presets.werkzeug();
+ */
 export interface Presets {
   /** FastAPI's tutorial: passlib bcrypt (the seed) and pwdlib argon2id; coexistence writes pwdlib's argon2id. */
   readonly fastapi: typeof fastapi;

@@ -17,6 +17,12 @@ import { sha256_crypt, sha512_crypt } from '../schemes/sha-crypt.js';
 import { phpass } from '../schemes/wordpress.js';
 import { buildPreset, checkPresetOptions, integerOption, keepingParameters, type PresetOptions } from './build.js';
 
+/**
+ * Options of `presets.passlib`.
+ *
+ * @example
+ * presets.passlib({ coexist: true, rounds: 12 });
+ */
 export interface PasslibPresetOptions extends PresetOptions {
   /** bcrypt cost of new hashes in coexistence (default 12, passlib's `bcrypt.default_rounds`). */
   rounds?: number;

@@ -30,6 +30,12 @@ export const PHP_BCRYPT_COST = 12;
  */
 export const PHP_ARGON2 = { memoryCost: 65_536, timeCost: 4, parallelism: 1 } as const;
 
+/**
+ * Options of `presets.php`.
+ *
+ * @example
+ * presets.php({ coexist: true, algorithm: 'bcrypt', cost: 10 });
+ */
 export interface PhpPresetOptions extends PresetOptions {
   /** What coexistence writes: 'bcrypt' (PASSWORD_DEFAULT, `$2y$`), 'argon2id' or 'argon2i'. */
   algorithm?: 'bcrypt' | 'argon2id' | 'argon2i';

@@ -7,6 +7,12 @@ import type { CryptContext } from '../context.js';
 import { werkzeug_legacy, werkzeug_pbkdf2, werkzeug_scrypt } from '../schemes/werkzeug.js';
 import { buildPreset, checkPresetOptions, choiceOption, integerOption, keepingParameters, type PresetOptions } from './build.js';
 
+/**
+ * Options of `presets.werkzeug`.
+ *
+ * @example
+ * presets.werkzeug({ coexist: true, method: 'scrypt' });
+ */
 export interface WerkzeugPresetOptions extends PresetOptions {
   /**
    * What coexistence writes: 'scrypt' (`scrypt:32768:8:1`, Werkzeug >= 3.0's default; read by

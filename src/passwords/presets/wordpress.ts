@@ -10,6 +10,12 @@ import { phpass, wordpress_bcrypt } from '../schemes/wordpress.js';
 import { buildPreset, checkPresetOptions, integerOption, type PresetOptions } from './build.js';
 import { PHP_ARGON2, PHP_BCRYPT_COST } from './php.js';
 
+/**
+ * Options of `presets.wordpress`.
+ *
+ * @example
+ * presets.wordpress({ coexist: true, cost: 10 });
+ */
 export interface WordpressPresetOptions extends PresetOptions {
   /**
    * bcrypt cost of new `$wp$2y$` hashes in coexistence: WordPress uses PHP's default, 12 on

@@ -13,7 +13,12 @@ import { OWASP_ARGON2ID } from '../owasp.js';
 import { defineScheme } from '../scheme.js';
 import { isInteger } from '../../internal/assert.js';
 
-/** The argon2 variant: argon2id (new hashes), argon2i or argon2d. */
+/**
+ * The argon2 variant: argon2id (new hashes), argon2i or argon2d.
+ *
+ * @example
+ * new CryptContext({ schemes: [argon2], settings: { argon2: { type: 'argon2id' } } });
+ */
 export type Argon2Type = 'argon2id' | 'argon2i' | 'argon2d';
 
 /**
@@ -158,7 +163,14 @@ export const ARGON2_DEFAULTS: Readonly<Argon2Settings> = {
   maxParallelism: DEFAULT_LIMITS.argon2MaxParallelism,
 };
 
-/** passlib's `argon2`: every PHC argon2 variant and version; hashes with OWASP's argon2id parameters. */
+/**
+ * passlib's `argon2`: every PHC argon2 variant and version; hashes with OWASP's argon2id parameters.
+ *
+ * @example
+ * // $argon2id$v=19$m=19456,t=2,p=1$<salt b64>$<hash b64>
+ * import { CryptContext, argon2 } from 'gatehouse/passwords';
+ * const context = new CryptContext({ schemes: [argon2] });
+ */
 export const argon2 = defineScheme<Argon2Settings>({
   name: NAME,
   defaults: ARGON2_DEFAULTS,

@@ -59,7 +59,13 @@ function bcryptSettings(settings: BcryptSha256Settings, ident: '2a' | '2b'): Bcr
   return { ...bcrypt.defaults, rounds: settings.rounds, maxRounds: settings.maxRounds, ident, truncate: false };
 }
 
-/** passlib's `bcrypt_sha256`; new hashes are v2 with `$2b$` and cost 12. */
+/**
+ * passlib's `bcrypt_sha256`; new hashes are v2 with `$2b$` and cost 12.
+ *
+ * @example
+ * // $bcrypt-sha256$v=2,t=2b,r=12$<22-char salt>$<31-char digest>
+ * new CryptContext({ schemes: [scrypt, bcrypt_sha256], deprecated: 'auto' });
+ */
 export const bcrypt_sha256 = defineScheme<BcryptSha256Settings>({
   name: NAME,
   defaults: { rounds: 12, maxRounds: bcrypt.defaults.maxRounds } as Readonly<BcryptSha256Settings>,

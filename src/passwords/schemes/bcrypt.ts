@@ -10,7 +10,12 @@ import { BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_LIMITS } from '../limits.js';
 import { OWASP_SETTINGS } from '../owasp.js';
 import { defineScheme, type UpdatePolicy } from '../scheme.js';
 
-/** The prefix of a bcrypt hash: `2b` (OpenBSD), `2y` (PHP) or `2a` (the same algorithm). */
+/**
+ * The prefix of a bcrypt hash: `2b` (OpenBSD), `2y` (PHP) or `2a` (the same algorithm).
+ *
+ * @example
+ * new CryptContext({ schemes: [bcrypt], settings: { bcrypt: { ident: '2y' } } }); // PHP's prefix
+ */
 export type BcryptIdent = '2a' | '2b' | '2y';
 
 /**

@@ -7,7 +7,12 @@ import { constantTimeEqual, fromHex, fromUtf8, randomBytes, toHex, utf8 } from '
 import { scryptKdf } from '../kdf/scrypt.js';
 import { defineScheme } from '../scheme.js';
 
-/** The parameters are fixed by the format (they are not stored): nothing to configure. */
+/**
+ * The parameters are fixed by the format (they are not stored): nothing to configure.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, better_auth_scrypt], settings: { better_auth_scrypt: {} } });
+ */
 export type BetterAuthScryptSettings = Record<string, never>;
 
 const NAME = 'better_auth_scrypt';
@@ -29,7 +34,13 @@ function checkSettings(settings: BetterAuthScryptSettings): void {
   if (!settings || typeof settings !== 'object') throw new ConfigurationError(`${NAME}: settings must be an object`);
 }
 
-/** better-auth's default password hash (@better-auth/utils). */
+/**
+ * better-auth's default password hash (@better-auth/utils).
+ *
+ * @example
+ * // <32 hex salt>:<128 hex key> (scrypt N=16384, r=16, p=1)
+ * new CryptContext({ schemes: [scrypt, better_auth_scrypt], deprecated: 'auto' });
+ */
 export const better_auth_scrypt = defineScheme<BetterAuthScryptSettings>({
   name: NAME,
   defaults: {} as Readonly<BetterAuthScryptSettings>,

@@ -9,7 +9,12 @@ import { constantTimeEqualString, HASH64_CRYPT } from '../encodings.js';
 import { desCryptBlock } from '../kdf/des.js';
 import type { PasswordScheme } from '../scheme.js';
 
-/** Nothing to configure: the format has no cost parameter. */
+/**
+ * Nothing to configure: the format has no cost parameter.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, des_crypt], settings: { des_crypt: {} } });
+ */
 export type DesCryptSettings = Record<string, never>;
 
 const SHAPE = /^[./0-9A-Za-z]{13}$/;
@@ -65,10 +70,22 @@ function makeDesCrypt(
   };
 }
 
-/** passlib's `des_crypt`: a bare 13-character crypt(3) string. */
+/**
+ * passlib's `des_crypt`: a bare 13-character crypt(3) string.
+ *
+ * @example
+ * // 'JQMuyS6H.AGMo': 2 salt characters, then 11 of hash
+ * new CryptContext({ schemes: [scrypt, des_crypt], deprecated: 'auto' });
+ */
 export const des_crypt = makeDesCrypt('des_crypt', (hash) => SHAPE.test(hash), (hash) => hash);
 
-/** Django's CryptPasswordHasher: `crypt$$<13 chars>` (older Django kept the salt between the `$`). */
+/**
+ * Django's CryptPasswordHasher: `crypt$$<13 chars>` (older Django kept the salt between the `$`).
+ *
+ * @example
+ * // crypt$$JQMuyS6H.AGMo
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_des_crypt], deprecated: 'auto' });
+ */
 export const django_des_crypt = makeDesCrypt(
   'django_des_crypt',
   (hash) => hash.startsWith('crypt$'),

@@ -8,7 +8,12 @@ import { B64_STANDARD, constantTimeEqual, decodeBase64, fromHex } from '../encod
 import { defineScheme } from '../scheme.js';
 import { concatBytes, DIGEST_BYTES, digestFunction, type DigestName } from './legacy-util.js';
 
-/** Nothing to configure. */
+/**
+ * Nothing to configure.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, hex_md5], settings: { hex_md5: {} } });
+ */
 export type DigestSettings = Record<string, never>;
 
 // passlib: salts of 4..16 bytes; read up to 64 so that other LDAP servers' hashes verify too.

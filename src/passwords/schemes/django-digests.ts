@@ -13,7 +13,12 @@ import { constantTimeEqualString, toHex, utf8 } from '../encodings.js';
 import type { PasswordScheme } from '../scheme.js';
 import { DIGEST_BYTES, concatBytes, digestFunction, type DigestName } from './legacy-util.js';
 
-/** Nothing to configure: the formats have no cost parameter. */
+/**
+ * Nothing to configure: the formats have no cost parameter.
+ *
+ * @example
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_salted_sha1], settings: { django_salted_sha1: {} } });
+ */
 export type DjangoDigestSettings = Record<string, never>;
 
 function makeDjangoDigest(name: string, algorithm: 'sha1' | 'md5', salted: boolean): PasswordScheme<DjangoDigestSettings> {
@@ -46,18 +51,46 @@ function makeDjangoDigest(name: string, algorithm: 'sha1' | 'md5', salted: boole
   };
 }
 
-/** Django's SHA1PasswordHasher (the default before Django 1.4). */
+/**
+ * Django's SHA1PasswordHasher (the default before Django 1.4).
+ *
+ * @example
+ * // sha1$<salt>$<40 hex>
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_salted_sha1], deprecated: 'auto' });
+ */
 export const django_salted_sha1 = makeDjangoDigest('django_salted_sha1', 'sha1', true);
-/** Django's MD5PasswordHasher. */
+/**
+ * Django's MD5PasswordHasher.
+ *
+ * @example
+ * // md5$<salt>$<32 hex>
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_salted_md5], deprecated: 'auto' });
+ */
 export const django_salted_md5 = makeDjangoDigest('django_salted_md5', 'md5', true);
-/** Django's UnsaltedSHA1PasswordHasher. */
+/**
+ * Django's UnsaltedSHA1PasswordHasher.
+ *
+ * @example
+ * // sha1$$<40 hex>
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_unsalted_sha1], deprecated: 'auto' });
+ */
 export const django_unsalted_sha1 = makeDjangoDigest('django_unsalted_sha1', 'sha1', false);
-/** Django's UnsaltedMD5PasswordHasher in its `md5$$` form (Django also reads the bare hex: `hex_md5`). */
+/**
+ * Django's UnsaltedMD5PasswordHasher in its `md5$$` form (Django also reads the bare hex: `hex_md5`).
+ *
+ * @example
+ * // md5$$<32 hex>
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_unsalted_md5], deprecated: 'auto' });
+ */
 export const django_unsalted_md5 = makeDjangoDigest('django_unsalted_md5', 'md5', false);
 
 /**
  * Django's unusable password (`User.set_unusable_password()`, users created without one): `!`
  * and 40 random characters. Never matches, never needs an update (there is nothing to rehash).
+ *
+ * @example
+ * // '!' + 40 random characters: set_unusable_password(); never verifies
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_disabled] });
  */
 export const django_disabled: PasswordScheme<DjangoDigestSettings> = {
   name: 'django_disabled',

@@ -93,14 +93,32 @@ function makeDjangoPbkdf2(name: string, algorithm: string, digest: Pbkdf2Digest,
   });
 }
 
-/** Django's default hasher, `pbkdf2_sha256$...`. */
+/**
+ * Django's default hasher, `pbkdf2_sha256$...`.
+ *
+ * @example
+ * // pbkdf2_sha256$<iterations>$<salt>$<base64 key>
+ * import { CryptContext, django_pbkdf2_sha256 } from 'gatehouse/passwords';
+ * const context = new CryptContext({ schemes: [django_pbkdf2_sha256] });
+ */
 export const django_pbkdf2_sha256 = makeDjangoPbkdf2('django_pbkdf2_sha256', 'pbkdf2_sha256', 'SHA-256', 32);
-/** Django's `pbkdf2_sha1$...`. */
+/**
+ * Django's `pbkdf2_sha1$...`.
+ *
+ * @example
+ * // pbkdf2_sha1$<iterations>$<salt>$<base64 key>
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_pbkdf2_sha1], deprecated: 'auto' });
+ */
 export const django_pbkdf2_sha1 = makeDjangoPbkdf2('django_pbkdf2_sha1', 'pbkdf2_sha1', 'SHA-1', 20);
 
 // ---- bcrypt ----
 
-/** Settings of `django_bcrypt` and `django_bcrypt_sha256`: bcrypt's (Django's default cost is 12). */
+/**
+ * Settings of `django_bcrypt` and `django_bcrypt_sha256`: bcrypt's (Django's default cost is 12).
+ *
+ * @example
+ * new CryptContext({ schemes: [django_bcrypt_sha256], settings: { django_bcrypt_sha256: { rounds: 12 } } });
+ */
 export type DjangoBcryptSettings = BcryptSettings;
 
 function makeDjangoBcrypt(name: string, algorithm: string, input: (password: Uint8Array) => Uint8Array) {
@@ -135,14 +153,31 @@ function makeDjangoBcrypt(name: string, algorithm: string, input: (password: Uin
   });
 }
 
-/** Django's `bcrypt_sha256$`: bcrypt of the 64 hex characters of SHA-256(password), so no 72-byte limit. */
+/**
+ * Django's `bcrypt_sha256$`: bcrypt of the 64 hex characters of SHA-256(password), so no 72-byte limit.
+ *
+ * @example
+ * // bcrypt_sha256$$2b$12$<53 chars>
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_bcrypt_sha256], deprecated: 'auto' });
+ */
 export const django_bcrypt_sha256 = makeDjangoBcrypt('django_bcrypt_sha256', 'bcrypt_sha256', (pw) => utf8(toHex(sha256(pw))));
-/** Django's `bcrypt$`: plain bcrypt (reads the first 72 bytes of the password). */
+/**
+ * Django's `bcrypt$`: plain bcrypt (reads the first 72 bytes of the password).
+ *
+ * @example
+ * // bcrypt$$2b$12$<53 chars>
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_bcrypt], deprecated: 'auto' });
+ */
 export const django_bcrypt = makeDjangoBcrypt('django_bcrypt', 'bcrypt', (pw) => pw);
 
 // ---- scrypt ----
 
-/** Django's ScryptPasswordHasher settings (Django: N=2^14, r=8, p=1, 22-character salts). */
+/**
+ * Django's ScryptPasswordHasher settings (Django: N=2^14, r=8, p=1, 22-character salts).
+ *
+ * @example
+ * new CryptContext({ schemes: [django_scrypt], settings: { django_scrypt: { N: 16384, r: 8, p: 1 } } });
+ */
 export type DjangoScryptSettings = StringSaltScryptSettings;
 
 const DJANGO_SCRYPT = 'django_scrypt';
@@ -173,7 +208,13 @@ function checkDjangoScryptSettings(s: DjangoScryptSettings): DjangoScryptSetting
   return s;
 }
 
-/** Django >= 4.0's ScryptPasswordHasher, `scrypt$16384$<salt>$8$1$<key>`. */
+/**
+ * Django >= 4.0's ScryptPasswordHasher, `scrypt$16384$<salt>$8$1$<key>`.
+ *
+ * @example
+ * // scrypt$16384$<salt>$8$1$<base64 key>
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_scrypt], deprecated: 'auto' });
+ */
 export const django_scrypt = stringSaltScryptScheme<DjangoScryptSettings>({
   name: DJANGO_SCRYPT,
   prefix: DJANGO_SCRYPT_PREFIX,
@@ -192,7 +233,12 @@ export const django_scrypt = stringSaltScryptScheme<DjangoScryptSettings>({
 
 // ---- argon2 ----
 
-/** Settings of `django_argon2`: argon2's (Django's defaults: 100 MiB, 2 passes, 8 lanes). */
+/**
+ * Settings of `django_argon2`: argon2's (Django's defaults: 100 MiB, 2 passes, 8 lanes).
+ *
+ * @example
+ * new CryptContext({ schemes: [django_argon2], settings: { django_argon2: { memoryCost: 102400, timeCost: 2, parallelism: 8 } } });
+ */
 export type DjangoArgon2Settings = Argon2Settings;
 
 const DJANGO_ARGON2 = 'django_argon2';
@@ -205,7 +251,13 @@ function phc(stored: string): string {
   return stored.slice(DJANGO_ARGON2_PREFIX.length);
 }
 
-/** Django's Argon2PasswordHasher: `argon2` + argon2-cffi's PHC string. Django's defaults: 100 MiB, 2 passes, 8 lanes. */
+/**
+ * Django's Argon2PasswordHasher: `argon2` + argon2-cffi's PHC string. Django's defaults: 100 MiB, 2 passes, 8 lanes.
+ *
+ * @example
+ * // argon2$argon2id$v=19$m=102400,t=2,p=8$<salt>$<hash>
+ * new CryptContext({ schemes: [django_pbkdf2_sha256, django_argon2], deprecated: 'auto' });
+ */
 export const django_argon2 = defineScheme<DjangoArgon2Settings>({
   name: DJANGO_ARGON2,
   defaults: { ...ARGON2_DEFAULTS, memoryCost: 102_400, timeCost: 2, parallelism: 8 } as Readonly<DjangoArgon2Settings>,

@@ -10,7 +10,12 @@ import { constantTimeEqualString, encodeHash64, utf8 } from '../encodings.js';
 import { defineScheme } from '../scheme.js';
 import { concatBytes as concat, digestFunction } from './legacy-util.js';
 
-/** Nothing to configure: the format has no cost parameter. */
+/**
+ * Nothing to configure: the format has no cost parameter.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt, md5_crypt], settings: { md5_crypt: {} } });
+ */
 export type Md5CryptSettings = Record<string, never>;
 
 const ROUNDS = 1000;
@@ -70,8 +75,20 @@ function makeMd5Crypt(name: string, ident: string) {
   });
 }
 
-/** MD5-crypt, passlib's `md5_crypt` (`$1$`). Verify only. */
+/**
+ * MD5-crypt, passlib's `md5_crypt` (`$1$`). Verify only.
+ *
+ * @example
+ * // $1$f3J6rRYD$YLlCJifCk38cRDgZWYrt/.
+ * new CryptContext({ schemes: [scrypt, md5_crypt], deprecated: 'auto' });
+ */
 export const md5_crypt = makeMd5Crypt('md5_crypt', '$1$');
 
-/** Apache's MD5-crypt, passlib's `apr_md5_crypt` (`$apr1$`). Verify only. */
+/**
+ * Apache's MD5-crypt, passlib's `apr_md5_crypt` (`$apr1$`). Verify only.
+ *
+ * @example
+ * // $apr1$nMOpvRV8$7pZb1z2L/F4AmJKJE6eM80 (an .htpasswd line's hash)
+ * new CryptContext({ schemes: [scrypt, apr_md5_crypt], deprecated: 'auto' });
+ */
 export const apr_md5_crypt = makeMd5Crypt('apr_md5_crypt', '$apr1$');

@@ -109,7 +109,13 @@ function makePbkdf2Scheme({ name, ident, digest, keyBytes, rounds }: Variant) {
   });
 }
 
-/** PBKDF2-HMAC-SHA256, passlib's `pbkdf2_sha256`. Default 600,000 rounds (OWASP). */
+/**
+ * PBKDF2-HMAC-SHA256, passlib's `pbkdf2_sha256`. Default 600,000 rounds (OWASP).
+ *
+ * @example
+ * // $pbkdf2-sha256$600000$<ab64 salt>$<ab64 key>
+ * new CryptContext({ schemes: [pbkdf2_sha256] });
+ */
 export const pbkdf2_sha256 = makePbkdf2Scheme({
   name: 'pbkdf2_sha256',
   ident: '$pbkdf2-sha256$',
@@ -118,7 +124,13 @@ export const pbkdf2_sha256 = makePbkdf2Scheme({
   rounds: OWASP_SETTINGS.pbkdf2_sha256.rounds,
 });
 
-/** PBKDF2-HMAC-SHA512, passlib's `pbkdf2_sha512`. Default 210,000 rounds (OWASP). */
+/**
+ * PBKDF2-HMAC-SHA512, passlib's `pbkdf2_sha512`. Default 210,000 rounds (OWASP).
+ *
+ * @example
+ * // $pbkdf2-sha512$210000$<ab64 salt>$<ab64 key>
+ * new CryptContext({ schemes: [pbkdf2_sha512] });
+ */
 export const pbkdf2_sha512 = makePbkdf2Scheme({
   name: 'pbkdf2_sha512',
   ident: '$pbkdf2-sha512$',
@@ -127,7 +139,13 @@ export const pbkdf2_sha512 = makePbkdf2Scheme({
   rounds: OWASP_SETTINGS.pbkdf2_sha512.rounds,
 });
 
-/** PBKDF2-HMAC-SHA1, passlib's `pbkdf2_sha1` (`$pbkdf2$`). Default 1,300,000 rounds (OWASP). */
+/**
+ * PBKDF2-HMAC-SHA1, passlib's `pbkdf2_sha1` (`$pbkdf2$`). Default 1,300,000 rounds (OWASP).
+ *
+ * @example
+ * // $pbkdf2$1300000$<ab64 salt>$<ab64 key>
+ * new CryptContext({ schemes: [scrypt, pbkdf2_sha1], deprecated: 'auto' });
+ */
 export const pbkdf2_sha1 = makePbkdf2Scheme({
   name: 'pbkdf2_sha1',
   ident: '$pbkdf2$',

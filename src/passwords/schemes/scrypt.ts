@@ -107,6 +107,11 @@ const DEFAULTS: Readonly<ScryptSettings> = {
 /**
  * passlib's `scrypt` (OWASP's choice for new hashes: ln=17, r=8, p=1). `satisfies` rather than
  * a type annotation, so that the exported type keeps `hash` non-optional.
+ *
+ * @example
+ * // $scrypt$ln=17,r=8,p=1$<b64 salt>$<b64 key>
+ * import { CryptContext, scrypt } from 'gatehouse/passwords';
+ * const hash = await new CryptContext({ schemes: [scrypt] }).hash('correct horse');
  */
 export const scrypt = defineScheme<ScryptSettings>({
   name: NAME,

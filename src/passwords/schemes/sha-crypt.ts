@@ -177,7 +177,13 @@ function makeShaCrypt({ name, ident, digest, order, rounds: defaultRounds }: Var
   });
 }
 
-/** SHA-256-crypt, passlib's `sha256_crypt` (`$5$`). Default 535,000 rounds, as passlib. */
+/**
+ * SHA-256-crypt, passlib's `sha256_crypt` (`$5$`). Default 535,000 rounds, as passlib.
+ *
+ * @example
+ * // $5$rounds=535000$<16-char salt>$<43 chars>
+ * new CryptContext({ schemes: [scrypt, sha256_crypt], deprecated: 'auto' });
+ */
 export const sha256_crypt = makeShaCrypt({
   name: 'sha256_crypt',
   ident: '$5$',
@@ -186,7 +192,13 @@ export const sha256_crypt = makeShaCrypt({
   rounds: 535_000,
 });
 
-/** SHA-512-crypt, passlib's `sha512_crypt` (`$6$`). Default 656,000 rounds, as passlib. */
+/**
+ * SHA-512-crypt, passlib's `sha512_crypt` (`$6$`). Default 656,000 rounds, as passlib.
+ *
+ * @example
+ * // $6$rounds=656000$<16-char salt>$<86 chars>
+ * new CryptContext({ schemes: [scrypt, sha512_crypt], deprecated: 'auto' });
+ */
 export const sha512_crypt = makeShaCrypt({
   name: 'sha512_crypt',
   ident: '$6$',

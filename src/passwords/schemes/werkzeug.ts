@@ -77,7 +77,13 @@ function checkPbkdf2Settings(s: WerkzeugPbkdf2Settings): WerkzeugPbkdf2Settings 
   return s;
 }
 
-/** Werkzeug's `pbkdf2:sha256:1000000$...`. */
+/**
+ * Werkzeug's `pbkdf2:sha256:1000000$...`.
+ *
+ * @example
+ * // pbkdf2:sha256:1000000$<salt>$<hex key>
+ * new CryptContext({ schemes: [werkzeug_scrypt, werkzeug_pbkdf2], deprecated: 'auto' });
+ */
 export const werkzeug_pbkdf2 = defineScheme<WerkzeugPbkdf2Settings>({
   name: PBKDF2,
   defaults: { digest: 'sha256', rounds: 1_000_000, saltChars: 16, maxRounds: DEFAULT_LIMITS.pbkdf2MaxRounds } as Readonly<WerkzeugPbkdf2Settings>,
@@ -112,7 +118,12 @@ export const werkzeug_pbkdf2 = defineScheme<WerkzeugPbkdf2Settings>({
 
 // ---- scrypt ----
 
-/** Werkzeug's scrypt settings (Werkzeug's default: N=32768, r=8, p=1). */
+/**
+ * Werkzeug's scrypt settings (Werkzeug's default: N=32768, r=8, p=1).
+ *
+ * @example
+ * new CryptContext({ schemes: [werkzeug_scrypt], settings: { werkzeug_scrypt: { N: 32768, r: 8, p: 1 } } });
+ */
 export type WerkzeugScryptSettings = StringSaltScryptSettings;
 
 const SCRYPT = 'werkzeug_scrypt';
@@ -135,7 +146,14 @@ function checkScryptSettings(s: WerkzeugScryptSettings): WerkzeugScryptSettings 
   return s;
 }
 
-/** Werkzeug >= 3.0's default, `scrypt:32768:8:1$...`. */
+/**
+ * Werkzeug >= 3.0's default, `scrypt:32768:8:1$...`.
+ *
+ * @example
+ * // scrypt:32768:8:1$<salt>$<hex key>
+ * import { CryptContext, werkzeug_scrypt } from 'gatehouse/passwords';
+ * const context = new CryptContext({ schemes: [werkzeug_scrypt] });
+ */
 export const werkzeug_scrypt = stringSaltScryptScheme<WerkzeugScryptSettings>({
   name: SCRYPT,
   prefix: 'scrypt:',
@@ -154,7 +172,12 @@ export const werkzeug_scrypt = stringSaltScryptScheme<WerkzeugScryptSettings>({
 
 // ---- legacy methods ----
 
-/** Nothing to configure: the formats have no cost parameter. */
+/**
+ * Nothing to configure: the formats have no cost parameter.
+ *
+ * @example
+ * new CryptContext({ schemes: [werkzeug_scrypt, werkzeug_legacy], settings: { werkzeug_legacy: {} } });
+ */
 export type WerkzeugLegacySettings = Record<string, never>;
 
 const LEGACY = 'werkzeug_legacy';
@@ -177,6 +200,10 @@ function parseLegacy(stored: string): { method: string; salt: string; value: str
  * HMAC of the password keyed by the salt, unsalted ones the bare digest, `plain` the password
  * itself. Verify only, always upgraded. Not registered by name: Django's salted digests have the
  * same `sha1$<salt>$<hex>` shape, so only the Werkzeug preset lists this one.
+ *
+ * @example
+ * // sha1$<salt>$<hex hmac>, md5$..., plain$$<password>
+ * new CryptContext({ schemes: [werkzeug_scrypt, werkzeug_legacy], deprecated: 'auto' });
  */
 export const werkzeug_legacy = defineScheme<WerkzeugLegacySettings>({
   name: LEGACY,

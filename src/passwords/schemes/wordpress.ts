@@ -17,7 +17,12 @@ import { isInteger } from '../../internal/assert.js';
 
 // ---- phpass ----
 
-/** Settings of `phpass` (verify only): the cap on a stored hash's cost. */
+/**
+ * Settings of `phpass` (verify only): the cap on a stored hash's cost.
+ *
+ * @example
+ * new CryptContext({ schemes: [wordpress_bcrypt, phpass], settings: { phpass: { maxRoundsLog2: 16 } } });
+ */
 export type PhpassSettings = {
   /** Stored hashes with a log2 iteration count above this are refused before any work (7..30). */
   maxRoundsLog2: number;
@@ -46,7 +51,13 @@ function checkPhpassSettings(settings: PhpassSettings): PhpassSettings {
   return settings;
 }
 
-/** phpass's portable hash, passlib's `phpass` (WordPress before 6.8: cost 8). Verify only. */
+/**
+ * phpass's portable hash, passlib's `phpass` (WordPress before 6.8: cost 8). Verify only.
+ *
+ * @example
+ * // $P$B<8-char salt><22 chars>
+ * new CryptContext({ schemes: [wordpress_bcrypt, phpass], deprecated: 'auto' });
+ */
 export const phpass = defineScheme<PhpassSettings>({
   name: PHPASS,
   defaults: { maxRoundsLog2: DEFAULT_LIMITS.phpassMaxRoundsLog2 },
@@ -82,7 +93,12 @@ export const phpass = defineScheme<PhpassSettings>({
 
 // ---- wordpress_bcrypt ----
 
-/** Settings of `wordpress_bcrypt`: bcrypt's. */
+/**
+ * Settings of `wordpress_bcrypt`: bcrypt's.
+ *
+ * @example
+ * new CryptContext({ schemes: [wordpress_bcrypt], settings: { wordpress_bcrypt: { rounds: 10 } } });
+ */
 export type WordpressBcryptSettings = BcryptSettings;
 
 const WP = 'wordpress_bcrypt';
@@ -119,6 +135,10 @@ function bcryptSettings(settings: WordpressBcryptSettings): BcryptSettings {
 /**
  * WordPress >= 6.8's bcrypt, `$wp$2y$10$...` (WordPress's cost 10 by default). The password is
  * PHP-trimmed first, as WordPress does when hashing and at login.
+ *
+ * @example
+ * // $wp$2y$10$<53 chars>
+ * new CryptContext({ schemes: [wordpress_bcrypt, phpass], deprecated: 'auto' });
  */
 export const wordpress_bcrypt = defineScheme<WordpressBcryptSettings>({
   name: WP,

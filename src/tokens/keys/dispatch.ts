@@ -43,7 +43,13 @@ function kindOf(slot: KeySlot, secret: boolean): TokenKey['kind'] {
   return secret ? 'secret' : slot.signAlg !== undefined ? 'private' : 'public';
 }
 
-/** Import a key once, for any number of createAccessToken / verifyAccessToken calls. */
+/**
+ * Import a key once, for any number of createAccessToken / verifyAccessToken calls.
+ *
+ * @example
+ * const key = await importTokenKey(process.env.JWT_SECRET!); // HS256
+ * const jwks = await importTokenKey(new URL('https://issuer.example.com/.well-known/jwks.json'));
+ */
 export async function importTokenKey(input: TokenKeyInput, options: ImportTokenKeyOptions = {}): Promise<TokenKey> {
   return importKey(input, options);
 }

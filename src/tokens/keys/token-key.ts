@@ -5,13 +5,24 @@ import type { VerifiedTokenCache } from '../cache.js';
 import { InvalidTokenError, TokenKeyError } from '../errors.js';
 import type { KeySlot } from './slot.js';
 
-/** A key resolver such as jose's `createRemoteJWKSet(url)`: returns the key for a token's header. */
+/**
+ * A key resolver such as jose's `createRemoteJWKSet(url)`: returns the key for a token's header.
+ *
+ * @example
+ * import { createRemoteJWKSet } from 'jose';
+ * const resolver: TokenKeyResolver = createRemoteJWKSet(new URL('https://issuer.example.com/.well-known/jwks.json'));
+ */
 export type TokenKeyResolver = (
   header: JWSHeaderParameters,
   token: FlattenedJWSInput,
 ) => PromiseLike<CryptoKey | JWK | Uint8Array> | CryptoKey | JWK | Uint8Array;
 
-/** A JSON Web Key Set: `{ keys: [...] }`. */
+/**
+ * A JSON Web Key Set: `{ keys: [...] }`.
+ *
+ * @example
+ * const key = await importTokenKey({ keys: [currentJwk, previousJwk] }); // verifies with either, by kid
+ */
 export interface TokenKeySet {
   keys: JWK[];
 }
@@ -27,6 +38,9 @@ export interface NodeKeyObjectLike {
  * (SPKI public key, PKCS#8 private key, X.509 certificate), a JWK, a JWK Set, a CryptoKey, a node
  * KeyObject, a URL of a remote JWK Set, a key resolver function, or an already imported TokenKey (or a
  * promise of one, awaited).
+ *
+ * @example
+ * const key = await importTokenKey(process.env.JWT_PUBLIC_KEY_PEM!); // or a secret, JWK, JWK Set, URL...
  */
 export type TokenKeyInput =
   | string
@@ -40,6 +54,12 @@ export type TokenKeyInput =
   | TokenKey
   | PromiseLike<TokenKey>;
 
+/**
+ * Options of importTokenKey.
+ *
+ * @example
+ * const key = await importTokenKey(secret, { algorithm: 'HS512', kid: '2026-01', cache: { maxEntries: 10_000 } });
+ */
 export interface ImportTokenKeyOptions {
   /**
    * The algorithm the key signs with, and by default the only one it verifies. Default: the JWK's
@@ -68,6 +88,10 @@ export interface ImportTokenKeyOptions {
 /**
  * An imported key, reusable across calls: importing once saves the work jose repeats on every call
  * for a raw secret. Opaque: create it with importTokenKey.
+ *
+ * @example
+ * const key = await importTokenKey(secret); // once, at startup
+ * const token = await createAccessToken({ sub: 'johndoe' }, { key });
  */
 export interface TokenKey {
   readonly kind: 'secret' | 'private' | 'public' | 'keyset' | 'remote';

@@ -11,11 +11,24 @@ export { SqlUserStore, type SqlUserStoreOptions, type UserCacheOptions } from '.
 export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean, type FieldMapping, type UserColumns, type UserTableLayout } from '../layout.js';
 export { DJANGO_LAYOUT } from '../django.js';
 
-/** What the store needs of pg's Pool or Client (or another driver shaped like them). */
+/**
+ * What the store needs of pg's Pool or Client (or another driver shaped like them).
+ *
+ * @example
+ * import pg from 'pg';
+ * const users = createPostgresUserStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ */
 export interface PostgresQueryable {
+  /** Runs one parameterised statement (`$1`, `$2`, ...). */
   query(text: string, params?: unknown[]): PromiseLike<{ rows?: unknown[] } | undefined>;
 }
 
+/**
+ * Options of createPostgresUserStore.
+ *
+ * @example
+ * const users = createPostgresUserStore(process.env.DATABASE_URL!, { poolSize: 20, layout: 'django' });
+ */
 export interface PostgresUserStoreOptions extends SqlUserStoreOptions {
   /** With a URL: connections the pool keeps at most. Default 10. */
   poolSize?: number;

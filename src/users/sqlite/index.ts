@@ -16,30 +16,66 @@ export { SqlUserStore, type SqlUserStoreOptions, type UserCacheOptions } from '.
 export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean, type FieldMapping, type UserColumns, type UserTableLayout } from '../layout.js';
 export { DJANGO_LAYOUT } from '../django.js';
 
-/** A prepared statement of better-sqlite3, node:sqlite or bun:sqlite: `all(...params)` gives rows. */
+/**
+ * A prepared statement of better-sqlite3, node:sqlite or bun:sqlite: `all(...params)` gives rows.
+ *
+ * @example
+ * const rows = db.prepare('SELECT username FROM users WHERE disabled = ?').all(0);
+ */
 export interface SqliteStatement {
   // any[]: each driver types its parameters its own way (better-sqlite3's overloads, bun's, node's).
+  /** Every row the statement gives for `params`. */
   all(...params: any[]): unknown;
 }
 
-/** An open synchronous SQLite database (better-sqlite3, node:sqlite, bun:sqlite). */
+/**
+ * An open synchronous SQLite database (better-sqlite3, node:sqlite, bun:sqlite).
+ *
+ * @example
+ * import { DatabaseSync } from 'node:sqlite';
+ * const users = createSqliteUserStore(new DatabaseSync('./users.db'));
+ */
 export interface SqliteDatabase {
+  /** A statement, prepared once and reused. */
   prepare(sql: string): SqliteStatement;
+  /** Runs statements without parameters (migrate's CREATE TABLE, transactions). */
   exec(sql: string): unknown;
 }
 
-/** The part of Cloudflare's D1Database the store uses. */
+/**
+ * The part of Cloudflare's D1Database the store uses.
+ *
+ * @example
+ * const users = createD1UserStore(env.DB); // inside a Worker's fetch
+ */
 export interface D1Database {
+  /** A statement, bound before use. */
   prepare(sql: string): D1PreparedStatement;
+  /** Runs statements in one transaction (migrate). */
   batch(statements: unknown[]): Promise<unknown>;
 }
 
+/**
+ * The part of D1's prepared statement the store uses.
+ *
+ * @example
+ * const { results } = await env.DB.prepare('SELECT username FROM users WHERE username = ?').bind('johndoe').all();
+ */
 export interface D1PreparedStatement {
+  /** The statement with its parameters. */
   bind(...values: unknown[]): D1PreparedStatement;
+  /** Every row. */
   all(): Promise<{ results?: unknown[] }>;
+  /** Runs it, rows unread. */
   run(): Promise<unknown>;
 }
 
+/**
+ * Options of createSqliteUserStore.
+ *
+ * @example
+ * const users = createSqliteUserStore('./users.db', { create: false, cache: { ttl: 5000 } });
+ */
 export interface SqliteUserStoreOptions extends SqlUserStoreOptions {
   /** With a path: create the file when it is missing. Default true. */
   create?: boolean;
