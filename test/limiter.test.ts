@@ -129,7 +129,7 @@ describe('fairness over HTTP (gatehouse/node: the key is the socket address)', (
     let realArrivedAt = 0;
     // throttle: false isolates the login queue: the flood is on alice's own username, which the login
     // throttle would slow down for her too (test/throttle-http.test.ts covers that).
-    const handler = createAuthHandler({ users, key: KEY, context, docs: false, throttle: false });
+    const handler = createAuthHandler({ users, key: KEY, context, docs: false, throttle: false, loginConcurrency: 1 }); // one slot: "one hash slot" below
     const server = await serve(
       (request) => {
         const client = clientAddressOf(request);
