@@ -4,3 +4,4 @@ export type { FetchHandler, NodeListener, NodeListenerOptions, RunningServer, Se
 export { createJsonFileUserStore } from './json-file-store.js';
 export type { JsonFileUserStore } from './json-file-store.js';
 export { nodeDocsAssets } from '../platform/docs-assets.js';
+export { installLightResponses } from './light-response.js';

@@ -3,6 +3,7 @@
  * Lean on the hot path (a lazily built Request; a gatehouse handler's answer written from its
  * parts; any other Response's string or byte body written without its stream), and careful at the edges: backpressure, client aborts, HEAD, unread request bodies.
  */
+import { installLightResponses, lightResponseParts } from './light-response.js';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from '../errors.js';
@@ -74,6 +75,17 @@ export function createNodeListener(handler: FetchHandler, options: NodeListenerO
       return;
     }
     const send = (response: Response) => {
+      // An untouched light response (serve's lightResponses) is written from its parts: reading its
+      // headers below would build the real Response it saves.
+      const light = lightResponseParts(response);
+      if (light !== undefined) {
+        try {
+          writeHeadersAndBody(incoming, res, light.status, light.headers, light.body); // node drops a HEAD's body, keeps its length
+        } catch (error) {
+          fail(incoming, res, error, onError);
+        }
+        return;
+      }
       // Duck-typed: undici's own Response class is not the global one.
       if (typeof response !== 'object' || response === null || typeof response.status !== 'number' || typeof response.headers !== 'object') {
         fail(incoming, res, new TypeError('the fetch handler did not answer with a Response'), onError);
@@ -257,6 +269,11 @@ export interface ServeOptions extends NodeListenerOptions {
   maxConnections?: number;
   /** Options for node:http's createServer (the three above win over the same ones here). */
   server?: ServerOptions;
+  /**
+   * Make `new Response(...)` a light response for the whole process (see installLightResponses): a
+   * handler's string or byte answers are then written without building a ReadableStream. Default false.
+   */
+  lightResponses?: boolean;
 }
 
 /** serve()'s defaults for slow clients and connection counts. */
@@ -302,6 +319,10 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Promis
 }
 
 function listen(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+  if (options.lightResponses !== undefined && typeof options.lightResponses !== 'boolean') {
+    throw new ConfigurationError('serve: lightResponses must be a boolean');
+  }
+  if (options.lightResponses) installLightResponses();
   const given = options.server ?? {};
   const headersTimeout = limitOption(options.headersTimeout ?? given.headersTimeout, 'headersTimeout', SERVE_DEFAULTS.headersTimeout);
   const requestTimeout = limitOption(options.requestTimeout ?? given.requestTimeout, 'requestTimeout', SERVE_DEFAULTS.requestTimeout);
