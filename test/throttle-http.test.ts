@@ -15,7 +15,7 @@ import bcryptjs from 'bcryptjs';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from './helpers/pg-cluster.js';
+import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startRedis, type TestRedis } from './helpers/redis-server.js';
 import { unavailable } from './helpers/services.js';
 
@@ -165,14 +165,15 @@ const missing: Record<string, string> = {};
 
 beforeAll(async () => {
   redis = await startRedis().catch((error: Error) => (unavailable('throttle-http.test.ts', 'redis-server', error.message), undefined));
-  postgres = await startPostgres().catch((error: Error) => (unavailable('throttle-http.test.ts', 'PostgreSQL', error.message), undefined));
+  const started = await startTestPostgres(); // throws in CI when there is none
+  postgres = 'skip' in started ? (unavailable('throttle-http.test.ts', 'PostgreSQL', started.skip), undefined) : started;
   if (!redis) missing.Redis = 'no redis-server';
   if (!postgres) missing.PostgreSQL = 'no PostgreSQL';
 }, 60_000);
 
 afterAll(async () => {
   await redis?.stop();
-  await postgres?.stop();
+  await postgres?.destroy();
 });
 
 const backends: Record<string, () => Promise<Shared>> = {

@@ -14,7 +14,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryCounterStore, type CounterStore } from '../src/http/throttle/index.js';
 import { createPostgresCounterStore, createRedisCounterStore, createSqliteCounterStore, openCounterStore } from '../src/throttle.js';
-import { startPostgres, type TestPostgres } from './helpers/pg-cluster.js';
+import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startRedis, type TestRedis } from './helpers/redis-server.js';
 import { unavailable } from './helpers/services.js';
 
@@ -31,12 +31,13 @@ let redis: TestRedis | { skip: true; reason: string };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gatehouse-counters-'));
-  postgres = await startPostgres().catch((error: Error) => unavailable('throttle-stores.test.ts', 'PostgreSQL', error.message));
+  const started = await startTestPostgres(); // throws in CI when there is none
+  postgres = 'skip' in started ? unavailable('throttle-stores.test.ts', 'PostgreSQL', started.skip) : started;
   redis = await startRedis().catch((error: Error) => unavailable('throttle-stores.test.ts', 'redis-server', error.message));
 }, 60_000);
 
 afterAll(async () => {
-  if ('stop' in postgres) await postgres.stop();
+  if ('destroy' in postgres) await postgres.destroy();
   if ('stop' in redis) await redis.stop();
   rmSync(dir, { recursive: true, force: true });
 });
