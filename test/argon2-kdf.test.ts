@@ -5,9 +5,9 @@
  * against each other on random parameters. node:crypto's path (Node >= 24.7) is checked by
  * test/argon2-node24.test.ts under a Node 24 binary.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { B64_STANDARD, decodeBase64, fromHex, toHex, utf8 } from '../src/passwords/encodings.js';
-import { argon2WasmBuild } from '../src/passwords/kdf/argon2-core.js';
+import { argon2WasmBuild, dropSpares, spareMemoriesForTesting } from '../src/passwords/kdf/argon2-core.js';
 import { argon2Derive, type Argon2Params, type Argon2Path } from '../src/passwords/kdf/argon2.js';
 import { parseArgon2 } from '../src/passwords/schemes/argon2.js';
 import { random as seededRandom } from './random.js';
@@ -76,6 +76,54 @@ describe('the WebAssembly builds against @noble/hashes on random parameters', ()
     const expected = toHex(await argon2Derive(password, salt, params, { path: 'noble' }));
     expect(toHex(await argon2Derive(password, salt, params, { path: 'wasm-simd' }))).toBe(expected);
     expect(toHex(await argon2Derive(password, salt, params, { path: 'wasm-scalar' }))).toBe(expected);
+  });
+});
+
+describe('spare WebAssembly instances (memory kept between derivations, wiped, dropped when idle)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    dropSpares();
+  });
+  const job = (m: number) => ({ type: 'argon2id' as const, version: 0x13 as const, m, t: 1, p: 1, dkLen: 32 });
+  const salt = utf8('somesaltsomesalt');
+
+  it('a derivation leaves one spare whose blocks are all zero, and the next one reuses it', async () => {
+    dropSpares();
+    const first = toHex(await argon2Derive(utf8('secret'), salt, job(2048), { path: 'wasm-simd' }));
+    const kept = spareMemoriesForTesting();
+    expect(kept).toHaveLength(1);
+    const { memory, base } = kept[0]!;
+    expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(base + 2048 * 1024);
+    expect(new Uint8Array(memory.buffer, base).every((b) => b === 0)).toBe(true);
+    // A smaller job on the bigger memory, then the first again: the same answers as from scratch.
+    const small = toHex(await argon2Derive(utf8('secret'), salt, job(64), { path: 'wasm-simd' }));
+    expect(spareMemoriesForTesting()[0]!.memory).toBe(memory);
+    dropSpares();
+    expect(toHex(await argon2Derive(utf8('secret'), salt, job(64), { path: 'wasm-simd' }))).toBe(small);
+    expect(toHex(await argon2Derive(utf8('secret'), salt, job(2048), { path: 'wasm-simd' }))).toBe(first);
+    expect(toHex(await argon2Derive(utf8('secret'), salt, job(2048), { path: 'noble' }))).toBe(first);
+  });
+
+  it('derivations running at once on one thread each get their own instance; at most two are kept', async () => {
+    dropSpares();
+    const passwords = ['a', 'b', 'c', 'd'].map(utf8);
+    const together = await Promise.all(passwords.map((pw) => argon2Derive(pw, salt, job(1024), { path: 'wasm-simd' })));
+    expect(spareMemoriesForTesting()).toHaveLength(2);
+    for (const [i, pw] of passwords.entries()) {
+      expect(toHex(together[i]!)).toBe(toHex(await argon2Derive(pw, salt, job(1024), { path: 'noble' })));
+    }
+  });
+
+  it('spares are dropped after 5 s without a derivation', async () => {
+    dropSpares();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    await argon2Derive(utf8('secret'), salt, job(64), { path: 'wasm-simd' });
+    vi.advanceTimersByTime(4000);
+    await argon2Derive(utf8('secret'), salt, job(64), { path: 'wasm-simd' }); // rearms the timer
+    vi.advanceTimersByTime(4000);
+    expect(spareMemoriesForTesting()).toHaveLength(1);
+    vi.advanceTimersByTime(1001);
+    expect(spareMemoriesForTesting()).toHaveLength(0);
   });
 });
 

@@ -106,6 +106,19 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => scheduleMacrotask(resolve));
 }
 
+/**
+ * Let a timer not keep the process alive: Node's and Bun's timers have `unref()`, Deno's are
+ * numbers for `Deno.unrefTimer`; elsewhere (Workers, browsers) a timer keeps nothing alive.
+ */
+export function unrefTimer(timer: unknown): void {
+  if (typeof (timer as { unref?: unknown } | null)?.unref === 'function') {
+    (timer as { unref(): void }).unref();
+    return;
+  }
+  const deno = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno;
+  if (typeof timer === 'number' && typeof deno?.unrefTimer === 'function') deno.unrefTimer(timer);
+}
+
 /** A Node built-in module (`node:fs/promises`, ...) where the runtime has one, else null. */
 export function nodeBuiltin<T = unknown>(id: string): T | null {
   try {

@@ -7,6 +7,7 @@
  */
 import { ConfigurationError, UserStoreError, type UserStoreErrorCode } from '../errors.js';
 import { BoundedMap } from '../internal/bounded-map.js';
+import { unrefTimer } from '../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from './user-store.js';
 import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layout.js';
 
@@ -435,7 +436,7 @@ export class SqlUserStore implements UserStore<UserRecord> {
       const timer = setTimeout(() => {
         reject(this.#report(new UserStoreError('ERR_USER_STORE_UNAVAILABLE', `${op}: the database did not answer within ${this.#timeoutMs} ms`)));
       }, this.#timeoutMs);
-      (timer as { unref?: () => void }).unref?.();
+      unrefTimer(timer);
       Promise.resolve(pending).then(
         (value) => {
           clearTimeout(timer);

@@ -16,6 +16,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { ConfigurationError } from '../../errors.js';
+import { unrefTimer } from '../../platform/runtime.js';
 import { createMemoryCounterStore } from './memory.js';
 import { type Counter, type CounterStore, CounterStoreError, checkCounter } from './store.js';
 
@@ -200,7 +201,7 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
   const call = <T>(what: string, run: () => T | PromiseLike<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new CounterStoreError(`the counter store's ${what} took longer than ${storeTimeoutMs} ms`)), storeTimeoutMs);
-      (timer as { unref?: () => void }).unref?.();
+      unrefTimer(timer);
       const settle = <V>(done: (value: V) => void) => (value: V) => {
         clearTimeout(timer);
         done(value);

@@ -1,10 +1,13 @@
 /**
  * The WebAssembly Argon2 core (wasm/argon2.c): a SIMD128 build where the runtime validates SIMD,
- * a scalar build otherwise. Each derivation gets its own memory, grown to hold its blocks and
- * dropped after, so a 64 MiB hash does not leave 64 MiB behind. The host drives the segments in
- * pieces and yields to the event loop every ~5 ms (or never, in a hashing-pool worker).
+ * a scalar build otherwise. A derivation takes an instance whose memory is grown to hold its
+ * blocks; afterwards the blocks are wiped and the instance is kept as a spare for the next
+ * derivation for a few seconds, then dropped, so an idle server does not keep 64 MiB. (A fresh
+ * memory every time costs a page fault per 4 KiB: a quarter of a 64 MiB verify here.) The host
+ * drives the segments in pieces and yields to the event loop every ~5 ms (or never, in a
+ * hashing-pool worker).
  */
-import { wasmSimdSupported, yieldToEventLoop } from '../../platform/runtime.js';
+import { unrefTimer, wasmSimdSupported, yieldToEventLoop } from '../../platform/runtime.js';
 import { monotonicNow } from '../../internal/clock.js';
 import { B64_STANDARD, decodeBase64 } from '../encodings.js';
 import { ARGON2_SCALAR_WASM_BASE64, ARGON2_SIMD_WASM_BASE64 } from './argon2-wasm.js';
@@ -43,7 +46,10 @@ const CHUNK_BLOCKS = 64;
 const SLICE_MS = 5;
 /** Blocks between yields whatever the clock says (Workers freeze it during synchronous work). */
 const MAX_BLOCKS_PER_SLICE = 4096;
-
+/** Spare instances kept per build (derivations on one thread at once beyond this make their own). */
+const MAX_SPARES = 2;
+/** Spares are dropped after this long without a derivation. */
+const SPARE_IDLE_MS = 5000;
 
 const compiled = new Map<Argon2WasmBuild, Promise<WebAssembly.Module | null>>();
 
@@ -65,6 +71,47 @@ function compile(build: Argon2WasmBuild): Promise<WebAssembly.Module | null> {
     compiled.set(build, module);
   }
   return module;
+}
+
+interface Instance {
+  memory: WebAssembly.Memory;
+  wasm: Exports;
+}
+
+const spares = new Map<WebAssembly.Module, Instance[]>();
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** A spare instance of `module`, or a new one. */
+async function takeInstance(module: WebAssembly.Module): Promise<Instance> {
+  const spare = spares.get(module)?.pop();
+  if (spare) return spare;
+  const memory = new WebAssembly.Memory({ initial: WASM_STATIC_PAGES });
+  const made = await WebAssembly.instantiate(module, { env: { memory } });
+  return { memory, wasm: made.exports as unknown as Exports };
+}
+
+/** Wipe what a derivation wrote (blocks and tag) and keep the instance for the next one. */
+function giveBack(module: WebAssembly.Module, instance: Instance, from: number, bytes: number): void {
+  new Uint8Array(instance.memory.buffer, from, bytes).fill(0);
+  const list = spares.get(module) ?? [];
+  if (list.length >= MAX_SPARES) return; // dropped: the engine frees its memory
+  list.push(instance);
+  spares.set(module, list);
+  if (idleTimer !== undefined) clearTimeout(idleTimer);
+  idleTimer = setTimeout(dropSpares, SPARE_IDLE_MS);
+  unrefTimer(idleTimer);
+}
+
+/** Let the engine free every spare instance's memory now. */
+export function dropSpares(): void {
+  if (idleTimer !== undefined) clearTimeout(idleTimer);
+  idleTimer = undefined;
+  spares.clear();
+}
+
+/** The spare instances' memories and where their blocks start (tests check the wipe and the idle drop). */
+export function spareMemoriesForTesting(): { memory: WebAssembly.Memory; base: number }[] {
+  return [...spares.values()].flat().map(({ memory, wasm }) => ({ memory, base: wasm.heap_base() }));
 }
 
 /** The build argon2Wasm uses here: SIMD where validated, else scalar, else null (no WebAssembly). */
@@ -97,13 +144,12 @@ export async function argon2Wasm(
   const segmentLength = laneLength / SYNC_POINTS;
   const inputBytes = job.password.length + job.salt.length + job.secret.length + job.ad.length;
 
-  const memory = new WebAssembly.Memory({ initial: WASM_STATIC_PAGES });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const wasm = instance.exports as unknown as Exports;
+  const instance = await takeInstance(module);
+  const { memory, wasm } = instance;
   const base = wasm.heap_base();
-  const needed = base + Math.max(blocks * 1024, inputBytes, dkLen);
-  memory.grow(Math.ceil(needed / PAGE) - WASM_STATIC_PAGES);
-
+  const used = Math.max(blocks * 1024, inputBytes, dkLen);
+  const missingPages = Math.ceil((base + used) / PAGE) - memory.buffer.byteLength / PAGE;
+  if (missingPages > 0) memory.grow(missingPages); // a RangeError where the engine refuses: the instance is dropped
   let at = base;
   for (const part of [job.password, job.salt, job.secret, job.ad]) {
     new Uint8Array(memory.buffer, at, part.length).set(part);
@@ -132,8 +178,7 @@ export async function argon2Wasm(
   }
   const tagAt = wasm.finish(dkLen);
   const tag = new Uint8Array(memory.buffer, tagAt, dkLen).slice();
-  // The blocks are derived data, not the password (setup() wiped the inputs); the memory goes
-  // back to the engine with the instance. The tag's copy in it is wiped.
-  new Uint8Array(memory.buffer, tagAt, dkLen).fill(0);
+  // setup() wiped the inputs and finish() its own state; the blocks and the tag's copy go now.
+  giveBack(module, instance, base, used);
   return tag;
 }
