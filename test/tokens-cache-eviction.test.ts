@@ -1,7 +1,7 @@
 /**
- * The verified-token cache's eviction (an approximate LRU) and expiry, on the cache itself, against
- * a model of exact recency: whatever the sequence of uses, the ⌈maxEntries/2⌉ + 1 most recently
- * used tokens are kept, nothing outlives its exp, and the size stays bounded.
+ * The verified-token cache's eviction (two generations, an approximate LRU) and expiry, on the cache itself, against
+ * a model of exact recency: whatever the sequence of uses, the ⌊maxEntries/2⌋ most recently used
+ * tokens are kept (at least 1), nothing outlives its exp, and the size stays bounded.
  */
 import { describe, expect, it } from 'vitest';
 import { VerifiedTokenCache, type CachedVerification } from '../src/tokens/cache.js';
@@ -16,23 +16,21 @@ function entry(sub: string, exp = NOW + 3600): CachedVerification {
 }
 
 describe('verified-token cache eviction', () => {
-  it('moves a hit entry only once half the cache was inserted after it', () => {
-    const cache = new VerifiedTokenCache(4);
+  it('keeps two generations: a hit in the older one moves the entry to the newer one', () => {
+    const cache = new VerifiedTokenCache(4); // generations of 2
     for (const t of ['t1', 't2', 't3', 't4']) cache.set(t, entry(t), NOW);
-    // t4 and t3 are among the newest half: a hit leaves them where they are.
-    expect(cache.get('t4', NOW)?.claims.sub).toBe('t4');
-    expect(cache.get('t3', NOW)?.claims.sub).toBe('t3');
-    // t1 had 3 insertions after it: a hit moves it to the end, so t2 is now the oldest.
-    expect(cache.get('t1', NOW)?.claims.sub).toBe('t1');
-    cache.set('t5', entry('t5'), NOW);
+    // t3 found the newer generation {t1 t2} full, so that one became the older: older {t1 t2}, newer {t3 t4}.
     expect(cache.size).toBe(4);
+    // A hit in the older generation moves t1 to a full newer one: older {t3 t4}, newer {t1}; t2 is dropped.
+    expect(cache.get('t1', NOW)?.claims.sub).toBe('t1');
     expect(cache.get('t2', NOW)).toBeUndefined();
-    // Order now t3, t4, t1, t5: the next two insertions evict t3 and t4, never t1 or t5.
-    cache.set('t6', entry('t6'), NOW);
-    cache.set('t7', entry('t7'), NOW);
+    cache.set('t5', entry('t5'), NOW); // newer {t1 t5}
+    expect(cache.size).toBe(4);
+    cache.set('t6', entry('t6'), NOW); // older {t1 t5}, newer {t6}: t3 and t4 dropped
     expect(cache.get('t3', NOW)).toBeUndefined();
     expect(cache.get('t4', NOW)).toBeUndefined();
-    for (const t of ['t1', 't5', 't6', 't7']) expect(cache.get(t, NOW)?.claims.sub).toBe(t);
+    for (const t of ['t6', 't1', 't5']) expect(cache.get(t, NOW)?.claims.sub).toBe(t);
+    expect(cache.size).toBeLessThanOrEqual(4);
   });
 
   it('re-setting a present token replaces its entry without evicting another', () => {
@@ -50,7 +48,7 @@ describe('verified-token cache eviction', () => {
     it(`keeps the most recently used tokens, maxEntries ${maxEntries}`, () => {
       const next = random(0x9e3779b9 ^ maxEntries);
       const cache = new VerifiedTokenCache(maxEntries);
-      const kept = maxEntries === 1 ? 1 : Math.ceil(maxEntries / 2) + 1;
+      const kept = Math.max(1, Math.floor(maxEntries / 2));
       const tokens = Array.from({ length: maxEntries * 3 }, (_, i) => `token-${i}`);
       const recency: string[] = []; // most recent first
       const use = (token: string) => {

@@ -158,7 +158,8 @@ export function docsPageHeaders(html: string, assetOrigin?: string): Array<[stri
 
 /** Loads each allowed file once and keeps it (bounded by the allowlist: one entry per file). */
 export function cachedAssets(load: DocsAssetLoader): (name: string) => Promise<Uint8Array | string | null> {
-  const cache = new BoundedMap<string, Promise<Uint8Array | string | null>>(Object.keys(SWAGGER_UI_FILES).length);
+  // Twice the allowlist: BoundedMap keeps ⌊maxEntries/2⌋ for sure, and every file must stay.
+  const cache = new BoundedMap<string, Promise<Uint8Array | string | null>>(2 * Object.keys(SWAGGER_UI_FILES).length);
   return (name) => {
     if (!Object.hasOwn(SWAGGER_UI_FILES, name)) return Promise.resolve(null);
     let entry = cache.get(name);

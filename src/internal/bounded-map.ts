@@ -1,17 +1,21 @@
 /**
  * The one bounded cache of gatehouse: a Map with at most `maxEntries` entries.
  *
- * Eviction rule (approximate LRU): entries are kept in an order; `set` puts its key last; adding a
- * new key when full drops the first. `get` moves its entry last only when at least
- * ⌊maxEntries/2⌋ insertions came after the entry's own. `peek` never moves anything.
+ * Eviction rule (two generations): entries live in a newer and an older Map of at most
+ * ⌊maxEntries/2⌋ entries each. `set` and a `get` hit put the key in the newer one (a hit in the
+ * older one moves it); when the newer one is full, the older one is dropped whole and the newer
+ * one becomes the older. So the ⌊maxEntries/2⌋ most recently used keys are always kept (every
+ * key used since the generation before last; test/tokens-cache-eviction.test.ts), and nothing
+ * is ever looked up by position.
  *
  * Why not exact LRU: moving an entry on every hit (a Map delete and set) was a measurable part of
- * a cached token verification, the hottest path that uses this. Why not FIFO: a hot entry (the
- * one header every token carries, the secret every request passes) would be dropped and rebuilt
- * every `maxEntries` insertions. With this rule the ⌈maxEntries/2⌉ + 1 most recently used keys
- * are always kept (maxEntries >= 2; test/tokens-cache-eviction.test.ts), and a hit costs a Map get
- * and a comparison. What is evicted never matters for correctness: every user of it can rebuild
- * an entry, and the security-relevant checks run on hits too.
+ * a cached token verification, the hottest path that uses this. Why not a single Map dropping its
+ * first key: after many deletions V8's Map skips over the holes to find its first key, which made
+ * every insertion into a full cache cost about a microsecond (a fresh token's verification pays
+ * one). Why not FIFO: a hot entry (the one header every token carries, the secret every request
+ * passes) would be dropped and rebuilt every `maxEntries` insertions. What is evicted never
+ * matters for correctness: every user of it can rebuild an entry, and the security-relevant
+ * checks run on hits too.
  *
  * @example
  * const headers = new BoundedMap<string, object>(64);
@@ -21,63 +25,72 @@
 export class BoundedMap<K, V> {
   /** At most this many entries; 0 or less keeps nothing. */
   readonly maxEntries: number;
-  readonly #entries = new Map<K, { value: V; insertedAt: number }>();
-  /** Insertions so far (a set, or a get moving its entry last). */
-  #insertions = 0;
-  readonly #refreshAge: number;
+  /** Keys per generation (1 when maxEntries is 1: then there is no older generation). */
+  readonly #generationSize: number;
+  #newer = new Map<K, V>();
+  #older = new Map<K, V>();
 
   constructor(maxEntries: number) {
     this.maxEntries = maxEntries;
-    this.#refreshAge = Math.floor(maxEntries / 2);
+    this.#generationSize = Math.max(1, Math.floor(maxEntries / 2));
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#newer.size + this.#older.size;
   }
 
-  /** The value, moving it last when it has aged (see the eviction rule). */
+  /** The value, moving it to the newer generation when it was in the older one. */
   get(key: K): V | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    if (this.#insertions - entry.insertedAt >= this.#refreshAge) this.#insert(key, entry.value);
-    return entry.value;
+    const value = this.#newer.get(key);
+    if (value !== undefined || this.#older.size === 0 || !this.#older.has(key)) return value;
+    const old = this.#older.get(key) as V;
+    this.#older.delete(key);
+    this.#add(key, old);
+    return old;
   }
 
   /** The value, without changing the eviction order. */
   peek(key: K): V | undefined {
-    return this.#entries.get(key)?.value;
+    return this.#newer.has(key) ? this.#newer.get(key) : this.#older.get(key);
   }
 
   has(key: K): boolean {
-    return this.#entries.has(key);
+    return this.#newer.has(key) || this.#older.has(key);
   }
 
-  /** Store the value last in the eviction order, dropping the first entry if a new key finds it full. */
+  /** Store the value in the newer generation (dropping the older one if that one is full). */
   set(key: K, value: V): this {
     if (this.maxEntries <= 0) return this;
-    if (!this.#entries.has(key) && this.#entries.size >= this.maxEntries) {
-      const first = this.#entries.keys().next();
-      if (!first.done) this.#entries.delete(first.value);
+    if (this.#newer.has(key)) {
+      this.#newer.set(key, value);
+      return this;
     }
-    this.#insert(key, value);
+    if (this.#older.size > 0) this.#older.delete(key);
+    this.#add(key, value);
     return this;
   }
 
   delete(key: K): boolean {
-    return this.#entries.delete(key);
+    const inNewer = this.#newer.delete(key);
+    return this.#older.delete(key) || inNewer;
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#newer.clear();
+    this.#older.clear();
   }
 
-  /** Entries in eviction order (first to go first), for sweeps; deleting while iterating is safe. */
+  /** Entries in eviction order (older generation first), for sweeps; deleting while iterating is safe. */
   *entries(): IterableIterator<[K, V]> {
-    for (const [key, entry] of this.#entries) yield [key, entry.value];
+    yield* this.#older;
+    yield* this.#newer;
   }
 
-  #insert(key: K, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, insertedAt: ++this.#insertions });
+  #add(key: K, value: V): void {
+    if (this.#newer.size >= this.#generationSize) {
+      this.#older = this.maxEntries >= 2 ? this.#newer : new Map();
+      this.#newer = new Map();
+    }
+    this.#newer.set(key, value);
   }
 }

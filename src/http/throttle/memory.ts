@@ -29,7 +29,7 @@ const SWEEP_EVERY = 1024;
 export function createMemoryCounterStore(options: MemoryCounterStoreOptions = {}): CounterStore {
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new ConfigurationError('maxEntries must be an integer >= 1');
-  // Incrementing puts a counter last (reads never move one): the first is the stalest, dropped when full.
+  // Incrementing makes a counter fresh (reads never do): the stalest go first when full (BoundedMap's generations).
   const counters = new BoundedMap<string, Counter>(maxEntries);
   let untilSweep = SWEEP_EVERY;
 
