@@ -1,5 +1,5 @@
 /**
- * serve's opt-in light responses (src/node/light-response.ts): `new Response(...)` keeps its parts and
+ * serve's light responses (on unless `lightResponses: false`) (src/node/light-response.ts): `new Response(...)` keeps its parts and
  * the adapter writes them directly; anything a handler does with a response still behaves as undici's.
  * Real sockets, answers read with fetch.
  */

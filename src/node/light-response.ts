@@ -1,14 +1,14 @@
 /**
- * An opt-in cheaper `Response` for handlers served by gatehouse/node (`serve(handler, { lightResponses:
- * true })` or `installLightResponses()`). On Node 20, `new Response(json)` builds a ReadableStream that
+ * A cheaper `Response` for handlers served by gatehouse/node (what `serve()` installs unless given
+ * `lightResponses: false`; or `installLightResponses()`). On Node 20, `new Response(json)` builds a ReadableStream that
  * the adapter then has to read back; this class only keeps its body and init. It is `instanceof
  * Response`, and the first use of anything but `status` builds the real undici Response and forwards to
  * it, so handlers that read or change a response see no difference. The adapter writes an untouched
  * light response with a string, bytes or no body straight from its parts.
  *
- * It replaces the global `Response` for the whole process, which is why it is off by default: code that
- * checks undici's internal brand (passing a response to undici's own `cache.put`, for instance) would
- * refuse a light one that was never used.
+ * It replaces the global `Response` for the whole process, as @hono/node-server does by default: code
+ * that checks undici's internal brand (passing a response to undici's own `cache.put`, for instance)
+ * would refuse a light one that was never used, hence `serve(handler, { lightResponses: false })`.
  */
 const PARTS: unique symbol = Symbol('gatehouse.light-response');
 const REAL: unique symbol = Symbol('gatehouse.light-response.real');

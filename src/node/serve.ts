@@ -271,7 +271,10 @@ export interface ServeOptions extends NodeListenerOptions {
   server?: ServerOptions;
   /**
    * Make `new Response(...)` a light response for the whole process (see installLightResponses): a
-   * handler's string or byte answers are then written without building a ReadableStream. Default false.
+   * handler's string or byte answers are then written without building a ReadableStream. Default
+   * true, as @hono/node-server does; `false` leaves the global Response alone (for code that hands
+   * responses to undici internals that check its private brand; a Response already replaced by an
+   * earlier serve() stays replaced).
    */
   lightResponses?: boolean;
 }
@@ -322,7 +325,7 @@ function listen(handler: FetchHandler, options: ServeOptions): Promise<RunningSe
   if (options.lightResponses !== undefined && typeof options.lightResponses !== 'boolean') {
     throw new ConfigurationError('serve: lightResponses must be a boolean');
   }
-  if (options.lightResponses) installLightResponses();
+  if (options.lightResponses !== false) installLightResponses();
   const given = options.server ?? {};
   const headersTimeout = limitOption(options.headersTimeout ?? given.headersTimeout, 'headersTimeout', SERVE_DEFAULTS.headersTimeout);
   const requestTimeout = limitOption(options.requestTimeout ?? given.requestTimeout, 'requestTimeout', SERVE_DEFAULTS.requestTimeout);
