@@ -14,6 +14,8 @@ import { CryptContext } from '../src/passwords/registry.js';
 import { toHex, utf8 } from '../src/passwords/encodings.js';
 import { argon2Derive, type Argon2Params } from '../src/passwords/kdf/argon2.js';
 import { bcryptDigest } from '../src/passwords/kdf/bcrypt.js';
+import { phpassDigest } from '../src/passwords/kdf/phpass.js';
+import { shaCryptDigest } from '../src/passwords/kdf/sha-crypt.js';
 import { configureHashingPool, HashingPool } from '../src/platform/hashing-pool.js';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -61,6 +63,17 @@ describe('hashing pool', () => {
     const key = utf8('secret\0');
     const local = await bcryptDigest(key, salt, 6, { core: 'wasm' });
     expect(toHex(await pool.run<Uint8Array>('bcrypt', [key, salt, 6])!)).toBe(toHex(local));
+  });
+
+  it('gives the same bytes as the main thread for the iterated-digest legacy schemes (sha-crypt, phpass)', async () => {
+    const pool = newPool(1);
+    await ready(pool);
+    for (const name of ['sha256', 'sha512'] as const) {
+      const local = await shaCryptDigest(name, utf8('pässword'), utf8('saltsalt'), 5000);
+      expect(toHex(await pool.run<Uint8Array>('sha-crypt', [name, utf8('pässword'), utf8('saltsalt'), 5000])!)).toBe(toHex(local));
+    }
+    const local = await phpassDigest(utf8('pässword'), utf8('12345678'), 11);
+    expect(toHex(await pool.run<Uint8Array>('phpass', [utf8('pässword'), utf8('12345678'), 11])!)).toBe(toHex(local));
   });
 
   it("runs jobs in parallel and answers each with its own result", async () => {
@@ -139,6 +152,21 @@ describe('hashing pool in a real process (dist/)', () => {
     const { code, stdout, stderr } = await runNode(script, 20_000);
     expect(stderr).toBe('');
     expect(stdout.trim()).toBe('[true,false,true]');
+    expect(code).toBe(0);
+  }, 30_000);
+
+  it("verifies passlib's sha512_crypt and phpass hashes through the pool", async () => {
+    const script = `
+      import { CryptContext, warmHashingPool } from './index.js';
+      const ctx = new CryptContext({ schemes: ['sha512_crypt', 'phpass'] });
+      await warmHashingPool();
+      const sha = ${JSON.stringify('$6$KbU.a0L3vWMh/tPD$meXHoH/EaVPXj8PxaEzeBfFn70rZACSeTbg1GPo2uIKFXCND0EmUq393SS3kikCzv47L.OqODy5M7pNc9frPq.')};
+      const php = ${JSON.stringify('$P$6bv8pKB1DOud6Ygu.0XL3fde5U09xn/')};
+      console.log(JSON.stringify([await ctx.verify('secret', sha), await ctx.verify('Secret', sha), await ctx.verify('secret', php), await ctx.verify('', php)]));
+    `;
+    const { code, stdout, stderr } = await runNode(script, 20_000);
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('[true,false,true,false]');
     expect(code).toBe(0);
   }, 30_000);
 

@@ -5,6 +5,8 @@
  */
 import { argon2Derive, type Argon2Params } from '../passwords/kdf/argon2.js';
 import { bcryptDigest } from '../passwords/kdf/bcrypt.js';
+import { phpassDigest } from '../passwords/kdf/phpass.js';
+import { shaCryptDigest, type ShaCryptDigestName } from '../passwords/kdf/sha-crypt.js';
 import { nodeBuiltin } from './runtime.js';
 import type { HashingJobKind } from './hashing-pool.js';
 
@@ -13,6 +15,9 @@ type Handler = (...args: never[]) => Promise<Uint8Array>;
 const HANDLERS: Record<HashingJobKind, Handler> = {
   argon2: (password: Uint8Array, salt: Uint8Array, params: Argon2Params) => argon2Derive(password, salt, params, { inWorker: true }),
   bcrypt: (key: Uint8Array, salt: Uint8Array, cost: number) => bcryptDigest(key, salt, cost, { inWorker: true }),
+  'sha-crypt': (name: ShaCryptDigestName, password: Uint8Array, salt: Uint8Array, rounds: number) =>
+    shaCryptDigest(name, password, salt, rounds, { inWorker: true }),
+  phpass: (password: Uint8Array, salt: Uint8Array, log2: number) => phpassDigest(password, salt, log2, { inWorker: true }),
 };
 
 interface Request {

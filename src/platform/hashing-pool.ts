@@ -23,7 +23,7 @@ import { nodeBuiltin } from './runtime.js';
 export type HashingPoolOptions = { size?: number } | false;
 
 /** The jobs a worker runs (hash-worker.ts): each takes and returns structured-cloneable values. */
-export type HashingJobKind = 'argon2' | 'bcrypt';
+export type HashingJobKind = 'argon2' | 'bcrypt' | 'sha-crypt' | 'phpass';
 
 type WorkerThreads = typeof import('node:worker_threads');
 type NodeWorker = import('node:worker_threads').Worker;

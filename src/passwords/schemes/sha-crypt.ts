@@ -9,7 +9,7 @@ import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../.
 import { constantTimeEqualString, encodeHash64, HASH64_CRYPT, parseDecimal, randomBytes, utf8 } from '../encodings.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { defineScheme, type UpdatePolicy } from '../scheme.js';
-import { concatBytes as concat, digestFunction, sliceTimer, type Digest } from './legacy-util.js';
+import { shaCryptDigest, type ShaCryptDigestName } from '../kdf/sha-crypt.js';
 import { isInteger } from '../../internal/assert.js';
 
 /**
@@ -35,7 +35,7 @@ const MAX_SALT_CHARS = 16;
 interface Variant {
   name: string;
   ident: string;
-  digest: () => Digest;
+  digest: ShaCryptDigestName;
   /** Drepper's transposition: the digest bytes in the order hash64 consumes them (3 at a time, LE). */
   order: readonly number[];
   rounds: number;
@@ -57,52 +57,6 @@ const SHA512_ORDER = transposition([
   [28, 49, 7], [50, 8, 29], [9, 30, 51], [31, 52, 10], [53, 11, 32], [12, 33, 54], [34, 55, 13],
   [56, 14, 35], [15, 36, 57], [37, 58, 16], [59, 17, 38], [18, 39, 60], [40, 61, 19], [62, 20, 41], [63],
 ]);
-
-/** `source` repeated to `length` bytes (Drepper's P and S sequences, and the B/A fill). */
-function repeatTo(source: Uint8Array, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i += source.length) out.set(source.subarray(0, Math.min(source.length, length - i)), i);
-  return out;
-}
-
-/** Drepper's algorithm, steps 1-21, yielding to the event loop every few milliseconds. */
-async function shaCryptDigest(digest: Digest, password: Uint8Array, salt: Uint8Array, rounds: number): Promise<Uint8Array> {
-  const size = digest(new Uint8Array(0)).length;
-  const b = digest(concat([password, salt, password]));
-  const aParts: Uint8Array[] = [password, salt, repeatTo(b, password.length)];
-  for (let n = password.length; n > 0; n >>>= 1) aParts.push(n & 1 ? b : password);
-  let a = digest(concat(aParts));
-
-  const dp = digest(repeatTo(password, password.length * password.length));
-  const p = repeatTo(dp, password.length);
-  const ds = digest(repeatTo(salt, salt.length * (16 + a[0]!)));
-  const s = repeatTo(ds, salt.length);
-
-  // One buffer per round shape, reused: the rounds dominate the cost.
-  const buffer = new Uint8Array(2 * Math.max(size, p.length) + s.length + p.length);
-  const tick = sliceTimer();
-  for (let i = 0; i < rounds; i++) {
-    let o = 0;
-    const first = i & 1 ? p : a;
-    buffer.set(first, o);
-    o += first.length;
-    if (i % 3) {
-      buffer.set(s, o);
-      o += s.length;
-    }
-    if (i % 7) {
-      buffer.set(p, o);
-      o += p.length;
-    }
-    const last = i & 1 ? a : p;
-    buffer.set(last, o);
-    o += last.length;
-    a = digest(buffer.subarray(0, o));
-    const pause = tick();
-    if (pause) await pause;
-  }
-  return a;
-}
 
 function makeShaCrypt({ name, ident, digest, order, rounds: defaultRounds }: Variant) {
   const shape = new RegExp(
@@ -135,7 +89,7 @@ function makeShaCrypt({ name, ident, digest, order, rounds: defaultRounds }: Var
   }
 
   async function checksumOf(password: Uint8Array, salt: string, rounds: number): Promise<string> {
-    const result = await shaCryptDigest(digest(), password, utf8(salt), rounds);
+    const result = await shaCryptDigest(digest, password, utf8(salt), rounds);
     return encodeHash64(Uint8Array.from(order, (i) => result[i]!));
   }
 
@@ -187,7 +141,7 @@ function makeShaCrypt({ name, ident, digest, order, rounds: defaultRounds }: Var
 export const sha256_crypt = makeShaCrypt({
   name: 'sha256_crypt',
   ident: '$5$',
-  digest: () => digestFunction('sha256'),
+  digest: 'sha256',
   order: SHA256_ORDER,
   rounds: 535_000,
 });
@@ -202,7 +156,7 @@ export const sha256_crypt = makeShaCrypt({
 export const sha512_crypt = makeShaCrypt({
   name: 'sha512_crypt',
   ident: '$6$',
-  digest: () => digestFunction('sha512'),
+  digest: 'sha512',
   order: SHA512_ORDER,
   rounds: 656_000,
 });

@@ -12,7 +12,8 @@ import { B64_STANDARD, constantTimeEqualString, encodeBase64, encodeHash64, HASH
 import { DEFAULT_LIMITS } from '../limits.js';
 import { defineScheme } from '../scheme.js';
 import { bcrypt, type BcryptSettings } from './bcrypt.js';
-import { concatBytes, digestFunction, relabelled, relabelledSync, sliceTimer } from './legacy-util.js';
+import { phpassDigest } from '../kdf/phpass.js';
+import { relabelled, relabelledSync } from './legacy-util.js';
 import { isInteger } from '../../internal/assert.js';
 
 // ---- phpass ----
@@ -70,17 +71,7 @@ export const phpass = defineScheme<PhpassSettings>({
     const { maxRoundsLog2 } = checkPhpassSettings(settings);
     const { log2, salt, checksum } = parsePhpass(hash);
     if (log2 > maxRoundsLog2) throw new HashCostLimitError(PHPASS, `cost 2^${log2} is above 2^${maxRoundsLog2}`);
-    const md5 = digestFunction('md5');
-    let digest = md5(concatBytes([utf8(salt), password]));
-    const buffer = new Uint8Array(16 + password.length);
-    buffer.set(password, 16);
-    const tick = sliceTimer(1024);
-    for (let count = 2 ** log2; count > 0; count--) {
-      buffer.set(digest);
-      digest = md5(buffer);
-      const pause = tick();
-      if (pause) await pause;
-    }
+    const digest = await phpassDigest(password, utf8(salt), log2);
     return constantTimeEqualString(encodeHash64(digest), checksum);
   },
 
