@@ -218,6 +218,15 @@ describe('gatehouse on other runtimes (against dist/)', () => {
     report(result);
     expect(result.runtime).toBe('bun');
     await expectSmokeResult(result, BUN_ENV);
+    // bcrypt on Bun: Bun.password for 1..72-byte $2b$/$2y$ passwords (FastAPI's seed, passlib, PHP),
+    // gatehouse's core past 72 bytes, where Bun would pre-hash (python3-bcrypt made that hash, of 75 bytes).
+    const bcryptVectors = hashes.vectors.filter((v) => v.scheme === 'bcrypt');
+    expect(result.nativeBcrypt).toEqual({
+      short: bcryptVectors.map(({ system }) => ({ system, right: true, wrong: false })),
+      nativeCallsShort: 2 * bcryptVectors.length,
+      long: { right: true, first72: true, wrong: false },
+      nativeCallsLong: 1, // the 72-byte one; the 75-byte ones ran on gatehouse's core
+    });
   });
 
   runtimeTest('workerd (Cloudflare Workers, nodejs_compat off)', binaries.workerd, 'workerd', async (workerd) => {

@@ -7,6 +7,7 @@ import hashes from './fixtures/hashes.json' with { type: 'json' };
 import tokens from './fixtures/tokens.json' with { type: 'json' };
 import pbkdf2AboveCap from './fixtures/pbkdf2-above-cap.json' with { type: 'json' };
 import argon2 from './fixtures/argon2.json' with { type: 'json' };
+import bcryptLong from './fixtures/bcrypt-long.json' with { type: 'json' };
 import { runSmoke } from './smoke.mjs';
 
 function runtimeInfo() {
@@ -20,5 +21,5 @@ const distPath = args[0];
 if (!distPath || !distPath.startsWith('/')) throw new Error('usage: cli-entry.mjs /absolute/path/to/dist/index.js');
 
 const gatehouse = await import(new URL(distPath, 'file:///').href);
-const result = await runSmoke(gatehouse, { hashes, tokens, pbkdf2AboveCap, argon2 });
+const result = await runSmoke(gatehouse, { hashes, tokens, pbkdf2AboveCap, argon2, bcryptLong });
 console.log(JSON.stringify({ ...runtimeInfo(), ...result }));

@@ -216,13 +216,46 @@ async function fetchHandler(gh, { tokens }) {
 }
 
 /**
+ * 7. Bun only: bcrypt is verified by Bun.password (counted) for $2b$/$2y$ passwords of 1..72 bytes,
+ * and by gatehouse's own core past 72 bytes (Bun would pre-hash those with SHA-512).
+ */
+async function nativeBcrypt(gh, { hashes, bcryptLong }) {
+  const password = globalThis.Bun?.password;
+  if (!password) return 'not Bun';
+  const verify = password.verify;
+  let calls = 0;
+  password.verify = (...args) => {
+    calls++;
+    return verify.apply(password, args);
+  };
+  try {
+    const out = { short: [], long: null, nativeCallsShort: 0, nativeCallsLong: 0 };
+    for (const { system, hash, password: pw } of hashes.vectors.filter((v) => v.scheme === 'bcrypt')) {
+      out.short.push({ system, right: await gh.verifyPassword(pw, hash), wrong: await gh.verifyPassword(pw + WRONG_SUFFIX, hash) });
+    }
+    out.nativeCallsShort = calls;
+    calls = 0;
+    const cut = bcryptLong.password.slice(0, -1); // 70 ASCII bytes + 'ä' (2 bytes): the first 72 bytes
+    out.long = {
+      right: await gh.verifyPassword(bcryptLong.password, bcryptLong.hash),
+      first72: await gh.verifyPassword(cut, bcryptLong.hash),
+      wrong: await gh.verifyPassword('q' + bcryptLong.password.slice(1), bcryptLong.hash),
+    };
+    out.nativeCallsLong = calls;
+    return out;
+  } finally {
+    password.verify = verify;
+  }
+}
+
+/**
  * Run every step. `gatehouse` is the package's module namespace, `fixtures` the JSON files of
  * test/runtimes/fixtures. Timings are reported apart from the results, which are exact.
  */
 export async function runSmoke(gatehouse, fixtures) {
   const result = { env: await probeEnvironment() };
   const timings = {};
-  const steps = { knownHashes, freshHashes, pbkdf2AboveCap, argon2, accessTokens, fetchHandler };
+  const steps = { knownHashes, freshHashes, pbkdf2AboveCap, argon2, accessTokens, fetchHandler, nativeBcrypt };
   for (const [name, step] of Object.entries(steps)) {
     const start = Date.now();
     try {
