@@ -2,7 +2,7 @@
  * gatehouse/throttle: the counter stores that share login-throttle counts between servers (SQLite,
  * PostgreSQL, Redis), kept out of the core entry. None imports a driver unless given a URL.
  */
-export { createSqliteCounterStore, sqlitePathFromUrl } from './http/throttle/sqlite.js';
+export { createSqliteCounterStore } from './http/throttle/sqlite.js';
 export type { D1Database, SqliteCounterStoreOptions, SqliteDatabase } from './http/throttle/sqlite.js';
 export { createPostgresCounterStore } from './http/throttle/postgres.js';
 export type { PostgresCounterStoreOptions, PostgresQueryable } from './http/throttle/postgres.js';

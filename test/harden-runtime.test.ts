@@ -5,6 +5,7 @@
  * the default context are measured in bench/authenticate.bench.ts.
  */
 import { describe, expect, it } from 'vitest';
+import type { CryptContextTestOptions } from '../src/passwords/context.js';
 import type { PasswordScheme } from '../src/passwords/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
 import { authenticateUser, createMemoryUserStore } from '../src/users/index.js';
@@ -25,7 +26,7 @@ function fakeWorld() {
     needsUpdate: () => false,
   });
   let defaultCost = 100;
-  const context = new CryptContext({
+  const options: CryptContextTestOptions = {
     schemes: [scheme('slow', () => defaultCost), scheme('cheap', () => 5), scheme('medium', () => 40), scheme('costly', () => 300)],
     timing: {
       now: () => t,
@@ -34,7 +35,8 @@ function fakeWorld() {
         t += ms;
       },
     },
-  });
+  };
+  const context = new CryptContext(options);
   const store = createMemoryUserStore({
     legacy: { username: 'legacy', hashed_password: '$cheap$right' },
     bcrypt12: { username: 'bcrypt12', hashed_password: '$medium$right' },

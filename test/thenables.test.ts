@@ -12,7 +12,8 @@ import { createAuthHandler } from '../src/http/index.js';
 import { isThenable, notify } from '../src/internal/await.js';
 import { serve } from '../src/node/index.js';
 import { createAccessToken, importTokenKey, InvalidTokenError, TokenKeyError, verifyAccessToken } from '../src/tokens/index.js';
-import { authenticateUser, findStoredUser, type UserRecord, type UserStore } from '../src/users/index.js';
+import { authenticateUser } from '../src/users/index.js';
+import { findStoredUser, type UserRecord, type UserStore } from '../src/users/user-store.js';
 import { KEY, bearer, context, craft, loginRequest, makeUsers, nowSeconds, read } from './http-helpers.js';
 
 const users = makeUsers();

@@ -12,6 +12,6 @@ export { createOpenApiDocument } from './openapi.js';
 export type { OpenApiOptions } from './openapi.js';
 export { SWAGGER_UI_FILES } from './docs.js';
 export type { DocsAssetLoader } from './docs.js';
-export { jsonResponse } from './response.js';
+export { jsonResponse, type JsonResponseInit } from './response.js';
 export { DEFAULT_MAX_BODY_BYTES } from './body.js';
 export * from './throttle/index.js';

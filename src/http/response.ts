@@ -44,12 +44,18 @@ export const PRIVATE_JSON_HEADERS: HeaderList = [...JSON_HEADERS, NO_STORE];
 /** RFC 6749 5.1: a response that carries a token is never stored (Pragma for HTTP/1.0 caches). */
 export const TOKEN_HEADERS: HeaderList = [...PRIVATE_JSON_HEADERS, ['pragma', 'no-cache']];
 
-/** Options of jsonResponse. */
+/**
+ * Options of jsonResponse.
+ *
+ * @example
+ * const init: JsonResponseInit = { status: 201, headers: [['location', '/items/1']] };
+ * return jsonResponse({ id: 1 }, init);
+ */
 export interface JsonResponseInit {
   /** Default 200. */
   status?: number;
-  /** Headers added after `content-type` and `x-content-type-options` (lower-case names). */
-  headers?: HeaderList;
+  /** Headers added after `content-type` and `x-content-type-options`: name/value pairs, names in lower case. */
+  headers?: ReadonlyArray<readonly [string, string]>;
   /** @deprecated Ignored: once needed by gatehouse/node's fast path, which no longer asks for it. */
   request?: Request;
 }

@@ -51,7 +51,14 @@ export interface CryptContextOptions {
    * Default: leave it as it is (on, sized from the core count).
    */
   hashingPool?: HashingPoolOptions;
-  /** @internal The clock and the wait of hardenRuntime, for tests. Default: performance.now, setTimeout. */
+}
+
+/**
+ * @internal CryptContextOptions with the clock hardenRuntime reads and the wait it pads with, so
+ * that tests can run it on a fake clock (test/harden-runtime.test.ts). Not a public option: an app
+ * has no reason to change either. Default: performance.now, setTimeout.
+ */
+export interface CryptContextTestOptions extends CryptContextOptions {
   timing?: { now?: () => number; sleep?: (ms: number) => Promise<void> };
 }
 
@@ -176,8 +183,9 @@ export class CryptContext {
         throw new ConfigurationError(`hashingPool: ${(error as Error).message}`);
       }
     }
-    this.#now = options.timing?.now ?? defaultNow;
-    this.#sleep = options.timing?.sleep ?? defaultSleep;
+    const { timing } = options as CryptContextTestOptions;
+    this.#now = timing?.now ?? defaultNow;
+    this.#sleep = timing?.sleep ?? defaultSleep;
   }
 
   /** Names of the registered schemes, in order. */

@@ -16,15 +16,5 @@ export { getDefaultContext, hashPassword, verifyPassword, type PasswordOptions }
 export { OWASP_SETTINGS } from './owasp.js';
 export { MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_LIMITS } from './limits.js';
 export * from './schemes/index.js';
-/**
- * Every built-in scheme object as one namespace (importing it bundles all of them).
- *
- * @example
- * import { CryptContext, schemes } from 'gatehouse/passwords';
- * new CryptContext({ schemes: [schemes.scrypt, schemes.django_pbkdf2_sha256], deprecated: 'auto' });
- *
- * @deprecated The same scheme objects are exported by name: `import { bcrypt } from 'gatehouse/passwords'`.
- */
-export * as schemes from './schemes/index.js';
 export * from './presets/index.js';
 export { configureHashingPool, warmHashingPool, type HashingPoolOptions } from '../platform/hashing-pool.js';

@@ -18,6 +18,7 @@ export { verifyAccessToken, MAX_TOKEN_SIZE, type VerifyAccessTokenOptions } from
 export {
   importTokenKey,
   type ImportTokenKeyOptions,
+  type NodeKeyObjectLike,
   type TokenKey,
   type TokenKeyInput,
   type TokenKeyResolver,

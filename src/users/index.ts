@@ -1,6 +1,7 @@
 /**
- * Users: the store interface gatehouse reads them through, the checked lookup, authenticateUser
- * (authenticate.ts) and the in-memory store (memory.ts). The SQL stores are gatehouse/sqlite and
+ * Users: the store interface gatehouse reads them through, authenticateUser (authenticate.ts) and
+ * the in-memory store (memory.ts). The checked lookup (findStoredUser, findUserNow in user-store.ts)
+ * is internal: authenticateUser and requireUser go through it. The SQL stores are gatehouse/sqlite and
  * gatehouse/postgres; the JSON file store, which needs a filesystem, is in gatehouse/node.
  */
 export {
@@ -9,8 +10,6 @@ export {
   type UserDatabase,
   type UserRecord,
   type UserStore,
-  findStoredUser,
-  findUserNow,
 } from './user-store.js';
 export { authenticateUser, type AuthenticateOptions, type HashRefusal } from './authenticate.js';
 export { createMemoryUserStore, type MemoryUserStore } from './memory.js';

@@ -6,7 +6,13 @@
 import { ConfigurationError } from '../errors.js';
 import { DJANGO_LAYOUT } from './django.js';
 
-/** A value a statement binds. Booleans are bound as 1/0 on SQLite. */
+/**
+ * A value a statement binds: what a FieldMapping's `write` and a layout's `insertValues` give.
+ * Booleans are bound as 1/0 on SQLite.
+ *
+ * @example
+ * const insertValues: Record<string, SqlValue> = { is_staff: false, date_joined: new Date().toISOString() };
+ */
 export type SqlValue = string | number | boolean | null;
 
 /**
@@ -106,7 +112,13 @@ export const DEFAULT_LAYOUT: UserTableLayout = Object.freeze({
  */
 export const LAYOUTS: Readonly<Record<string, UserTableLayout>> = Object.freeze({ default: DEFAULT_LAYOUT, django: DJANGO_LAYOUT });
 
-/** What the stores take to find their table. */
+/**
+ * How a SQL user store finds its table: a layout (or its name), with the table or some columns
+ * overridden. Part of every store's options (SqlUserStoreOptions).
+ *
+ * @example
+ * createSqliteUserStore('./app.db', { layout: 'default', table: 'members', columns: { full_name: null } });
+ */
 export interface LayoutOptions {
   /** A layout, or the name of a known one. Default 'default'. */
   layout?: UserTableLayout | string;

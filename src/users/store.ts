@@ -11,6 +11,7 @@ import { unrefTimer } from '../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from './user-store.js';
 import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layout.js';
 
+/** @internal Which SQL the store writes: `?` placeholders and SQLite's types, or PostgreSQL's. */
 export type SqlDialect = 'sqlite' | 'postgres';
 
 /**
@@ -153,16 +154,53 @@ interface FieldSlot {
 }
 
 /**
- * A UserStore on an SQL table. Made by createSqliteUserStore, createD1UserStore and
- * createPostgresUserStore; the class is exported for `instanceof` and its type.
+ * A UserStore on an SQL table, as createSqliteUserStore, createD1UserStore and
+ * createPostgresUserStore make it: every management method of UserStore, plus `migrate`, `check`
+ * and `close`. A type only: the stores are made by those functions.
  *
  * @example
- * import { createSqliteUserStore } from 'gatehouse/sqlite';
- * const store = createSqliteUserStore('./users.db');
+ * import { createSqliteUserStore, type SqlUserStore } from 'gatehouse/sqlite';
+ * const store: SqlUserStore = createSqliteUserStore('./users.db');
  * await store.migrate();
  * await store.createUser({ username: 'alice', hashed_password: await hashPassword('s3cret') });
  */
-export class SqlUserStore implements UserStore<UserRecord> {
+export interface SqlUserStore extends UserStore<UserRecord> {
+  /** The table, quoted as the SQL uses it. */
+  readonly table: string;
+  /**
+   * The user, or null. Names the store cannot hold (empty, NUL, over 256 characters) are unknown
+   * users without a query. Synchronous on a synchronous driver once open.
+   */
+  findUser(username: string): UserRecord | null | Promise<UserRecord | null>;
+  /** Compare-and-swap: the hash changes only while the row still holds `oldHash`. False when it did not. */
+  updatePasswordHash(username: string, newHash: string, oldHash: string): Promise<boolean>;
+  /** Add a user (ERR_USER_EXISTS when taken). Takes a hash: hash passwords with a CryptContext first. */
+  createUser(user: NewUser): Promise<UserRecord>;
+  /** Replace the hash whatever it is now (a password change). */
+  setPassword(username: string, hashedPassword: string): Promise<void>;
+  /** Disable (true) or enable (false) a user. */
+  setDisabled(username: string, disabled: boolean): Promise<void>;
+  /** Remove a user. */
+  deleteUser(username: string): Promise<void>;
+  /** A page of users in username order, without hashes (with created_at / updated_at where mapped). */
+  listUsers(options?: ListUsersOptions): Promise<UserRecord[]>;
+  /**
+   * Create the table when it is missing (CREATE TABLE IF NOT EXISTS; an existing table is never
+   * altered). Resolves true when it created the table. Refused for layouts of tables another app owns.
+   */
+  migrate(): Promise<boolean>;
+  /** Resolves once the table and every mapped column can be read; rejects with UserStoreError otherwise. */
+  check(): Promise<void>;
+  /** Close the database if the store opened it (from a path or URL); a database handed in stays open. */
+  close(): Promise<void>;
+}
+
+/**
+ * @internal The SqlUserStore that the create* functions of gatehouse/sqlite and gatehouse/postgres
+ * return; public entries export the interface only, so a store has one way to be made. Its members
+ * are documented on SqlUserStore.
+ */
+export class SqlTableUserStore implements SqlUserStore {
   readonly dialect: SqlDialect;
   readonly #layout: ResolvedLayout;
   readonly #sql: Statements;
@@ -177,7 +215,7 @@ export class SqlUserStore implements UserStore<UserRecord> {
   #opening: (() => Promise<SqlDriver>) | undefined;
   #pending: Promise<SqlDriver> | undefined;
 
-  /** @internal Use the create* functions. `open` is called (again after a failure) until it gives a driver. */
+  /** A driver, or a function that opens one: called (again after a failure) until it gives one. */
   constructor(dialect: SqlDialect, driver: SqlDriver | (() => Promise<SqlDriver>), options: SqlUserStoreOptions = {}) {
     if (options === null || typeof options !== 'object') throw new ConfigurationError('user store options must be an object');
     this.dialect = dialect;
@@ -196,15 +234,10 @@ export class SqlUserStore implements UserStore<UserRecord> {
     this.#listSlots = built.listSlots;
   }
 
-  /** The table, quoted as the SQL uses it. */
   get table(): string {
     return this.#layout.table;
   }
 
-  /**
-   * The user, or null. Names the store cannot hold (empty, NUL, over 256 characters) are unknown
-   * users without a query. Synchronous on a synchronous driver once open.
-   */
   findUser(username: string): UserRecord | null | Promise<UserRecord | null> {
     if (!validUsername(username)) return null;
     const cache = this.#cache;
@@ -223,7 +256,6 @@ export class SqlUserStore implements UserStore<UserRecord> {
     });
   }
 
-  /** Compare-and-swap: the hash changes only while the row still holds `oldHash`. False when it did not. */
   async updatePasswordHash(username: string, newHash: string, oldHash: string): Promise<boolean> {
     const name = checkUsername(username);
     const hash = this.#layout.writeHash(checkText(newHash, 'the new hash', MAX_HASH_LENGTH, false));
@@ -232,7 +264,6 @@ export class SqlUserStore implements UserStore<UserRecord> {
     return rows.length > 0;
   }
 
-  /** Add a user (ERR_USER_EXISTS when taken). Takes a hash: hash passwords with a CryptContext first. */
   async createUser(user: NewUser): Promise<UserRecord> {
     if (user === null || typeof user !== 'object') throw new UserStoreError('ERR_USER_INVALID', 'createUser needs a user object');
     const username = checkUsername(user.username);
@@ -253,14 +284,12 @@ export class SqlUserStore implements UserStore<UserRecord> {
     return record;
   }
 
-  /** Replace the hash whatever it is now (a password change). */
   async setPassword(username: string, hashedPassword: string): Promise<void> {
     const name = checkUsername(username);
     const hash = this.#layout.writeHash(checkText(hashedPassword, 'the hash', MAX_HASH_LENGTH, false));
     await this.#change('setPassword', this.#sql.setPassword, [hash, name], name);
   }
 
-  /** Disable (true) or enable (false) a user. */
   async setDisabled(username: string, disabled: boolean): Promise<void> {
     const name = checkUsername(username);
     if (typeof disabled !== 'boolean') throw new UserStoreError('ERR_USER_INVALID', 'disabled must be a boolean');
@@ -269,13 +298,11 @@ export class SqlUserStore implements UserStore<UserRecord> {
     await this.#change('setDisabled', this.#sql.setDisabled, [...this.#columnValues(field, 'disabled', disabled), name], name);
   }
 
-  /** Remove a user. */
   async deleteUser(username: string): Promise<void> {
     const name = checkUsername(username);
     await this.#change('deleteUser', this.#sql.remove, [name], name);
   }
 
-  /** A page of users in username order, without hashes (with created_at / updated_at where mapped). */
   async listUsers(options: ListUsersOptions = {}): Promise<UserRecord[]> {
     const limit = options.limit ?? DEFAULT_PAGE;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
@@ -286,10 +313,6 @@ export class SqlUserStore implements UserStore<UserRecord> {
     return this.#run('listUsers', sql, params, (rows) => rows.map((row) => this.#decode(row, this.#listSlots, false)));
   }
 
-  /**
-   * Create the table when it is missing (CREATE TABLE IF NOT EXISTS; an existing table is never
-   * altered). Resolves true when it created the table. Refused for layouts of tables another app owns.
-   */
   async migrate(): Promise<boolean> {
     const layout = this.#layout;
     if (!layout.managed || !layout.simple) {
@@ -301,12 +324,10 @@ export class SqlUserStore implements UserStore<UserRecord> {
     return !existed;
   }
 
-  /** Resolves once the table and every mapped column can be read; rejects with UserStoreError otherwise. */
   async check(): Promise<void> {
     await this.#run('check', this.#sql.probe, [], (r) => r);
   }
 
-  /** Close the database if the store opened it (from a path or URL); a database handed in stays open. */
   async close(): Promise<void> {
     this.#cache?.users.clear();
     const driver = this.#driver ?? (this.#pending ? await this.#pending.catch(() => undefined) : undefined);

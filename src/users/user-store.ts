@@ -112,12 +112,9 @@ function recordFor<U extends UserRecord>(found: unknown, username: string): U | 
 }
 
 /**
- * Look a user up: whatever the store returns is awaited (promise, thenable, value) and checked with
- * recordFor. This is the one place where a failing store (a throw, a rejection, a throwing getter
- * on the record) surfaces: it rejects with the store's error.
- *
- * @example
- * const user = await findStoredUser(store, 'alice'); // a checked record, or null
+ * @internal Look a user up: whatever the store returns is awaited (promise, thenable, value) and
+ * checked with recordFor. This is the one place where a failing store (a throw, a rejection, a
+ * throwing getter on the record) surfaces: it rejects with the store's error.
  */
 export async function findStoredUser<U extends UserRecord>(store: UserStore<U>, username: string): Promise<U | null> {
   return recordFor<U>(await store.findUser(username), username);

@@ -71,12 +71,10 @@ function isD1(db: object): db is D1Database {
 }
 
 /**
- * `sqlite:PATH`, `sqlite://PATH`, `sqlite:///abs/path` or `sqlite::memory:` → the file path.
- *
- * @example
- * sqlitePathFromUrl('sqlite:///var/lib/app/users.db'); // '/var/lib/app/users.db'
+ * `sqlite:PATH`, `sqlite://PATH`, `sqlite:///abs/path` or `sqlite::memory:` → the file path, e.g.
+ * `sqlite:///var/lib/app/users.db` → `/var/lib/app/users.db`.
  */
-export function sqlitePathFromUrl(url: string): string {
+function sqlitePathFromUrl(url: string): string {
   const match = /^sqlite:(?:\/\/)?(.+)$/i.exec(url);
   if (!match || match[1]!.length === 0) throw new ConfigurationError('a SQLite URL looks like sqlite:/path/to/file.db');
   return decodeURIComponent(match[1]!);

@@ -20,7 +20,13 @@ export function scryptParamsProblem(N: unknown, r: unknown, p: unknown): string 
   return null;
 }
 
-/** The caps on a stored scrypt hash's cost, in the settings of every scrypt-based scheme. */
+/**
+ * The caps on a stored scrypt hash's cost, in the settings of every scrypt-based scheme (scrypt,
+ * django_scrypt, werkzeug_scrypt): a hash that asks for more is refused before any work.
+ *
+ * @example
+ * new CryptContext({ schemes: [scrypt], settings: { scrypt: { maxMemoryBytes: 64 * 1024 * 1024, maxParallelism: 2 } } });
+ */
 export type ScryptCaps = {
   /** 128 * N * r above this is refused (HashCostLimitError) before any work. */
   maxMemoryBytes: number;

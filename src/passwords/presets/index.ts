@@ -3,14 +3,16 @@
  * Each is a function `(options?) => CryptContext`; `{ coexist: true }` keeps writing the old
  * system's format so the old app and gatehouse can share a user table.
  */
+import type { CryptContext } from '../context.js';
 import { betterAuth } from './better-auth.js';
-import { django } from './django.js';
+import type { PresetOptions } from './build.js';
+import { django, type DjangoPresetOptions } from './django.js';
 import { everything } from './everything.js';
-import { fastapi } from './fastapi.js';
-import { passlib } from './passlib.js';
-import { php } from './php.js';
-import { werkzeug } from './werkzeug.js';
-import { wordpress } from './wordpress.js';
+import { fastapi, type FastapiPresetOptions } from './fastapi.js';
+import { passlib, type PasslibPresetOptions } from './passlib.js';
+import { php, type PhpPresetOptions } from './php.js';
+import { werkzeug, type WerkzeugPresetOptions } from './werkzeug.js';
+import { wordpress, type WordpressPresetOptions } from './wordpress.js';
 
 /**
  * The migration presets, each `(options?) => CryptContext`.
@@ -20,22 +22,24 @@ import { wordpress } from './wordpress.js';
  * const context = presets.werkzeug();
  */
 export interface Presets {
+  // Signatures written out, not `typeof fastapi`: the preset functions are not exported, so the
+  // API report and reference could not show what `typeof` stands for.
   /** FastAPI's tutorial: passlib bcrypt (the seed) and pwdlib argon2id; coexistence writes pwdlib's argon2id. */
-  readonly fastapi: typeof fastapi;
+  readonly fastapi: (options?: FastapiPresetOptions) => CryptContext;
   /** Django's auth_user hashes; coexistence writes `pbkdf2_sha256$<iterations>$...`. */
-  readonly django: typeof django;
+  readonly django: (options?: DjangoPresetOptions) => CryptContext;
   /** Werkzeug's generate_password_hash (Flask); coexistence writes `scrypt:32768:8:1$...`. */
-  readonly werkzeug: typeof werkzeug;
+  readonly werkzeug: (options?: WerkzeugPresetOptions) => CryptContext;
   /** passlib's formats; coexistence writes passlib's default bcrypt `$2b$12$`. */
-  readonly passlib: typeof passlib;
+  readonly passlib: (options?: PasslibPresetOptions) => CryptContext;
   /** PHP's password_hash and crypt() (Laravel, Symfony); coexistence writes `$2y$12$`. */
-  readonly php: typeof php;
+  readonly php: (options?: PhpPresetOptions) => CryptContext;
   /** WordPress's user_pass; coexistence writes WordPress 6.8's `$wp$2y$12$`. */
-  readonly wordpress: typeof wordpress;
+  readonly wordpress: (options?: WordpressPresetOptions) => CryptContext;
   /** better-auth's scrypt; coexistence writes better-auth's own format. */
-  readonly betterAuth: typeof betterAuth;
+  readonly betterAuth: (options?: PresetOptions) => CryptContext;
   /** Every built-in format; no coexistence mode. */
-  readonly everything: typeof everything;
+  readonly everything: (options?: PresetOptions) => CryptContext;
 }
 
 /**

@@ -47,6 +47,8 @@ export type { DjangoDigestSettings } from './django-digests.js';
 export type { WerkzeugLegacySettings } from './werkzeug.js';
 export type { BcryptIdent, BcryptSettings } from './bcrypt.js';
 export type { ScryptSettings } from './scrypt.js';
+export type { ScryptCaps } from '../kdf/scrypt-params.js';
+export type { StringSaltScryptSettings } from './legacy-util.js';
 export type { Pbkdf2Settings } from './pbkdf2.js';
 export type { Argon2Settings, Argon2Type } from './argon2.js';
 export type { BcryptSha256Settings } from './bcrypt-sha256.js';

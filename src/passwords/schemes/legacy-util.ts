@@ -68,7 +68,14 @@ export function randomAlphanumeric(length: number): string {
   return out;
 }
 
-/** Settings of the scrypt formats whose salt is an alphanumeric string (Django, Werkzeug). */
+/**
+ * Settings of the scrypt formats whose salt is an alphanumeric string: DjangoScryptSettings and
+ * WerkzeugScryptSettings are this type.
+ *
+ * @example
+ * const settings: Partial<StringSaltScryptSettings> = { N: 2 ** 15, r: 8, p: 1, saltChars: 22 };
+ * new CryptContext({ schemes: [django_scrypt], settings: { django_scrypt: settings } });
+ */
 export type StringSaltScryptSettings = ScryptCaps & {
   /** CPU/memory cost of new hashes, a power of two. */
   N: number;

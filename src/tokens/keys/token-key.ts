@@ -27,9 +27,18 @@ export interface TokenKeySet {
   keys: JWK[];
 }
 
-/** node:crypto KeyObject, accepted where the runtime has one. */
+/**
+ * What importTokenKey needs of a node:crypto KeyObject (accepted where the runtime has one): its
+ * type and a JWK export.
+ *
+ * @example
+ * import { createPublicKey } from 'node:crypto';
+ * const key = await importTokenKey(createPublicKey(process.env.JWT_PUBLIC_KEY_PEM!)); // a NodeKeyObjectLike
+ */
 export interface NodeKeyObjectLike {
+  /** 'secret', 'public' or 'private'. */
   readonly type: string;
+  /** The key as a JWK (`{ format: 'jwk' }`), which importTokenKey imports. */
   export(options?: { format: 'jwk' }): unknown;
 }
 

@@ -5,10 +5,11 @@
  */
 import { ConfigurationError, UserStoreError } from '../../errors.js';
 import type { SqlValue } from '../layout.js';
-import { type SqlDriver, SqlUserStore, type SqlUserStoreOptions } from '../store.js';
+import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from '../store.js';
 
-export { SqlUserStore, type SqlUserStoreOptions, type UserCacheOptions } from '../store.js';
-export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean, type FieldMapping, type UserColumns, type UserTableLayout } from '../layout.js';
+export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from '../store.js';
+export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean } from '../layout.js';
+export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from '../layout.js';
 export { DJANGO_LAYOUT } from '../django.js';
 
 /**
@@ -122,10 +123,10 @@ export function createPostgresUserStore(poolOrUrl: string | PostgresQueryable, o
     if (!/^postgres(ql)?:\/\//.test(poolOrUrl)) throw new ConfigurationError('createPostgresUserStore needs a postgres:// URL or a pool');
     const poolSize = options.poolSize ?? 10;
     if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new ConfigurationError('poolSize must be a positive integer');
-    return new SqlUserStore('postgres', () => openPool(poolOrUrl, options), options);
+    return new SqlTableUserStore('postgres', () => openPool(poolOrUrl, options), options);
   }
   if (poolOrUrl === null || typeof poolOrUrl !== 'object' || typeof poolOrUrl.query !== 'function') {
     throw new ConfigurationError('createPostgresUserStore needs a postgres:// URL, a pg Pool or Client, or an object with query(text, params)');
   }
-  return new SqlUserStore('postgres', driverFor(poolOrUrl), options);
+  return new SqlTableUserStore('postgres', driverFor(poolOrUrl), options);
 }

@@ -10,10 +10,11 @@
  */
 import { ConfigurationError } from '../../errors.js';
 import type { SqlValue } from '../layout.js';
-import { type SqlDriver, SqlUserStore, type SqlUserStoreOptions } from '../store.js';
+import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from '../store.js';
 
-export { SqlUserStore, type SqlUserStoreOptions, type UserCacheOptions } from '../store.js';
-export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean, type FieldMapping, type UserColumns, type UserTableLayout } from '../layout.js';
+export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from '../store.js';
+export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean } from '../layout.js';
+export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from '../layout.js';
 export { DJANGO_LAYOUT } from '../django.js';
 
 /**
@@ -195,14 +196,14 @@ export function createSqliteUserStore(
 ): SqlUserStore {
   if (typeof pathOrDatabase === 'string') {
     if (pathOrDatabase === '') throw new ConfigurationError('createSqliteUserStore needs a file path or an open database');
-    return new SqlUserStore('sqlite', () => openFile(pathOrDatabase, options), options);
+    return new SqlTableUserStore('sqlite', () => openFile(pathOrDatabase, options), options);
   }
   if (pathOrDatabase === null || typeof pathOrDatabase !== 'object' || typeof pathOrDatabase.prepare !== 'function') {
     throw new ConfigurationError('createSqliteUserStore needs a file path or an open SQLite database (prepare/exec)');
   }
   if (isD1(pathOrDatabase)) return createD1UserStore(pathOrDatabase, options);
   if (typeof pathOrDatabase.exec !== 'function') throw new ConfigurationError('the SQLite database has no exec()');
-  return new SqlUserStore('sqlite', syncDriver(pathOrDatabase), options);
+  return new SqlTableUserStore('sqlite', syncDriver(pathOrDatabase), options);
 }
 
 /**
@@ -220,5 +221,5 @@ export function createSqliteUserStore(
  */
 export function createD1UserStore(db: D1Database, options: SqlUserStoreOptions = {}): SqlUserStore {
   if (db === null || typeof db !== 'object' || !isD1(db)) throw new ConfigurationError('createD1UserStore needs a D1 database binding');
-  return new SqlUserStore('sqlite', d1Driver(db), options);
+  return new SqlTableUserStore('sqlite', d1Driver(db), options);
 }
