@@ -56,8 +56,6 @@ export interface JsonResponseInit {
   status?: number;
   /** Headers added after `content-type` and `x-content-type-options`: name/value pairs, names in lower case. */
   headers?: ReadonlyArray<readonly [string, string]>;
-  /** @deprecated Ignored: once needed by gatehouse/node's fast path, which no longer asks for it. */
-  request?: Request;
 }
 
 /**

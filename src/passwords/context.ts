@@ -287,7 +287,7 @@ export class CryptContext {
   }
 
   /**
-   * After a failed verify that began at `startedAt` (this context's clock: performance.now()),
+   * After a failed verify that began at `startedAt` (this context's clock: `now()`),
    * spend what remains of the time of a dummy verify, as Django's harden_runtime does: a wrong
    * password on a cheap legacy hash (md5_crypt, phpass, low-round PBKDF2) then takes as long as an
    * unknown user, and login timing does not tell which users still have such a hash. A verify that
@@ -302,7 +302,7 @@ export class CryptContext {
    * blocks the event loop.
    *
    * @example
-   * const start = performance.now();
+   * const start = context.now();
    * if (!(await context.verify(password, hash))) await context.hardenRuntime(start);
    */
   async hardenRuntime(startedAt: number): Promise<void> {
@@ -316,7 +316,14 @@ export class CryptContext {
     if (remaining >= 1) await this.#sleep(remaining);
   }
 
-  /** @internal The clock hardenRuntime reads. */
+  /**
+   * The clock hardenRuntime measures with, in milliseconds (performance.now()): read it before a
+   * verify whose failure you will pass to hardenRuntime.
+   *
+   * @example
+   * const start = context.now();
+   * if (!(await context.verify(password, hash))) await context.hardenRuntime(start);
+   */
   now(): number {
     return this.#now();
   }
