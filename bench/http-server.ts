@@ -3,6 +3,7 @@
  *   node --import tsx bench/http-server.ts <gatehouse|noauth|noauth-async|noauth-plain|hono-jwt|hono-noauth>
  *   ... <sqlite|postgres|postgres-cache>: gatehouse with users in $BENCH_SQLITE_PATH / $BENCH_PG_URL
  *   ... <dist-bcrypt|dist-argon2|rs-bcrypt|rs-argon2> (bench/logins.bench.ts; dist-*: npm run build first)
+ *   ... <dist-plain|dist-gatehouse>: noauth-plain and gatehouse on the built package (bench/http-wrk.bench.ts)
  * Prints "READY <port>" once listening.
  */
 import { serve as honoServe } from '@hono/node-server';
@@ -39,6 +40,21 @@ async function start(kind: string): Promise<number> {
       );
       const handler = dist.createAuthHandler({ users: argon2 ? ARGON2_SEED : SEED, key: KEY, context });
       return port((await distNode.serve(handler, { port: 0 })).url);
+    }
+    case 'dist-plain': {
+      // noauth-plain on the built package: the peers run compiled JavaScript too (tsx's transform
+      // of the sources wraps every closure made per request in a naming helper, ~2% here).
+      const distNode = await import('gatehouse/node');
+      const body = JSON.stringify(PUBLIC);
+      const headers = { 'content-type': 'application/json' };
+      return port((await distNode.serve(() => new Response(body, { headers }), { port: 0 })).url);
+    }
+    case 'dist-gatehouse': {
+      // 'gatehouse' on the built package (see dist-plain).
+      const dist = await import('gatehouse');
+      const distNode = await import('gatehouse/node');
+      const context = new dist.CryptContext({ schemes: ['bcrypt'], deprecated: 'auto', settings: { bcrypt: { rounds: 12 } } });
+      return port((await distNode.serve(dist.createAuthHandler({ users: SEED, key: KEY, context }), { port: 0 })).url);
     }
     case 'rs-bcrypt':
       return startNativeLoginServer(SEED);

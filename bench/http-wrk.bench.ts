@@ -1,10 +1,11 @@
 /**
  * The adapter and the auth hot path under wrk (one thread, few connections), side by side with
- * @hono/node-server in the same run, rounds interleaved, medians reported:
- *   - noauth-plain vs hono-plain: `() => new Response(json)` on gatehouse/node's serve() and on
+ * @hono/node-server in the same run, rounds interleaved, medians reported; gatehouse as built (npm
+ * run build first), as the peers are compiled JavaScript:
+ *   - dist-plain vs hono-plain: `() => new Response(json)` on gatehouse/node's serve() and on
  *     @hono/node-server (the adapter alone)
- *   - gatehouse: GET /users/me/ with a valid token through createAuthHandler on serve(), against
- *     hono-noauth (the same JSON without authentication on @hono/node-server)
+ *   - dist-gatehouse: GET /users/me/ with a valid token through createAuthHandler on serve(),
+ *     against hono-noauth (the same JSON without authentication on @hono/node-server)
  *
  *   npm run bench:http-wrk    BENCH_SECONDS=5 BENCH_CONNECTIONS=10 BENCH_ROUNDS=3 by default
  */
@@ -15,7 +16,7 @@ import { johndoeToken } from './http-common.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const KINDS = (process.env.BENCH_KINDS ?? 'noauth-plain,hono-plain,gatehouse,hono-noauth').split(',');
+const KINDS = (process.env.BENCH_KINDS ?? 'dist-plain,hono-plain,dist-gatehouse,hono-noauth').split(',');
 
 function wrk(url: string, seconds: number, bearer: string): number {
   const out = execFileSync(
@@ -50,9 +51,9 @@ async function main() {
   for (const [kind, values] of runs) console.log(`  ${kind.padEnd(14)} ${fmt(medians.get(kind)!).padStart(8)}  [${values.map(fmt).join(', ')}]`);
   const ratio = (a: string, b: string) =>
     medians.has(a) && medians.has(b) && console.log(`  ${a} / ${b}: ${(medians.get(a)! / medians.get(b)!).toFixed(2)}x`);
-  ratio('noauth-plain', 'hono-plain');
-  ratio('gatehouse', 'hono-noauth');
-  ratio('gatehouse', 'hono-plain');
+  ratio('dist-plain', 'hono-plain');
+  ratio('dist-gatehouse', 'hono-noauth');
+  ratio('dist-gatehouse', 'hono-plain');
 }
 
 main().catch((error) => {
