@@ -2,16 +2,11 @@
  * The node:crypto hashing platform (Node, Deno and Bun): one-shot `hash()`, scrypt and argon2 on
  * the libuv pool, Bun.password's native PHC verification. No static `node:` import here.
  */
+import { bunPassword } from './bun.js';
 import type { HashingPlatform } from './platform.js';
 import { plain, type NodeCrypto } from './node.js';
 import type { NodeArgon2 } from './runtime.js';
 import { NOBLE_DIGESTS, subtlePbkdf2 } from './web-hashing.js';
-
-/** Bun's native password hashing (`Bun.password`), or null elsewhere. */
-function bunPassword(): { verify(password: Uint8Array, hash: string): Promise<boolean> } | null {
-  const password = (globalThis as { Bun?: { password?: { verify?: unknown } } }).Bun?.password;
-  return typeof password?.verify === 'function' ? (password as { verify(p: Uint8Array, h: string): Promise<boolean> }) : null;
-}
 
 /**
  * The hashing platform over a node:crypto module.

@@ -8,7 +8,7 @@ import { B64_BCRYPT, constantTimeEqual, decodeBase64, encodeBase64, randomBytes 
 import { BCRYPT_MAX_COST, BCRYPT_MIN_COST, bcryptDigest } from '../kdf/bcrypt.js';
 import { BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_LIMITS } from '../limits.js';
 import { OWASP_SETTINGS } from '../owasp.js';
-import { hashingPlatform } from '../../platform/runtime.js';
+import { bunPassword } from '../../platform/bun.js';
 import { defineScheme, type UpdatePolicy } from '../scheme.js';
 
 /**
@@ -165,9 +165,9 @@ export const bcrypt = defineScheme<BcryptSettings>({
     const hasNul = password.includes(0);
     // Bun verifies natively. Only what means the same there: $2b$/$2y$ (the same algorithm), 1..72
     // bytes (Bun pre-hashes longer passwords with SHA-512; it also refuses an empty one).
-    const { verifyPhc } = hashingPlatform();
-    if (verifyPhc && (ident === '2b' || ident === '2y') && !hasNul && password.length >= 1 && password.length <= BCRYPT_MAX_PASSWORD_BYTES) {
-      return (await verifyPhc(password, `$2b$${hash.slice(4)}`)) === true;
+    const bun = bunPassword();
+    if (bun && (ident === '2b' || ident === '2y') && !hasNul && password.length >= 1 && password.length <= BCRYPT_MAX_PASSWORD_BYTES) {
+      return (await bun.verify(password, `$2b$${hash.slice(4)}`)) === true;
     }
     let match = digestsEqual(await bcryptDigest(standardKey(password), salt, cost), digest);
     const wrapped = ident === '2a' ? wrappedKey(password) : null;
