@@ -42,16 +42,19 @@ export class BoundedMap<K, V> {
   /** The value, moving it to the newer generation when it was in the older one. */
   get(key: K): V | undefined {
     const value = this.#newer.get(key);
-    if (value !== undefined || this.#older.size === 0 || !this.#older.has(key)) return value;
-    const old = this.#older.get(key) as V;
-    this.#older.delete(key);
-    this.#add(key, old);
+    if (value !== undefined || this.#older.size === 0) return value;
+    const old = this.#older.get(key);
+    if (old !== undefined) {
+      this.#older.delete(key);
+      this.#add(key, old);
+    }
     return old;
   }
 
   /** The value, without changing the eviction order. */
   peek(key: K): V | undefined {
-    return this.#newer.has(key) ? this.#newer.get(key) : this.#older.get(key);
+    const value = this.#newer.get(key);
+    return value !== undefined ? value : this.#older.get(key);
   }
 
   has(key: K): boolean {

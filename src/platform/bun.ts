@@ -6,7 +6,8 @@ export interface BunPassword {
 }
 
 /**
- * `Bun.password` on Bun, else null. Kept apart from the hashing platform so that a bcrypt-only
+ * `Bun.password` on Bun, else null: argon2 PHC strings and bcrypt hashes verified natively
+ * (kdf/argon2.ts, schemes/bcrypt.ts). Kept apart from the hashing platform so that a bcrypt-only
  * bundle, which asks for this alone, carries none of the platform's digests and KDFs.
  */
 export function bunPassword(): BunPassword | null {

@@ -1,8 +1,7 @@
 /**
  * The node:crypto hashing platform (Node, Deno and Bun): one-shot `hash()`, scrypt and argon2 on
- * the libuv pool, Bun.password's native PHC verification. No static `node:` import here.
+ * the libuv pool (Bun.password is platform/bun.ts). No static `node:` import here.
  */
-import { bunPassword } from './bun.js';
 import type { HashingPlatform } from './platform.js';
 import { plain, type NodeCrypto } from './node.js';
 import type { NodeArgon2 } from './runtime.js';
@@ -17,7 +16,6 @@ import { NOBLE_DIGESTS, subtlePbkdf2 } from './web-hashing.js';
 export function createNodeHashing(node: NodeCrypto): HashingPlatform {
   const hash = typeof node.hash === 'function' ? node.hash : undefined; // Node >= 20.12
   const argon2 = (node as { argon2?: unknown }).argon2;
-  const bun = bunPassword();
   return {
     // node's hash() is about 4x faster than @noble/hashes on the short inputs of iterated schemes.
     digest: (name) => (hash ? (data) => hash(name, data, 'buffer') : NOBLE_DIGESTS[name]),
@@ -30,6 +28,5 @@ export function createNodeHashing(node: NodeCrypto): HashingPlatform {
     pbkdf2: subtlePbkdf2,
 
     argon2: typeof argon2 === 'function' ? (argon2 as NodeArgon2) : null,
-    verifyPhc: bun ? (password, phc) => bun.verify(password, phc) : null,
   };
 }

@@ -70,6 +70,4 @@ export interface HashingPlatform {
   pbkdf2(hash: Pbkdf2Hash, password: Uint8Array, salt: Uint8Array, iterations: number, dkLen: number): Promise<Uint8Array>;
   /** A native Argon2 (node:crypto on Node >= 24.7), or null. */
   readonly argon2: NodeArgon2 | null;
-  /** A native verifier of Argon2 PHC strings (Bun.password), or null. (bcrypt asks platform/bun.ts.) */
-  readonly verifyPhc: ((password: Uint8Array, phc: string) => Promise<boolean>) | null;
 }

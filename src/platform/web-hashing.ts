@@ -46,5 +46,4 @@ export const webHashing: HashingPlatform = {
   scrypt: (password, salt, job) => scryptAsync(password, salt, { ...job, asyncTick: 10 }),
   pbkdf2: subtlePbkdf2,
   argon2: null,
-  verifyPhc: null,
 };

@@ -9,6 +9,7 @@
  * The caller bounds the parameters (the scheme's caps); this module only refuses what RFC 9106 forbids.
  */
 import { argon2dAsync, argon2iAsync, argon2idAsync } from '@noble/hashes/argon2.js';
+import { bunPassword } from '../../platform/bun.js';
 import { runOnHashingPool } from '../../platform/hashing-pool.js';
 import { hashingPlatform } from '../../platform/runtime.js';
 import { B64_STANDARD, constantTimeEqual, encodeBase64 } from '../encodings.js';
@@ -153,12 +154,12 @@ export async function argon2Matches(
   expected: Uint8Array,
 ): Promise<boolean> {
   const job = check(password, salt, { ...params, dkLen: expected.length });
-  const { verifyPhc, argon2 } = hashingPlatform();
-  if (verifyPhc && job.version === 0x13 && !job.secret.length && !job.ad.length && !argon2) {
+  const bun = bunPassword();
+  if (bun && job.version === 0x13 && !job.secret.length && !job.ad.length && !hashingPlatform().argon2) {
     const phc =
       `$${params.type}$v=19$m=${job.m},t=${job.t},p=${job.p}$` +
       `${encodeBase64(salt, B64_STANDARD)}$${encodeBase64(expected, B64_STANDARD)}`;
-    return verifyPhc(password, phc);
+    return (await bun.verify(password, phc)) === true;
   }
   return constantTimeEqual(await argon2Derive(password, salt, { ...params, dkLen: expected.length }), expected);
 }
