@@ -33,6 +33,7 @@ interface Exports {
   heap_base(): number;
   setup(...args: number[]): number;
   fill(pass: number, slice: number, lane: number, start: number, end: number): void;
+  fill_lanes(pass: number, slice: number, start: number, end: number): void;
   finish(tagLength: number): number;
 }
 
@@ -40,8 +41,10 @@ interface Exports {
 const WASM_STATIC_PAGES = 2;
 const PAGE = 65536;
 const SYNC_POINTS = 4;
-/** Blocks per fill() call: ~50-150 us of work, so the clock is read often enough. */
+/** Blocks per fill_lanes() call (all lanes together): ~30-60 us of work, so the clock is read often enough. */
 const CHUNK_BLOCKS = 64;
+/** Blocks per fill() call: one address block's worth (a piece starting inside one makes it again). */
+const INDEPENDENT_CHUNK_BLOCKS = 128;
 /** Work between yields on the main thread. */
 const SLICE_MS = 5;
 /** Blocks between yields whatever the clock says (Workers freeze it during synchronous work). */
@@ -159,19 +162,36 @@ export async function argon2Wasm(
 
   let sliceStart = monotonicNow();
   let sinceYield = 0;
+  /** After `blocks` more blocks: yield if this slice of the event loop's time is used up. */
+  const pause = async (blocks: number) => {
+    if (!yielding) return;
+    sinceYield += blocks;
+    if (sinceYield >= MAX_BLOCKS_PER_SLICE || monotonicNow() - sliceStart >= SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = monotonicNow();
+      sinceYield = 0;
+    }
+  };
+  // Data-dependent segments go across the lanes (fill_lanes: the reference blocks' cache misses
+  // overlap); argon2i's and argon2id's first half pass lane by lane, in chunks that keep address
+  // blocks whole.
+  const acrossLanes = Math.max(1, Math.floor(CHUNK_BLOCKS / p));
   for (let pass = 0; pass < t; pass++) {
     for (let slice = 0; slice < SYNC_POINTS; slice++) {
-      for (let lane = 0; lane < p; lane++) {
-        for (let start = 0; start < segmentLength; start += CHUNK_BLOCKS) {
-          const end = Math.min(segmentLength, start + CHUNK_BLOCKS);
-          wasm.fill(pass, slice, lane, start, end);
-          if (!yielding) continue;
-          sinceYield += end - start;
-          if (sinceYield >= MAX_BLOCKS_PER_SLICE || monotonicNow() - sliceStart >= SLICE_MS) {
-            await yieldToEventLoop();
-            sliceStart = monotonicNow();
-            sinceYield = 0;
+      const independent = job.typeCode === 1 || (job.typeCode === 2 && pass === 0 && slice < 2);
+      if (independent) {
+        for (let lane = 0; lane < p; lane++) {
+          for (let start = 0; start < segmentLength; start += INDEPENDENT_CHUNK_BLOCKS) {
+            const end = Math.min(segmentLength, start + INDEPENDENT_CHUNK_BLOCKS);
+            wasm.fill(pass, slice, lane, start, end);
+            await pause(end - start);
           }
+        }
+      } else {
+        for (let start = 0; start < segmentLength; start += acrossLanes) {
+          const end = Math.min(segmentLength, start + acrossLanes);
+          wasm.fill_lanes(pass, slice, start, end);
+          await pause((end - start) * p);
         }
       }
     }

@@ -1,8 +1,9 @@
 /**
  * Argon2 (RFC 9106): argon2d, argon2i, argon2id, versions 0x10 and 0x13, with secret and
  * associated data. One function, several paths that give the same bytes (tested):
- *   1. node:crypto's argon2 (Node >= 24.7, OpenSSL on the libuv pool), version 0x13;
- *   2. a hashing-pool worker (Node, Deno, Bun) running 3 there;
+ *   1. a hashing-pool worker (Node, Deno, Bun) running 3 there;
+ *   2. node:crypto's argon2 (Node >= 24.7, OpenSSL on the libuv pool), version 0x13, where the
+ *      pool is off;
  *   3. the WebAssembly core (SIMD128 or scalar build), on this thread in ~5 ms slices;
  *   4. @noble/hashes, where WebAssembly cannot be compiled at run time (Workers, strict CSP).
  * `argon2Matches` may also use Bun.password, which verifies PHC strings natively.
@@ -129,15 +130,18 @@ export async function argon2Derive(
     const build: Argon2WasmBuild = path === 'wasm-simd' ? 'simd' : 'scalar';
     return (await argon2Wasm(job, { build, yielding: !options.inWorker }))!;
   }
-  const native = viaNode(job, type);
   if (path === 'node') {
+    const native = viaNode(job, type);
     if (!native) throw new Error('node:crypto argon2 (Node >= 24.7, version 0x13) is not available here');
     return native;
   }
-  if (native) return native;
   if (!options.inWorker) {
+    // The pool before node:crypto: OpenSSL's argon2 took 1.4-1.7x the CPU of the WebAssembly core
+    // per FastAPI hash here (Node 24.22), so a busy server logs fewer users in with it.
     const pooled = runOnHashingPool<Uint8Array>('argon2', [password, salt, jobParams(job, type)]);
     if (pooled) return pooled;
+    const native = viaNode(job, type);
+    if (native) return native; // off this thread, where there is no pool
   }
   return local(job, type, !options.inWorker);
 }
