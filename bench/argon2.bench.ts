@@ -51,11 +51,10 @@ const contenders: Contender[] = [
 async function usePool(on: boolean | undefined): Promise<void> {
   if (on === undefined) return;
   configureHashingPool(on ? {} : false);
-  if (!on) return;
   // Turning the pool back on starts new workers; warm resolves with the first one ready. Let the
   // others finish booting too, or their start-up competes with the measured verify for the 2 cores
-  // (a server's pool is started once).
-  await warmHashingPool();
+  // (a server's pool is started once). Turning it off ends the workers: let them go first.
+  if (on) await warmHashingPool();
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 

@@ -129,6 +129,29 @@ describe('spare WebAssembly instances (memory kept between derivations, wiped, d
     }
   });
 
+  it('a derivation takes the smallest spare that holds it, else the largest', async () => {
+    dropSpares();
+    const sizes = () => spareMemoriesForTesting().map(({ memory }) => memory.buffer.byteLength).sort((a, b) => a - b);
+    // Two at once: a 2 MiB one, and a small one with many passes that is given back last.
+    await Promise.all([
+      argon2Derive(utf8('a'), salt, job(2048), { path: 'wasm-simd' }),
+      argon2Derive(utf8('b'), salt, { ...job(64), t: 200 }, { path: 'wasm-simd' }),
+    ]);
+    const [small, big] = sizes();
+    expect(big).toBeGreaterThan(small!);
+    // A 1 MiB job takes the big one (the last given back would have to grow); a small job the small one.
+    await argon2Derive(utf8('c'), salt, job(1024), { path: 'wasm-simd' });
+    expect(sizes()).toEqual([small, big]);
+    await argon2Derive(utf8('d'), salt, job(64), { path: 'wasm-simd' });
+    await argon2Derive(utf8('e'), salt, job(2048), { path: 'wasm-simd' });
+    expect(sizes()).toEqual([small, big]);
+    // Larger than both: the largest is grown, and the small one stays.
+    await argon2Derive(utf8('f'), salt, job(3072), { path: 'wasm-simd' });
+    const [stillSmall, grown] = sizes();
+    expect(stillSmall).toBe(small);
+    expect(grown).toBeGreaterThan(big!);
+  });
+
   it('spares are dropped after 5 s without a derivation', async () => {
     dropSpares();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });

@@ -84,10 +84,22 @@ interface Instance {
 const spares = new Map<WebAssembly.Module, Instance[]>();
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** A spare instance of `module`, or a new one. */
-async function takeInstance(module: WebAssembly.Module): Promise<Instance> {
-  const spare = spares.get(module)?.pop();
-  if (spare) return spare;
+/**
+ * A spare instance of `module`, or a new one. The smallest spare whose memory holds `bytes` already,
+ * else the largest: growing a memory costs a page fault per 4 KiB grown (a server that checks
+ * hashes of several memory costs, as in a migration, keeps one spare of each size).
+ */
+async function takeInstance(module: WebAssembly.Module, bytes: number): Promise<Instance> {
+  const list = spares.get(module);
+  if (list?.length) {
+    const size = (instance: Instance) => instance.memory.buffer.byteLength;
+    const fitting = list.filter((instance) => size(instance) >= bytes);
+    const pick = fitting.length
+      ? fitting.reduce((a, b) => (size(b) < size(a) ? b : a))
+      : list.reduce((a, b) => (size(b) > size(a) ? b : a));
+    list.splice(list.indexOf(pick), 1);
+    return pick;
+  }
   const memory = new WebAssembly.Memory({ initial: WASM_STATIC_PAGES });
   const made = await WebAssembly.instantiate(module, { env: { memory } });
   return { memory, wasm: made.exports as unknown as Exports };
@@ -147,10 +159,10 @@ export async function argon2Wasm(
   const segmentLength = laneLength / SYNC_POINTS;
   const inputBytes = job.password.length + job.salt.length + job.secret.length + job.ad.length;
 
-  const instance = await takeInstance(module);
+  const used = Math.max(blocks * 1024, inputBytes, dkLen);
+  const instance = await takeInstance(module, WASM_STATIC_PAGES * PAGE + used);
   const { memory, wasm } = instance;
   const base = wasm.heap_base();
-  const used = Math.max(blocks * 1024, inputBytes, dkLen);
   const missingPages = Math.ceil((base + used) / PAGE) - memory.buffer.byteLength / PAGE;
   if (missingPages > 0) memory.grow(missingPages); // a RangeError where the engine refuses: the instance is dropped
   let at = base;
