@@ -250,14 +250,11 @@ static inline __attribute__((always_inline)) void blamka2(v128_t *x0, v128_t *x1
 
 // Two independent BLAKE2 rounds without message, their steps interleaved (the CPU overlaps the
 // two chains: ~4% on a 64 MiB hash, spills included). Each round works on 16 words held as 8
-// vectors (A0 A1) (B0 B1) (C0 C1) (D0 D1), `x[0], x[step], ..., x[7 * step]`: columns first,
-// then the diagonals. Inlined: V8 keeps the vectors in registers instead of passing them through
-// memory.
-static inline __attribute__((always_inline)) void round_pair(v128_t *x, v128_t *y, int step) {
-  v128_t a0 = x[0], a1 = x[step], b0 = x[2 * step], b1 = x[3 * step];
-  v128_t c0 = x[4 * step], c1 = x[5 * step], d0 = x[6 * step], d1 = x[7 * step], t;
-  v128_t e0 = y[0], e1 = y[step], f0 = y[2 * step], f1 = y[3 * step];
-  v128_t g0 = y[4 * step], g1 = y[5 * step], h0 = y[6 * step], h1 = y[7 * step], u;
+// vectors (A0 A1) (B0 B1) (C0 C1) (D0 D1), x[0..7] and y[0..7]: columns first, then the
+// diagonals. Inlined: V8 keeps the vectors in registers instead of passing them through memory.
+static inline __attribute__((always_inline)) void round_pair(v128_t x[8], v128_t y[8]) {
+  v128_t a0 = x[0], a1 = x[1], b0 = x[2], b1 = x[3], c0 = x[4], c1 = x[5], d0 = x[6], d1 = x[7], t;
+  v128_t e0 = y[0], e1 = y[1], f0 = y[2], f1 = y[3], g0 = y[4], g1 = y[5], h0 = y[6], h1 = y[7], u;
   GHALF(a0, b0, c0, d0, a1, b1, c1, d1, ROTR32, ROTR24);
   GHALF(e0, f0, g0, h0, e1, f1, g1, h1, ROTR32, ROTR24);
   GHALF(a0, b0, c0, d0, a1, b1, c1, d1, ROTR16, ROTR63);
@@ -270,25 +267,39 @@ static inline __attribute__((always_inline)) void round_pair(v128_t *x, v128_t *
   GHALF(e0, f0, g0, h0, e1, f1, g1, h1, ROTR16, ROTR63);
   UNDIAGONALIZE(b0, b1, c0, c1, d0, d1, t);
   UNDIAGONALIZE(f0, f1, g0, g1, h0, h1, u);
-  x[0] = a0, x[step] = a1, x[2 * step] = b0, x[3 * step] = b1;
-  x[4 * step] = c0, x[5 * step] = c1, x[6 * step] = d0, x[7 * step] = d1;
-  y[0] = e0, y[step] = e1, y[2 * step] = f0, y[3 * step] = f1;
-  y[4 * step] = g0, y[5 * step] = g1, y[6 * step] = h0, y[7 * step] = h1;
+  x[0] = a0, x[1] = a1, x[2] = b0, x[3] = b1, x[4] = c0, x[5] = c1, x[6] = d0, x[7] = d1;
+  y[0] = e0, y[1] = e1, y[2] = f0, y[3] = f1, y[4] = g0, y[5] = g1, y[6] = h0, y[7] = h1;
 }
 
 // next = G(prev, ref) (xor next when `with_xor`: passes after the first, version 0x13).
+// R = prev ^ ref waits in `next` (xored with it) while the rounds run: each row pair is loaded,
+// mixed and stored once, each column pair likewise, and no copy of R is made or read back (a
+// quarter of the block's time here went to those copies). `next` may be `ref` (the address
+// blocks): every vector is read before it is written.
 static void fill_block(const block *prev, const block *ref, block *next, int with_xor) {
-  v128_t r[64], keep[64];
+  v128_t r[64], x[8], y[8];
   const v128_t *p = (const v128_t *)prev->v, *q = (const v128_t *)ref->v;
   v128_t *n = (v128_t *)next->v;
-  for (int i = 0; i < 64; i++) {
-    r[i] = wasm_v128_xor(wasm_v128_load(p + i), wasm_v128_load(q + i));
-    keep[i] = with_xor ? wasm_v128_xor(r[i], wasm_v128_load(n + i)) : r[i];
+  // The 8 rows (vectors 8i..8i+7), two at a time.
+  for (int i = 0; i < 64; i += 16) {
+    for (int j = 0; j < 8; j++) {
+      x[j] = wasm_v128_xor(wasm_v128_load(p + i + j), wasm_v128_load(q + i + j));
+      y[j] = wasm_v128_xor(wasm_v128_load(p + i + 8 + j), wasm_v128_load(q + i + 8 + j));
+      wasm_v128_store(n + i + j, with_xor ? wasm_v128_xor(x[j], wasm_v128_load(n + i + j)) : x[j]);
+      wasm_v128_store(n + i + 8 + j, with_xor ? wasm_v128_xor(y[j], wasm_v128_load(n + i + 8 + j)) : y[j]);
+    }
+    round_pair(x, y);
+    for (int j = 0; j < 8; j++) r[i + j] = x[j], r[i + 8 + j] = y[j];
   }
-  // The 8 rows (vectors 8i..8i+7), then the 8 columns (vectors i, i+8, ..., i+56), two at a time.
-  for (int i = 0; i < 8; i += 2) round_pair(r + 8 * i, r + 8 * i + 8, 1);
-  for (int i = 0; i < 8; i += 2) round_pair(r + i, r + i + 1, 8);
-  for (int i = 0; i < 64; i++) wasm_v128_store(n + i, wasm_v128_xor(keep[i], r[i]));
+  // The 8 columns (vectors i, i+8, ..., i+56), two at a time, each xored into next at once.
+  for (int i = 0; i < 8; i += 2) {
+    for (int j = 0; j < 8; j++) x[j] = r[i + 8 * j], y[j] = r[i + 1 + 8 * j];
+    round_pair(x, y);
+    for (int j = 0; j < 8; j++) {
+      wasm_v128_store(n + i + 8 * j, wasm_v128_xor(wasm_v128_load(n + i + 8 * j), x[j]));
+      wasm_v128_store(n + i + 1 + 8 * j, wasm_v128_xor(wasm_v128_load(n + i + 1 + 8 * j), y[j]));
+    }
+  }
 }
 
 #else
