@@ -45,5 +45,21 @@ describe('argon2 under Node 24', () => {
       ])))`;
       expect((await run(['-e', script])).trim()).toBe('[true,false]');
     }, 150_000);
+
+    it('with the hashing pool on, argon2 runs there, not in node:crypto (which checks it where the pool is off)', async () => {
+      // node:crypto's argon2 counted; the package reads it from process.getBuiltinModule('node:crypto').
+      const hash = JSON.stringify(vectors.fastapi_tutorial.hash);
+      const script = `const crypto = require('node:crypto'); const argon2 = crypto.argon2; let calls = 0;
+        crypto.argon2 = function (...args) { calls++; return argon2.apply(this, args); };
+        import('./dist/index.js').then(async (gh) => {
+          await gh.warmHashingPool();
+          const pooled = [await gh.verifyPassword('secret', ${hash}), calls];
+          gh.configureHashingPool(false);
+          const unpooled = [await gh.verifyPassword('secret', ${hash}), calls];
+          console.log(JSON.stringify({ pooled, unpooled }));
+          process.exit(0);
+        })`;
+      expect(JSON.parse((await run(['-e', script])).trim())).toEqual({ pooled: [true, 0], unpooled: [true, 1] });
+    }, 150_000);
   });
 });

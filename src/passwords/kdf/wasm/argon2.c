@@ -431,7 +431,6 @@ static void next_addresses(void) {
   fill_block(&st.zero, &st.address, &st.address, 0);
 }
 
-
 // The block that block i of segment (pass, slice, lane) references, picked by the pseudo-random
 // word (RFC 9106 section 3.4.1.2).
 static inline __attribute__((always_inline)) block *reference(u32 pass, u32 slice, u32 lane, u32 i, u64 pseudo) {
