@@ -221,32 +221,28 @@ static inline __attribute__((always_inline)) void blamka2(v128_t *x0, v128_t *x1
     B1 = ROT_B(wasm_v128_xor(B1, C1));                     \
   } while (0)
 
-// The diagonal step of a round: rotate the B, C and D rows of (B0 B1) (C0 C1) (D0 D1) by one,
-// two and three words, and back.
-#define DIAGONALIZE(B0, B1, C0, C1, D0, D1, t) \
-  do {                                        \
-    t = wasm_i64x2_shuffle(B0, B1, 1, 2);     \
-    B1 = wasm_i64x2_shuffle(B1, B0, 1, 2);    \
-    B0 = t;                                   \
-    t = C0;                                   \
-    C0 = C1;                                  \
-    C1 = t;                                   \
-    t = wasm_i64x2_shuffle(D1, D0, 1, 2);     \
-    D1 = wasm_i64x2_shuffle(D0, D1, 1, 2);    \
-    D0 = t;                                   \
+// A row of four words held as two vectors (X0 X1), rotated by one word: left (words 1 2 3 0) or
+// right (3 0 1 2). The diagonal step of a round rotates B left, C by two (a swap), D right; and back.
+#define ROTATE_LEFT(X0, X1, t)             \
+  do {                                     \
+    t = wasm_i64x2_shuffle(X0, X1, 1, 2);  \
+    X1 = wasm_i64x2_shuffle(X1, X0, 1, 2); \
+    X0 = t;                                \
   } while (0)
-#define UNDIAGONALIZE(B0, B1, C0, C1, D0, D1, t) \
-  do {                                          \
-    t = wasm_i64x2_shuffle(B1, B0, 1, 2);       \
-    B1 = wasm_i64x2_shuffle(B0, B1, 1, 2);      \
-    B0 = t;                                     \
-    t = C0;                                     \
-    C0 = C1;                                    \
-    C1 = t;                                     \
-    t = wasm_i64x2_shuffle(D0, D1, 1, 2);       \
-    D1 = wasm_i64x2_shuffle(D1, D0, 1, 2);      \
-    D0 = t;                                     \
+#define ROTATE_RIGHT(X0, X1, t)            \
+  do {                                     \
+    t = wasm_i64x2_shuffle(X1, X0, 1, 2);  \
+    X1 = wasm_i64x2_shuffle(X0, X1, 1, 2); \
+    X0 = t;                                \
   } while (0)
+#define SHIFT_ROWS(B0, B1, C0, C1, D0, D1, t, ROTATE_B, ROTATE_D) \
+  do {                                                          \
+    ROTATE_B(B0, B1, t);                                        \
+    t = C0, C0 = C1, C1 = t;                                    \
+    ROTATE_D(D0, D1, t);                                        \
+  } while (0)
+#define DIAGONALIZE(B0, B1, C0, C1, D0, D1, t) SHIFT_ROWS(B0, B1, C0, C1, D0, D1, t, ROTATE_LEFT, ROTATE_RIGHT)
+#define UNDIAGONALIZE(B0, B1, C0, C1, D0, D1, t) SHIFT_ROWS(B0, B1, C0, C1, D0, D1, t, ROTATE_RIGHT, ROTATE_LEFT)
 
 // Two independent BLAKE2 rounds without message, their steps interleaved (the CPU overlaps the
 // two chains: ~4% on a 64 MiB hash, spills included). Each round works on 16 words held as 8
