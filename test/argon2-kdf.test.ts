@@ -94,6 +94,35 @@ describe('the WebAssembly builds against @noble/hashes on random parameters', ()
   });
 });
 
+describe('the WebAssembly core and the event loop', () => {
+  // 16384 blocks: the core yields at least every 4096 blocks whatever the clock says, so this
+  // counts turns, not milliseconds.
+  const params: Argon2Params = { type: 'argon2id', version: 0x13, m: 8192, t: 2, p: 4, dkLen: 32 };
+  const salt = utf8('somesaltsomesalt');
+  async function turnsDuring(options: { path: Argon2Path; inWorker?: boolean }): Promise<number> {
+    let turns = 0;
+    let running = true;
+    const spin = () => {
+      if (!running) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    try {
+      await argon2Derive(utf8('secret'), salt, params, options);
+    } finally {
+      running = false;
+    }
+    return turns;
+  }
+
+  it('on this thread a derivation lets other work run between its pieces; in a worker it never stops', async () => {
+    await argon2Derive(utf8('secret'), salt, params, { path: 'wasm-simd' }); // compiled and a spare kept
+    expect(await turnsDuring({ path: 'wasm-simd' })).toBeGreaterThanOrEqual(3);
+    expect(await turnsDuring({ path: 'wasm-simd', inWorker: true })).toBe(0);
+  });
+});
+
 describe('spare WebAssembly instances (memory kept between derivations, wiped, dropped when idle)', () => {
   afterEach(() => {
     vi.useRealTimers();
