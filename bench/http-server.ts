@@ -25,6 +25,7 @@ async function start(kind: string): Promise<number> {
       const handler = createAuthHandler({ users: SEED, key: KEY, context });
       return port((await serve(handler, { port: 0 })).url);
     }
+    case 'dist-gatehouse': // 'gatehouse' on the built package (bench/http-wrk.bench.ts)
     case 'dist-bcrypt':
     case 'dist-argon2': {
       // The built package (npm run build first, imported by its own name): its hashing pool finds
@@ -48,13 +49,6 @@ async function start(kind: string): Promise<number> {
       const body = JSON.stringify(PUBLIC);
       const headers = { 'content-type': 'application/json' };
       return port((await distNode.serve(() => new Response(body, { headers }), { port: 0 })).url);
-    }
-    case 'dist-gatehouse': {
-      // 'gatehouse' on the built package (see dist-plain).
-      const dist = await import('gatehouse');
-      const distNode = await import('gatehouse/node');
-      const context = new dist.CryptContext({ schemes: ['bcrypt'], deprecated: 'auto', settings: { bcrypt: { rounds: 12 } } });
-      return port((await distNode.serve(dist.createAuthHandler({ users: SEED, key: KEY, context }), { port: 0 })).url);
     }
     case 'rs-bcrypt':
       return startNativeLoginServer(SEED);

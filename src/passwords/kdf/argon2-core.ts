@@ -174,15 +174,18 @@ export async function argon2Wasm(
 
   let sliceStart = monotonicNow();
   let sinceYield = 0;
-  /** After `blocks` more blocks: yield if this slice of the event loop's time is used up. */
-  const pause = async (blocks: number) => {
-    if (!yielding) return;
+  /**
+   * After `blocks` more blocks: a yield to await when this slice of the event loop's time is used
+   * up, else null (always null in a worker, where nothing is awaited at all).
+   */
+  const pause = (blocks: number): Promise<void> | null => {
+    if (!yielding) return null;
     sinceYield += blocks;
-    if (sinceYield >= MAX_BLOCKS_PER_SLICE || monotonicNow() - sliceStart >= SLICE_MS) {
-      await yieldToEventLoop();
+    if (sinceYield < MAX_BLOCKS_PER_SLICE && monotonicNow() - sliceStart < SLICE_MS) return null;
+    return yieldToEventLoop().then(() => {
       sliceStart = monotonicNow();
       sinceYield = 0;
-    }
+    });
   };
   // Data-dependent segments go across the lanes (fill_lanes: the reference blocks' cache misses
   // overlap); argon2i's and argon2id's first half pass lane by lane, in chunks that keep address
@@ -196,14 +199,16 @@ export async function argon2Wasm(
           for (let start = 0; start < segmentLength; start += INDEPENDENT_CHUNK_BLOCKS) {
             const end = Math.min(segmentLength, start + INDEPENDENT_CHUNK_BLOCKS);
             wasm.fill(pass, slice, lane, start, end);
-            await pause(end - start);
+            const wait = pause(end - start);
+            if (wait) await wait;
           }
         }
       } else {
         for (let start = 0; start < segmentLength; start += acrossLanes) {
           const end = Math.min(segmentLength, start + acrossLanes);
           wasm.fill_lanes(pass, slice, start, end);
-          await pause((end - start) * p);
+          const wait = pause((end - start) * p);
+          if (wait) await wait;
         }
       }
     }
