@@ -6,27 +6,66 @@
  *   `openssl pkcs12` output with its "Bag Attributes", a PEM read as bytes with a BOM or a blank line;
  * - an OpenSSH public key line (`ssh-ed25519 AAAA...`);
  * - JSON text of a JWK or JWK Set (an object with `"kty"` or `"keys"`);
- * - DER (or the base64 of DER) that parses as a SubjectPublicKeyInfo, an X.509 certificate, a
- *   PKCS#8 private key or a PKCS#1 RSA public key.
- * Random secrets match none of these shapes; the DER shapes need an outer SEQUENCE that spans the
- * whole input exactly, with the right structure inside.
+ * - DER that parses as a SubjectPublicKeyInfo, an X.509 certificate, a PKCS#8 private key or a
+ *   PKCS#1 RSA public key.
+ * The same checks run on what the secret decodes to as base64, base64url or hex (whitespace
+ * ignored): a PEM base64-encoded for an environment variable or a Kubernetes secret, the hex of a
+ * DER, the base64 of JWK JSON. Decoding goes two levels deep (the base64 of a PEM body is base64 of
+ * base64 of DER): every level shrinks the text (to 3/4 or 1/2) and a text has at most two
+ * readings, so the whole search is linear, a few passes over the input. Deeper nesting is not
+ * looked for. Random secrets match none of these shapes; the DER shapes need an outer SEQUENCE that
+ * spans the whole input exactly, with the right structure inside.
  */
+import { BASE64_ALPHABET, decodeBase64 } from '../../internal/base64.js';
+import { hexToBytesOrNull } from '../../internal/bytes.js';
+
+/**
+ * The longest HMAC secret accepted, in bytes. Far beyond any real secret (HMAC hashes a key longer
+ * than its block anyway); it bounds the work of looking inside, and a larger input is refused
+ * rather than accepted unlooked-at.
+ */
+export const MAX_SECRET_BYTES = 64 * 1024;
+
+/** How many encodings deep the checks look (see above). */
+const MAX_DECODING_DEPTH = 2;
+
+/** Shortest encoded text worth decoding: the smallest key material (Ed25519 SPKI, 44 bytes) encodes longer. */
+const MIN_ENCODED_LENGTH = 16;
 
 /**
  * What the material is, for the error message, or null when it is not recognisable key material.
+ * The message names only kinds and encodings, never content.
  *
  * @example
  * keyMaterialKind(new TextEncoder().encode('\ufeff\n-----BEGIN CERTIFICATE-----\n...')); // 'PEM text'
+ * keyMaterialKind(new TextEncoder().encode(btoa(publicKeyPem))); // 'base64 of PEM text'
  * keyMaterialKind(crypto.getRandomValues(new Uint8Array(32))); // null
  */
 export function keyMaterialKind(bytes: Uint8Array): string | null {
+  return kindAt(bytes, 0);
+}
+
+function kindAt(bytes: Uint8Array, depth: number): string | null {
   const text = latin1(bytes).replace(/^(?:\xef\xbb\xbf|\ufeff)/, '').trim();
+  const kind = plainKind(bytes, text);
+  if (kind !== null || depth === MAX_DECODING_DEPTH) return kind;
+  let found: string | null = null;
+  for (const [encoding, decoded] of decodings(text)) {
+    const inner: string | null = found === null ? kindAt(decoded, depth + 1) : null;
+    if (inner !== null) found = `${encoding} of ${inner}`;
+    decoded.fill(0); // decoded copies of a secret are not left behind
+  }
+  return found;
+}
+
+/** The checks on the bytes as they are. */
+function plainKind(bytes: Uint8Array, text: string): string | null {
   if (/-{4,5} ?BEGIN [A-Z0-9 ]*/.test(text)) return 'PEM text';
   if (/(?:^|\s)(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp\d+|sk-[a-z0-9-]+@openssh\.com) AAAA/.test(text)) {
     return 'an OpenSSH public key';
   }
   if (text.startsWith('{') && /"(?:kty|keys)"\s*:/.test(text)) return 'JWK text';
-  return derKind(bytes) ?? derKind(base64Bytes(text));
+  return derKind(bytes);
 }
 
 function latin1(bytes: Uint8Array): string {
@@ -35,15 +74,21 @@ function latin1(bytes: Uint8Array): string {
   return out;
 }
 
-/** The bytes of standard or url-safe base64 text (whitespace ignored), or an empty array. */
-function base64Bytes(text: string): Uint8Array {
+/**
+ * The readings of a text as hex and as base64 (standard or url-safe, even mixed; padding
+ * optional), whitespace ignored. Hex text is valid base64 too, so it gets both readings.
+ */
+function decodings(text: string): Array<[string, Uint8Array]> {
   const compact = text.replace(/\s+/g, '');
-  if (compact.length < 16 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) return new Uint8Array(0);
-  try {
-    return Uint8Array.from(atob(compact.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '')), (c) => c.charCodeAt(0));
-  } catch {
-    return new Uint8Array(0);
+  if (compact.length < MIN_ENCODED_LENGTH) return [];
+  const out: Array<[string, Uint8Array]> = [];
+  const hex = hexToBytesOrNull(compact);
+  if (hex) out.push(['hex', hex]);
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) {
+    const bytes = decodeBase64(compact.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/'), BASE64_ALPHABET);
+    if (bytes) out.push([/[-_]/.test(compact) ? 'base64url' : 'base64', bytes]);
   }
+  return out;
 }
 
 interface Tlv {
