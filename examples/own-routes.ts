@@ -18,6 +18,8 @@ const auth = createAuth({
   key: process.env.SECRET_KEY ?? '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7',
   context: new CryptContext({ schemes: ['bcrypt'], deprecated: 'auto' }),
   scopes: { notes: 'Read your notes.' },
+  // Who gets a scope is the app's decision (a scope beyond the tutorial's me/items needs this).
+  grantScopes: (_user, requested) => requested.filter((scope) => scope === 'notes'), // every user reads their notes
 });
 
 async function app(request: Request): Promise<Response> {

@@ -43,6 +43,7 @@ Commands:
     --coexist          with --preset: keep writing the old system's format (not for everything)
     --throttle-store URL  where failed-login counts live, shared by servers on it:
                        memory (default), redis://HOST:PORT, postgres://..., sqlite:PATH
+                       ($GATEHOUSE_THROTTLE_STORE: keeps a password in the URL out of ps)
     --throttle-options JSON  login throttle policy, e.g. '{"username":{"freeFailures":3}}'
     --no-throttle      do not throttle failed logins
     --headers-timeout S  seconds a client has to send its request headers (default 10)
@@ -200,7 +201,10 @@ async function serveCommand(args: string[]): Promise<number> {
     users = createMemoryUserStore(TUTORIAL_USERS);
   }
 
-  const throttle = await throttleFromCli(values['throttle-store'], values['throttle-options'], values['no-throttle'], UsageError);
+  // The environment keeps a store password out of the command line (ps shows it to every local user);
+  // --throttle-store and --no-throttle override it.
+  const throttleStore = values['throttle-store'] ?? (values['no-throttle'] ? undefined : process.env.GATEHOUSE_THROTTLE_STORE || undefined);
+  const throttle = await throttleFromCli(throttleStore, values['throttle-options'], values['no-throttle'], UsageError);
   const handler = createAuthHandler({
     users,
     key,

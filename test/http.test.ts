@@ -6,7 +6,8 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { createAuthHandler, createAuth, readBearerToken, readLoginForm } from '../src/http/index.js';
+import { createAuthHandler, createAuth, readBearerToken, readLoginForm, TUTORIAL_SCOPES } from '../src/http/index.js';
+import { ConfigurationError } from '../src/errors.js';
 import { CryptContext } from '../src/passwords/registry.js';
 import { createMemoryUserStore } from '../src/users/index.js';
 import {
@@ -560,6 +561,27 @@ describe('scopes (the tutorial\'s advanced variant)', () => {
     expect(none.scope).toBe('');
   });
 
+  it('a scope beyond me/items needs grantScopes: asking for a declared admin no longer gets it (issue #18)', async () => {
+    // The old TUTORIAL_SCOPES example: every user who asked for admin got it.
+    const copied = () => createAuthHandler({ users, key: KEY, context, scopes: { ...TUTORIAL_SCOPES, admin: 'Manage users.' } });
+    expect(copied).toThrow(ConfigurationError);
+    expect(copied).toThrow(/scopes "admin" need grantScopes/);
+    expect(() => createAuth({ users, key: KEY, scopes: { notes: 'n', admin: 'a' } })).toThrow(/"notes", "admin"/);
+    expect(() => createAuth({ users, key: KEY, scopes: true, grantScopes: 'all' as never })).toThrow(/grantScopes must be a function/);
+    // The tutorial's own scopes keep its behaviour: asked for, granted.
+    const tutorial = createAuthHandler({ users, key: KEY, context, scopes: { ...TUTORIAL_SCOPES } });
+    expect(decodePayload(await tokenOf(tutorial, 'johndoe', 'secret', 'me items admin')).scope).toBe('me items');
+    // The fixed example: the app decides who gets admin.
+    const fixed = createAuthHandler({
+      users,
+      key: KEY,
+      context,
+      scopes: { ...TUTORIAL_SCOPES, admin: 'Manage users.' },
+      grantScopes: (user, requested) => requested.filter((scope) => scope !== 'admin' || user.username === 'root'),
+    });
+    expect(decodePayload(await tokenOf(fixed, 'johndoe', 'secret', 'me admin')).scope).toBe('me');
+  });
+
   it('lets grantScopes decide per user', async () => {
     const h = createAuthHandler({
       users,
@@ -647,7 +669,7 @@ describe('scopes (the tutorial\'s advanced variant)', () => {
   });
 
   it('refuses badly declared scopes, and a bad key through `ready`', async () => {
-    expect(() => createAuthHandler({ users, key: KEY, scopes: { read: 'Read' } })).toThrow(/"me" and "items"/);
+    expect(() => createAuthHandler({ users, key: KEY, scopes: { read: 'Read' }, grantScopes: () => [] })).toThrow(/"me" and "items"/);
     await expect(createAuthHandler({ users, key: 'too short', scopes: true }).auth.ready).rejects.toThrow();
     await createAuthHandler({ users, key: KEY }).auth.ready;
     expect(() => createAuthHandler({ users, key: KEY, scopes: { 'a b': 'x' } })).toThrow(/scope name/);
@@ -670,7 +692,7 @@ describe('building blocks', () => {
   });
 
   it('createAuth protects an app\'s own routes', async () => {
-    const auth = createAuth({ users, key: KEY, context, scopes: { admin: 'Administer' } });
+    const auth = createAuth({ users, key: KEY, context, scopes: { admin: 'Administer' }, grantScopes: () => [] });
     const app = async (request: Request) => {
       const result = await auth.requireUser(request, { scopes: ['admin'] });
       if (result.response) return result.response;

@@ -378,6 +378,97 @@ for (const target of targets) {
       expect(await store.findUser('erin')).toMatchObject({ full_name: 'Erin', disabled: false });
     });
 
+    it('refuses look-alikes of a name (case, fullwidth, NFD/NFC) with ERR_USER_EXISTS; issue #18', async () => {
+      const { store, another } = await seeded(target);
+      await store.createUser({ username: 'johndoe', hashed_password: hash4('victim') });
+      await store.createUser({ username: 'jos\u00e9', hashed_password: hash4('nfc') }); // NFC josé
+      const twins: Record<string, string> = {
+        JohnDoe: 'johndoe',
+        JOHNDOE: 'johndoe',
+        '\uff4aohndoe': 'johndoe', // fullwidth j
+        '\uff2a\uff2f\uff28\uff2e\uff24\uff2f\uff25': 'johndoe', // fullwidth JOHNDOE
+        'jose\u0301': 'jos\u00e9', // NFD josé
+        'JOSE\u0301': 'jos\u00e9',
+        'Jos\u00c9': 'jos\u00e9',
+      };
+      for (const [name, holder] of Object.entries(twins)) {
+        const error = await another().createUser({ username: name, hashed_password: hash4('attacker') }).catch((e: unknown) => e);
+        expect(error, name).toBeInstanceOf(UserStoreError);
+        expect((error as UserStoreError).code, name).toBe('ERR_USER_EXISTS');
+        expect(await another().findUser(name), name).toBeNull();
+        expect(await store.findLookAlike(name), name).toBe(holder);
+      }
+      // Not look-alikes: other letters (not folded by NFKC + lower case) are other names.
+      for (const name of ['johndoe2', 'j\u00f6hndoe', 'jose']) await store.createUser({ username: name, hashed_password: null });
+      expect(await store.findLookAlike('nobody')).toBeNull();
+      expect(await store.listLookAlikes()).toEqual([]);
+      expect((await store.listUsers()).map((u) => u.username).sort()).toEqual(['johndoe', 'johndoe2', 'jose', 'jos\u00e9', 'j\u00f6hndoe'].sort());
+      // A removed name frees its fold.
+      await store.deleteUser('johndoe');
+      await store.createUser({ username: 'JohnDoe', hashed_password: null });
+      expect(await store.findLookAlike('johndoe')).toBe('JohnDoe');
+    });
+
+    it('look-alikes created at the same moment through separate connections: exactly one lands', async () => {
+      const { store, another } = await seeded(target);
+      const names = ['racer', 'Racer', 'RACER', '\uff52acer', 'rAcEr', 'raceR', '\uff32\uff21\uff23\uff25\uff32', 'RaCeR'];
+      const stores = names.map(() => another());
+      await Promise.all(stores.map((other) => other.check())); // connected before the race
+      const results = await Promise.allSettled(names.map((username, i) => stores[i]!.createUser({ username, hashed_password: null })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'ERR_USER_EXISTS' });
+      }
+      expect(await store.listUsers()).toHaveLength(1);
+    });
+
+    it('migrate upgrades a table made before: folds filled in, existing look-alikes kept and listed, new ones refused', async () => {
+      const { store, exec, another, dialect } = await target.fresh();
+      const [flag, time, no] = dialect === 'postgres' ? ['BOOLEAN NOT NULL DEFAULT false', 'TIMESTAMPTZ', 'false'] : ['INTEGER NOT NULL DEFAULT 0', 'TEXT', '0'];
+      // The table as gatehouse's migrate made it before issue #18, with look-alikes in it.
+      await exec(
+        `CREATE TABLE users (username TEXT NOT NULL PRIMARY KEY, hashed_password TEXT, email TEXT, full_name TEXT, disabled ${flag}, ` +
+          `created_at ${time} NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_at ${time} NOT NULL DEFAULT CURRENT_TIMESTAMP)`,
+      );
+      const old = { JohnDoe: hash4('a'), johndoe: hash4('b'), '\uff4aohndoe': hash4('c'), alice: hash4('d'), bob: hash4('e') };
+      for (const [name, hash] of Object.entries(old)) {
+        await exec(`INSERT INTO users (username, hashed_password, disabled) VALUES ('${name}', '${hash}', ${no})`);
+      }
+      // Before migrate (no fold column yet): refused by a query, best effort.
+      await expect(store.createUser({ username: 'ALICE', hashed_password: null })).rejects.toMatchObject({ code: 'ERR_USER_EXISTS' });
+      expect(await store.migrate()).toBe(false);
+      expect(await store.migrate()).toBe(false); // a second run changes nothing and does not fail
+      // No row lost or changed: every one of them still logs in with its own password.
+      const other = another();
+      for (const [name, password] of [['JohnDoe', 'a'], ['johndoe', 'b'], ['\uff4aohndoe', 'c'], ['alice', 'd'], ['bob', 'e']]) {
+        expect((await other.findUser(name!))?.hashed_password, name).toBe(old[name as keyof typeof old]);
+        expect(await authenticateUser(other, name!, password!, { context }), name).toMatchObject({ username: name });
+      }
+      expect(await other.listLookAlikes()).toEqual([['JohnDoe', 'johndoe', '\uff4aohndoe']]);
+      for (const name of ['JOHNDOE', 'Alice', 'BOB']) {
+        await expect(other.createUser({ username: name, hashed_password: null }), name).rejects.toMatchObject({ code: 'ERR_USER_EXISTS' });
+      }
+      await other.createUser({ username: 'carol', hashed_password: null });
+      await expect(another().createUser({ username: 'CAROL', hashed_password: null })).rejects.toMatchObject({ code: 'ERR_USER_EXISTS' });
+    });
+
+    it('a table without a fold column (another app\'s): look-alikes refused by a query, best effort', async () => {
+      const { exec, another } = await target.fresh();
+      await exec('CREATE TABLE accounts (login TEXT NOT NULL PRIMARY KEY, pw TEXT)');
+      const layout = {
+        table: 'accounts',
+        columns: { username: 'login', hashed_password: 'pw', email: null, full_name: null, disabled: null, created_at: null, updated_at: null },
+        managed: false,
+      };
+      const store = another({ layout });
+      await store.createUser({ username: 'JohnDoe', hashed_password: null });
+      await store.createUser({ username: 'jos\u00e9', hashed_password: null });
+      for (const name of ['johndoe', 'JOHNDOE', '\uff4aohndoe', 'jose\u0301', 'JOS\u00c9']) {
+        await expect(store.createUser({ username: name, hashed_password: null }), name).rejects.toMatchObject({ code: 'ERR_USER_EXISTS' });
+      }
+      expect(await store.findLookAlike('johndoe')).toBe('JohnDoe');
+    });
+
     it('cache: { ttl } reuses users for ttl ms; its own writes show at once, other processes\' after ttl', async () => {
       const { store, another } = await seeded(target, { cache: { ttl: 300 } });
       await store.createUser({ username: 'fay', hashed_password: hash4('f'), email: 'old@x' });

@@ -68,4 +68,24 @@ describe("layout: 'django'", () => {
     await expect(store.migrate()).rejects.toThrow(/another app/);
     expect(DJANGO_LAYOUT.managed).toBe(false);
   });
+
+  it('refuses look-alikes of existing names by a query, auth_user left as it is (issue #18)', async () => {
+    const { store, db } = fresh();
+    const schema = () => db.prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'auth_user'").all();
+    const before = schema();
+    const hash = await presets.django({ coexist: true, iterations: 1000 }).hash('pw');
+    await store.createUser({ username: 'johndoe', hashed_password: hash });
+    await store.createUser({ username: 'jos\u00e9', hashed_password: hash });
+    for (const name of ['JohnDoe', 'JOHNDOE', '\uff4aohndoe', 'jose\u0301', 'JOSE\u0301']) {
+      await expect(store.createUser({ username: name, hashed_password: hash }), name).rejects.toMatchObject({ code: 'ERR_USER_EXISTS' });
+    }
+    expect(await store.findLookAlike('JohnDoe')).toBe('johndoe');
+    expect((await store.listUsers()).map((u) => u.username)).toEqual(['johndoe', 'jos\u00e9']);
+    // Look-alikes Django itself let in are listed, never touched.
+    db.prepare(
+      "INSERT INTO auth_user (password, is_superuser, username, last_name, email, is_staff, is_active, date_joined, first_name) VALUES ('!', 0, 'JohnDoe', '', '', 0, 1, '2024-01-01', '')",
+    ).run();
+    expect(await store.listLookAlikes()).toEqual([['JohnDoe', 'johndoe']]);
+    expect(schema()).toEqual(before); // no column, no index added
+  });
 });

@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, CryptContext, defineScheme, type PasswordScheme } from '../src/index.js';
 import { MalformedHashError } from '../src/errors.js';
@@ -313,5 +313,54 @@ describe('JsonFileUserStore', () => {
     // The queue is not stuck: the next update goes through.
     await store.updatePasswordHash('bob', '$plain$3$builder');
     expect((await store.findUser('bob'))!.hashed_password).toBe('$plain$3$builder');
+  });
+
+  it('a symlinked file (a deploy\'s shared users.json) stays a symlink; later edits of its target are seen (issue #18)', async () => {
+    const shared = join(dir, 'shared');
+    await mkdir(shared);
+    const real = join(shared, 'users.json');
+    await rename(path, real);
+    await chmod(real, 0o640);
+    await symlink(relative(dir, real), path); // Capistrano-style: release/users.json -> shared/users.json
+    const { context } = plainScheme(3);
+    const store = createJsonFileUserStore(path);
+    expect(await authenticateUser(store, 'bob', 'builder', { context })).toMatchObject({ hashed_password: '$plain$3$builder' });
+    expect((await lstat(path)).isSymbolicLink()).toBe(true);
+    expect(await readlink(path)).toBe(relative(dir, real));
+    expect(JSON.parse(await readFile(real, 'utf8')).bob.hashed_password).toBe('$plain$3$builder');
+    expect((await stat(real)).mode & 0o777).toBe(0o640);
+    expect((await readdir(dir)).sort()).toEqual(['shared', 'users.json']);
+    expect(await readdir(shared)).toEqual(['users.json']); // no temporary file left behind
+    // An operator disables bob in the shared file: the store sees it.
+    const edited = JSON.parse(await readFile(real, 'utf8'));
+    edited.bob.disabled = true;
+    await writeFile(real, JSON.stringify(edited));
+    expect(await store.findUser('bob')).toMatchObject({ disabled: true });
+  });
+
+  it('look-alike names in the file (JohnDoe and johndoe) make it invalid, as the SQL stores refuse them (issue #18)', async () => {
+    const store = createJsonFileUserStore(path);
+    expect(await store.findUser('bob')).toMatchObject({ username: 'bob' });
+    for (const twin of ['Bob', '\uff42ob', 'BOB']) {
+      const db = plainDb();
+      db[twin] = { username: twin, hashed_password: '$plain$2$attacker' };
+      await writeFile(path, JSON.stringify(db));
+      const error = await store.findUser(twin).catch((e: unknown) => e);
+      expect(error, twin).toBeInstanceOf(UserStoreError);
+      expect((error as UserStoreError).code).toBe('ERR_USER_STORE_DATA');
+      expect((error as Error).message).toContain(`"bob" and ${JSON.stringify(twin)} differ only in case or Unicode form`);
+    }
+  });
+});
+
+describe('MemoryUserStore and look-alike names (issue #18)', () => {
+  it('refuses two names that fold alike (case, fullwidth, NFD/NFC) at construction', () => {
+    const record = (username: string) => ({ username, hashed_password: null });
+    for (const [a, b] of [['johndoe', 'JohnDoe'], ['johndoe', '\uff4aohndoe'], ['jos\u00e9', 'jose\u0301']] as const) {
+      expect(() => createMemoryUserStore({ [a]: record(a), [b]: record(b) }), b).toThrow(ConfigurationError);
+      expect(() => createMemoryUserStore({ [a]: record(a), [b]: record(b) }), b).toThrow(/differ only in case or Unicode form/);
+    }
+    const distinct = createMemoryUserStore({ johndoe: record('johndoe'), johndoe2: record('johndoe2'), 'j\u00f6hndoe': record('j\u00f6hndoe') });
+    expect(distinct.findUser('j\u00f6hndoe')).toMatchObject({ username: 'j\u00f6hndoe' });
   });
 });

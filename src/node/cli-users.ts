@@ -167,6 +167,7 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
     switch (action) {
       case 'migrate':
         say((await store.migrate()) ? `created the users table in ${describeDatabase(url)}` : `the users table exists in ${describeDatabase(url)}`);
+        warnLookAlikes(await store.listLookAlikes());
         return 0;
       case 'add':
         return await addUser(store, name, values, tools, context);
@@ -214,8 +215,14 @@ async function addUser(
   tools: CliTools,
   context: CryptContext,
 ): Promise<number> {
-  // Ask for no password for a name that is taken (createUser still refuses it if that changes meanwhile).
-  if (await store.findUser(username)) throw new UserStoreError('ERR_USER_EXISTS', 'the username is taken');
+  // Ask for no password for a name that is taken, or a look-alike of one (createUser still refuses
+  // it if that changes meanwhile).
+  const taken = await store.findLookAlike(username);
+  if (taken !== null && taken !== username) {
+    complain(`the user ${printable(taken)} exists, and ${printable(username)} differs from it only in case or Unicode form`);
+    return 1;
+  }
+  if (taken !== null) throw new UserStoreError('ERR_USER_EXISTS', 'the username is taken');
   await store.createUser({
     username,
     hashed_password: await hashNewPassword(tools, context),
@@ -225,6 +232,17 @@ async function addUser(
   });
   say(`added ${printable(username)}`);
   return 0;
+}
+
+/**
+ * Look-alike accounts made before gatehouse refused them: left as they are (each keeps its login),
+ * told so that the operator can remove or rename the ones that are not wanted.
+ */
+function warnLookAlikes(groups: string[][]): void {
+  if (groups.length === 0) return;
+  complain(`warning: ${groups.length} group(s) of usernames differ only in case or Unicode form (look-alikes, kept as they are):`);
+  for (const group of groups) complain(`  ${group.map(printable).join(', ')}`);
+  complain('new look-alikes are refused; remove the unwanted ones with gatehouse user remove NAME');
 }
 
 /** A fake_users_db-shaped file as new users, every record checked first. */

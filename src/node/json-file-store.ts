@@ -32,7 +32,9 @@ export interface JsonFileUserStore<U extends UserRecord = UserRecord> extends Us
  * The store createJsonFileUserStore makes. Users in a JSON file of the fake_users_db shape. Lookups re-read the file only when its size or
  * modification time changed. Hash updates are serialised within the process and replace the file
  * atomically (write a temporary file beside it, flush, rename), so a crash leaves either the old or
- * the new file, never a torn one. Writers in other processes are not coordinated.
+ * the new file, never a torn one; a symlink stays a symlink (its target is what is replaced).
+ * Writers in other processes are not coordinated. Look-alike names (`JohnDoe` and `johndoe`) make
+ * the file invalid, as a record under another name does.
  */
 class JsonFileUserStoreImpl<U extends UserRecord = UserRecord> implements JsonFileUserStore<U> {
   readonly path: string;
@@ -100,11 +102,14 @@ class JsonFileUserStoreImpl<U extends UserRecord = UserRecord> implements JsonFi
     if (!Object.hasOwn(db, username)) return false; // removed meanwhile: nothing to upgrade
     if (oldHash !== undefined && db[username]!.hashed_password !== oldHash) return false; // changed meanwhile
     db[username] = { ...db[username]!, hashed_password: newHash };
+    // A symlinked file (a deploy's shared users.json) is replaced at its target: renaming onto the
+    // link would turn it into a plain file, and later edits of the shared file would go unseen.
+    const target = await fs.realpath(this.path);
     const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
-    const temp = `${this.path}.${suffix}.tmp`;
+    const temp = `${target}.${suffix}.tmp`;
     let mode = 0o600;
     try {
-      mode = (await fs.stat(this.path)).mode & 0o777;
+      mode = (await fs.stat(target)).mode & 0o777;
     } catch {
       // keep 0600
     }
@@ -119,7 +124,7 @@ class JsonFileUserStoreImpl<U extends UserRecord = UserRecord> implements JsonFi
     }
     await handle.close();
     try {
-      await fs.rename(temp, this.path);
+      await fs.rename(temp, target);
     } catch (error) {
       await fs.rm(temp, { force: true });
       throw error;
@@ -132,8 +137,10 @@ class JsonFileUserStoreImpl<U extends UserRecord = UserRecord> implements JsonFi
 /**
  * Users in a JSON file of the fake_users_db shape (username → record). Lookups re-read the file
  * only when its size or modification time changed; a file that cannot be read or parsed at request
- * time rejects with UserStoreError (the handler answers 503). Hash upgrades replace the file
- * atomically (temporary file, flush, rename); writers in other processes are not coordinated.
+ * time rejects with UserStoreError (the handler answers 503), and so does one with look-alike names
+ * (`JohnDoe` and `johndoe`: they would share the login throttle's counter). Hash upgrades replace
+ * the file atomically (temporary file beside the file, or beside a symlink's target, flush, rename);
+ * writers in other processes are not coordinated.
  *
  * @example
  * import { createJsonFileUserStore } from 'gatehouse/node';

@@ -95,6 +95,8 @@ export const DJANGO_LAYOUT: UserTableLayout = Object.freeze({
     disabled,
     created_at: 'date_joined',
     updated_at: null,
+    // gatehouse never alters auth_user: look-alikes are looked for with a query (best effort).
+    username_fold: null,
   }),
   // NOT NULL columns without a default, for users gatehouse adds.
   insertValues: Object.freeze({ is_staff: false, is_superuser: false }),

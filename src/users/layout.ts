@@ -51,6 +51,14 @@ export interface UserColumns {
   readonly created_at: string | null;
   /** Set to the current time when a user is created or changed. */
   readonly updated_at: string | null;
+  /**
+   * The username's fold (NFKC + lower case) under a UNIQUE index, so that look-alike names
+   * (`JohnDoe` and `johndoe`) are refused even when created at the same moment. migrate() adds it
+   * (and fills it in) on tables gatehouse owns. Default `username_fold`; used only when the table
+   * has it. Without it (null, or not in the table) createUser looks for look-alikes with a query:
+   * best effort, not safe against two creations at once.
+   */
+  readonly username_fold?: string | null;
 }
 
 /**
@@ -100,6 +108,7 @@ export const DEFAULT_LAYOUT: UserTableLayout = Object.freeze({
     disabled: 'disabled',
     created_at: 'created_at',
     updated_at: 'updated_at',
+    username_fold: 'username_fold',
   }),
   managed: true,
 });
@@ -176,6 +185,8 @@ export interface ResolvedLayout {
   readonly tableName: string;
   readonly username: string;
   readonly hashedPassword: string;
+  /** The fold column, quoted and as its name (catalog lookups), or null when the layout has none. */
+  readonly usernameFold: { readonly quoted: string; readonly name: string } | null;
   readonly fields: Readonly<Record<'email' | 'full_name' | 'disabled', ResolvedField | null>>;
   readonly createdAt: string | null;
   readonly updatedAt: string | null;
@@ -240,6 +251,12 @@ function optionalColumn(name: unknown, what: string): string | null {
   return name === null ? null : quoteIdentifier(name, what);
 }
 
+function foldColumn(name: unknown): ResolvedLayout['usernameFold'] {
+  if (name === null) return null;
+  const column = name === undefined ? 'username_fold' : name;
+  return { quoted: quoteIdentifier(column, 'columns.username_fold'), name: column as string };
+}
+
 /** The layout the options describe, checked: a bad name throws ConfigurationError. */
 export function resolveLayout(options: LayoutOptions = {}): ResolvedLayout {
   const given = options.layout ?? 'default';
@@ -262,6 +279,7 @@ export function resolveLayout(options: LayoutOptions = {}): ResolvedLayout {
     tableName,
     username: quoteIdentifier(columns.username, 'columns.username'),
     hashedPassword: quoteIdentifier(columns.hashed_password, 'columns.hashed_password'),
+    usernameFold: foldColumn(columns.username_fold),
     fields,
     createdAt: optionalColumn(columns.created_at ?? null, 'columns.created_at'),
     updatedAt: optionalColumn(columns.updated_at ?? null, 'columns.updated_at'),

@@ -39,7 +39,8 @@ export interface MemoryUserStore<U extends UserRecord = UserRecord> extends User
 
 /**
  * Users held in memory, copied from a `fake_users_db`-shaped object (username → record). Lookups
- * use own keys only and hand out copies; hash upgrades are kept in memory.
+ * use own keys only and hand out copies; hash upgrades are kept in memory. Look-alike names
+ * (`JohnDoe` and `johndoe`, the same after NFKC and lower case) are a ConfigurationError.
  *
  * @example
  * const users = createMemoryUserStore({ johndoe: { username: 'johndoe', hashed_password: hash } });

@@ -9,7 +9,8 @@ import { ConfigurationError, UserStoreError, type UserStoreErrorCode } from '../
 import { BoundedMap } from '../internal/bounded-map.js';
 import { unrefTimer } from '../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from './user-store.js';
-import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layout.js';
+import { foldUsername, lookAlikeGroups } from './fold.js';
+import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, quoteIdentifier, resolveLayout } from './layout.js';
 
 /** @internal Which SQL the store writes: `?` placeholders and SQLite's types, or PostgreSQL's. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -139,6 +140,18 @@ interface Statements {
   list: string;
   listAfter: string;
   insert: string;
+  /** insert with the fold last: refused (no row) on a taken name or fold. Null without a fold column. */
+  insertFolded: string | null;
+  /** Usernames after $1, in order (a page of $2): listLookAlikes' scan. */
+  names: string;
+  /** Names that lower() to one of 7 variants of a name: look-alike candidates without a fold column. */
+  lowerMatches: string;
+  /** The name holding fold $1, or named $2 (fold column only). */
+  foldMatch: string | null;
+  /** Names without a fold yet, after $1 (a page of $2): migrate fills them in. */
+  unfolded: string | null;
+  /** Set the fold of $2 to $1 while no row holds $1 (look-alikes already there are left alone). */
+  fillFold: string | null;
   compareAndSwap: string;
   setPassword: string;
   setDisabled: string | null;
@@ -174,7 +187,12 @@ export interface SqlUserStore extends UserStore<UserRecord> {
   findUser(username: string): UserRecord | null | Promise<UserRecord | null>;
   /** Compare-and-swap: the hash changes only while the row still holds `oldHash`. False when it did not. */
   updatePasswordHash(username: string, newHash: string, oldHash: string): Promise<boolean>;
-  /** Add a user (ERR_USER_EXISTS when taken). Takes a hash: hash passwords with a CryptContext first. */
+  /**
+   * Add a user: ERR_USER_EXISTS when the name is taken or a look-alike of it is (see findLookAlike).
+   * With the fold column (migrate) that holds for creations at the same moment too; without it
+   * (Django's auth_user, another app's table) a query looks first: best effort. Takes a hash: hash
+   * passwords with a CryptContext first.
+   */
   createUser(user: NewUser): Promise<UserRecord>;
   /** Replace the hash whatever it is now (a password change). */
   setPassword(username: string, hashedPassword: string): Promise<void>;
@@ -185,10 +203,23 @@ export interface SqlUserStore extends UserStore<UserRecord> {
   /** A page of users in username order, without hashes (with created_at / updated_at where mapped). */
   listUsers(options?: ListUsersOptions): Promise<UserRecord[]>;
   /**
-   * Create the table when it is missing (CREATE TABLE IF NOT EXISTS; an existing table is never
-   * altered). Resolves true when it created the table. Refused for layouts of tables another app owns.
+   * Create the table when it is missing (CREATE TABLE IF NOT EXISTS). An existing table gets the
+   * username fold column (`username_fold`, under a UNIQUE index) when it lacks it, filled in for
+   * every row; look-alike names already there (JohnDoe and johndoe) are left as they are, one of
+   * them holding the fold: listLookAlikes() names them. Nothing else of an existing table is
+   * altered. Resolves true when it created the table. Refused for layouts of tables another app owns.
    */
   migrate(): Promise<boolean>;
+  /**
+   * The existing username that is `username` or a look-alike of it (the same after NFKC and lower
+   * case: `JohnDoe`, `ｊohndoe` for `johndoe`), or null. createUser refuses such names.
+   */
+  findLookAlike(username: string): Promise<string | null>;
+  /**
+   * The groups of look-alike usernames in the table (made before gatehouse refused them, or by
+   * another app): each group two or more names that fold alike. Reads every username.
+   */
+  listLookAlikes(): Promise<string[][]>;
   /** Resolves once the table and every mapped column can be read; rejects with UserStoreError otherwise. */
   check(): Promise<void>;
   /** Close the database if the store opened it (from a path or URL); a database handed in stays open. */
@@ -211,6 +242,8 @@ export class SqlTableUserStore implements SqlUserStore {
   readonly #cache: UserCache | null;
   /** Writes begun through this store, so that a read racing one is not cached. */
   #writes = 0;
+  /** The table has the fold column (known once seen; looked for again while not). */
+  #folded = false;
   #driver: SqlDriver | undefined;
   #opening: (() => Promise<SqlDriver>) | undefined;
   #pending: Promise<SqlDriver> | undefined;
@@ -279,9 +312,32 @@ export class SqlTableUserStore implements SqlUserStore {
     const params: SqlValue[] = [username, stored];
     for (const { name, field } of this.#slots) params.push(...this.#columnValues(field, name, record[name] ?? null));
     for (const [, value] of this.#layout.insertValues) params.push(value);
-    const rows = await this.#modify(username, 'createUser', this.#sql.insert, params);
-    if (rows.length === 0) throw new UserStoreError('ERR_USER_EXISTS', 'createUser: the username is taken');
+    const taken = () => new UserStoreError('ERR_USER_EXISTS', 'createUser: the username or a look-alike of it is taken');
+    let insert = this.#sql.insert;
+    if (this.#sql.insertFolded && (await this.#hasFoldColumn('createUser'))) {
+      // The UNIQUE index on the fold refuses a look-alike inserted at the same moment, too.
+      insert = this.#sql.insertFolded;
+      params.push(foldUsername(username));
+    } else if ((await this.#lowerMatch('createUser', username)) !== null) {
+      throw taken();
+    }
+    const rows = await this.#modify(username, 'createUser', insert, params);
+    if (rows.length === 0) throw taken();
     return record;
+  }
+
+  async findLookAlike(username: string): Promise<string | null> {
+    if (!validUsername(username)) return null;
+    if (this.#sql.foldMatch && (await this.#hasFoldColumn('findLookAlike'))) {
+      const rows = await this.#run('findLookAlike', this.#sql.foldMatch, [foldUsername(username), username], (r) => r);
+      const name = this.#name(rows[0]);
+      if (name !== null) return name;
+    }
+    return this.#lowerMatch('findLookAlike', username);
+  }
+
+  async listLookAlikes(): Promise<string[][]> {
+    return lookAlikeGroups(await this.#allNames('listLookAlikes', this.#sql.names));
   }
 
   async setPassword(username: string, hashedPassword: string): Promise<void> {
@@ -321,7 +377,88 @@ export class SqlTableUserStore implements SqlUserStore {
     const driver = await this.#open();
     const existed = await this.#exists(driver);
     await this.#await('migrate', () => driver.exec(createTableSql(this.dialect, layout)));
+    if (layout.usernameFold) await this.#addFoldColumn(driver);
     return !existed;
+  }
+
+  /**
+   * The upgrade of a table made before look-alikes were refused: the fold column, its UNIQUE index,
+   * and the fold of every row without one. Of look-alikes already there, one row gets the fold (the
+   * name that is its own fold, else the first in order) and the others keep none: no row is changed
+   * otherwise, nobody loses a login, and no new look-alike can be added.
+   */
+  async #addFoldColumn(driver: SqlDriver): Promise<void> {
+    const layout = this.#layout;
+    const fold = layout.usernameFold!;
+    const pg = this.dialect === 'postgres';
+    if (!(await this.#hasFoldColumn('migrate'))) {
+      const add = `ALTER TABLE ${layout.table} ADD COLUMN ${pg ? 'IF NOT EXISTS ' : ''}${fold.quoted} TEXT`;
+      try {
+        await this.#await('migrate', () => driver.exec(pg ? `SELECT pg_advisory_xact_lock(7314985); ${add}` : add));
+      } catch (error) {
+        // SQLite has no ADD COLUMN IF NOT EXISTS: another process may have added it meanwhile.
+        if (!(await this.#hasFoldColumn('migrate'))) throw error;
+      }
+    }
+    await this.#await('migrate', () => driver.exec(foldIndexSql(this.dialect, layout)));
+    const groups = new Map<string, string[]>();
+    for (const name of await this.#allNames('migrate', this.#sql.unfolded!)) {
+      const key = foldUsername(name);
+      const group = groups.get(key);
+      if (group) group.push(name);
+      else groups.set(key, [name]);
+    }
+    for (const [key, names] of groups) {
+      const owner = names.includes(key) ? key : names[0]!;
+      await this.#run('migrate', this.#sql.fillFold!, [key, owner, key], (r) => r);
+    }
+    this.#folded = true;
+  }
+
+  /** Whether the table has the layout's fold column (a catalog query until it has). */
+  async #hasFoldColumn(op: string): Promise<boolean> {
+    const fold = this.#layout.usernameFold;
+    if (this.#folded || !fold) return this.#folded;
+    const [sql, params]: [string, SqlValue[]] =
+      this.dialect === 'postgres'
+        ? ['SELECT attname AS c0 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped', [this.#layout.table, fold.name]]
+        : ['SELECT name AS c0 FROM pragma_table_info(?, ?) WHERE name = ?', [...sqliteTableParts(this.#layout.tableName), fold.name]];
+    const rows = await this.#run(op, sql, params, (r) => r);
+    this.#folded = rows.length > 0;
+    return this.#folded;
+  }
+
+  /**
+   * A name in the table that folds as `username` does, found without the fold column: candidates
+   * whose lower() is that of the name's Unicode forms, then compared by the fold here. The database's
+   * lower() may fold only ASCII (SQLite), so this misses a stored name in another form than the new
+   * one's forms: best effort (and open to two creations at the same moment).
+   */
+  async #lowerMatch(op: string, username: string): Promise<string | null> {
+    const fold = foldUsername(username);
+    const forms = ['NFC', 'NFD', 'NFKC', 'NFKD'].map((form) => username.normalize(form));
+    const params = [username, ...forms, fold, fold.normalize('NFD')];
+    const rows = await this.#run(op, this.#sql.lowerMatches, params, (r) => r);
+    const names = rows.map((row) => this.#name(row)).filter((name): name is string => name !== null);
+    return names.find((name) => name === username) ?? names.find((name) => foldUsername(name) === fold) ?? null;
+  }
+
+  /** Every name a paged statement ($1 after, $2 page size) gives. */
+  async #allNames(op: string, sql: string): Promise<string[]> {
+    const all: string[] = [];
+    for (let after = ''; ; ) {
+      const rows = await this.#run(op, sql, [after, DEFAULT_PAGE], (r) => r);
+      const names = rows.map((row) => this.#name(row)).filter((name): name is string => name !== null);
+      all.push(...names);
+      if (rows.length < DEFAULT_PAGE || names.length === 0) return all;
+      after = names.at(-1)!;
+    }
+  }
+
+  /** A row's c0 when it is text (other rows are no name). */
+  #name(row: unknown): string | null {
+    const name = row !== null && typeof row === 'object' ? (row as { c0?: unknown }).c0 : null;
+    return typeof name === 'string' ? name : null;
   }
 
   async check(): Promise<void> {
@@ -526,7 +663,9 @@ function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   const select = (list: string[]) => list.map((column, i) => `${column} AS c${i}`).join(', ');
 
   const insertColumns = [...columns, ...layout.insertValues.map(([column]) => column)];
-  const duplicate = insertColumns.find((column, i) => insertColumns.indexOf(column) !== i);
+  const fold = layout.usernameFold?.quoted;
+  const allColumns = fold ? [...insertColumns, fold] : insertColumns;
+  const duplicate = allColumns.find((column, i) => allColumns.indexOf(column) !== i);
   if (duplicate) throw new ConfigurationError(`the layout writes the column ${duplicate} twice`);
   const stamps = [layout.createdAt, layout.updatedAt].filter((c): c is string => c !== null && !insertColumns.includes(c));
   const values = [...insertColumns.map((_, i) => p(i + 1)), ...stamps.map(() => 'CURRENT_TIMESTAMP')];
@@ -543,6 +682,19 @@ function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
     insert:
       `INSERT INTO ${t} (${[...insertColumns, ...stamps].join(', ')}) VALUES (${values.join(', ')}) ` +
       `ON CONFLICT (${u}) DO NOTHING ${returning}`,
+    // No conflict target: a taken name and a taken fold (its UNIQUE index) alike insert nothing.
+    insertFolded: fold
+      ? `INSERT INTO ${t} (${[...insertColumns, ...stamps, fold].join(', ')}) VALUES (${[...values, p(insertColumns.length + 1)].join(', ')}) ` +
+        `ON CONFLICT DO NOTHING ${returning}`
+      : null,
+    names: `SELECT ${u} AS c0 FROM ${t} WHERE ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}`,
+    lowerMatches: `SELECT ${u} AS c0 FROM ${t} WHERE lower(${u}) IN (${[1, 2, 3, 4, 5, 6, 7].map((i) => `lower(${p(i)})`).join(', ')}) LIMIT 100`,
+    foldMatch: fold ? `SELECT ${u} AS c0 FROM ${t} WHERE ${fold} = ${p(1)} OR ${u} = ${p(2)} LIMIT 1` : null,
+    unfolded: fold ? `SELECT ${u} AS c0 FROM ${t} WHERE ${fold} IS NULL AND ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}` : null,
+    fillFold: fold
+      ? `UPDATE ${t} SET ${fold} = ${p(1)} WHERE ${u} = ${p(2)} AND ${fold} IS NULL ` +
+        `AND NOT EXISTS (SELECT 1 FROM ${t} AS other WHERE other.${fold} = ${p(3)}) ${returning}`
+      : null,
     compareAndSwap: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)} AND ${h} = ${p(3)} ${returning}`,
     setPassword: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)} ${returning}`,
     setDisabled: disabled
@@ -560,6 +712,7 @@ function createTableSql(dialect: SqlDialect, layout: ResolvedLayout): string {
   const { email, full_name, disabled } = layout.fields;
   if (email) lines.push(`${email.columns[0]} ${text}`);
   if (full_name) lines.push(`${full_name.columns[0]} ${text}`);
+  if (layout.usernameFold) lines.push(`${layout.usernameFold.quoted} ${text}`);
   if (disabled) {
     const column = disabled.columns[0]!;
     lines.push(pg ? `${column} BOOLEAN NOT NULL DEFAULT false` : `${column} INTEGER NOT NULL DEFAULT 0 CHECK (${column} IN (0, 1))`);
@@ -570,4 +723,21 @@ function createTableSql(dialect: SqlDialect, layout: ResolvedLayout): string {
   // Two processes migrating at once: PostgreSQL's IF NOT EXISTS can still collide, so take a lock for
   // the transaction that a multi-statement simple query runs in.
   return pg ? `SELECT pg_advisory_xact_lock(7314985); ${create}` : create;
+}
+
+/** `schema.table` on SQLite as pragma_table_info's arguments: the table, then the schema (default main). */
+function sqliteTableParts(name: string): [string, string] {
+  const parts = name.split('.');
+  return parts.length === 2 ? [parts[1]!, parts[0]!] : [name, 'main'];
+}
+
+/** The UNIQUE index on the fold: `<table>_<fold column>_key` (63 characters at most), in the table's schema. */
+function foldIndexSql(dialect: SqlDialect, layout: ResolvedLayout): string {
+  const parts = layout.tableName.split('.');
+  const table = parts.at(-1)!;
+  const fold = layout.usernameFold!;
+  const index = quoteIdentifier(`${table}_${fold.name}_key`.slice(0, 63), 'the fold index name');
+  // PostgreSQL puts an index in its table's schema; SQLite names the schema on the index instead.
+  const [name, on] = dialect === 'sqlite' && parts.length === 2 ? [`${quoteIdentifier(parts[0], 'the schema')}.${index}`, quoteIdentifier(table, 'the table name')] : [index, layout.table];
+  return `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${on} (${fold.quoted})`;
 }

@@ -1,6 +1,7 @@
 /** The store interface gatehouse reads users through, and the checked lookup every read goes through. */
 import { ConfigurationError } from '../errors.js';
 import { isThenable } from '../internal/await.js';
+import { lookAlikeGroups } from './fold.js';
 
 
 /**
@@ -87,7 +88,10 @@ export interface UserStore<U extends UserRecord = UserRecord> {
  */
 export type UserDatabase<U extends UserRecord = UserRecord> = Record<string, U>;
 
-/** @internal Throws ConfigurationError unless `db` is an object of user records under their usernames. */
+/**
+ * @internal Throws ConfigurationError unless `db` is an object of user records under their usernames,
+ * no two of which are look-alikes (the same under foldUsername).
+ */
 export function checkDatabase(db: unknown, where: string): asserts db is UserDatabase {
   if (typeof db !== 'object' || db === null || Array.isArray(db)) {
     throw new ConfigurationError(`${where}: expected an object of user records by username`);
@@ -99,6 +103,13 @@ export function checkDatabase(db: unknown, where: string): asserts db is UserDat
     if ((record as UserRecord).username !== name) {
       throw new ConfigurationError(`${where}: the record under ${JSON.stringify(name)} must have that username`);
     }
+  }
+  // Look-alikes (JohnDoe and johndoe) would share the throttle's counter: one account each, as the SQL stores keep it.
+  const twins = lookAlikeGroups(Object.keys(db))[0];
+  if (twins) {
+    throw new ConfigurationError(
+      `${where}: the usernames ${twins.map((name) => JSON.stringify(name)).join(' and ')} differ only in case or Unicode form: keep one`,
+    );
   }
 }
 

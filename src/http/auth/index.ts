@@ -52,12 +52,15 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
   audience?: string;
   /**
    * Declared scopes (name → description), or `true` for the tutorial's `me` and `items`. With
-   * scopes, tokens carry a `scope` claim and the handler's routes require them.
+   * scopes, tokens carry a `scope` claim and the handler's routes require them. Any other scope
+   * needs `grantScopes`.
    */
   scopes?: boolean | Readonly<Record<string, string>>;
   /**
-   * Which of the requested scopes a user gets. Default: the requested ones that are declared
-   * (the tutorial grants whatever is asked for; undeclared names are dropped here).
+   * Which of the requested scopes a user gets. Default: the requested ones that are declared (the
+   * tutorial grants whatever is asked for; undeclared names are dropped here). Required when scopes
+   * other than the tutorial's `me` and `items` are declared (a ConfigurationError otherwise), so
+   * that asking for `admin` is not enough to get it.
    */
   grantScopes?: (user: U, requested: readonly string[]) => readonly string[] | PromiseLike<readonly string[]>;
   /**

@@ -4,6 +4,7 @@
  * atomic however many processes write at once.
  */
 import { ConfigurationError } from '../../errors.js';
+import { createPrivateFile } from '../../platform/private-file.js';
 import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, isModuleNotFound, toInteger } from './store.js';
 
 /**
@@ -82,6 +83,7 @@ function sqlitePathFromUrl(url: string): string {
 
 /** better-sqlite3 when installed, else node:sqlite (Node 22.5+): imported only when given a path. */
 async function openSqlite(path: string): Promise<SqliteDatabase> {
+  createPrivateFile(path); // 0600, not SQLite's 0644 (and so its -wal and -shm)
   try {
     const module = (await import(/* @vite-ignore */ 'better-sqlite3' as string)) as { default: new (path: string) => SqliteDatabase & { pragma(s: string): unknown } };
     const db = new module.default(path);

@@ -9,6 +9,7 @@
  * - `createD1UserStore(env.DB)` (or createSqliteUserStore with a D1 binding) on Cloudflare D1.
  */
 import { ConfigurationError } from '../../errors.js';
+import { createPrivateFile } from '../../platform/private-file.js';
 import type { SqlValue } from '../layout.js';
 import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from '../store.js';
 
@@ -162,6 +163,7 @@ async function openFile(path: string, options: SqliteUserStoreOptions): Promise<
         'or pass an open node:sqlite or bun:sqlite database',
     );
   }
+  if (options.create !== false) createPrivateFile(path); // 0600, not SQLite's 0644: it holds hashes
   // A busy database makes better-sqlite3 wait (blocking) up to this long before it gives SQLITE_BUSY.
   const db = new Database(path, { timeout: options.timeoutMs ?? 5000, fileMustExist: options.create === false });
   try {
