@@ -285,6 +285,16 @@ describe('through POST /token', () => {
     expect(lookups.count).toBe(3);
   });
 
+  it('a user-written store without decrement() keeps working: checked again at the turn, failures counted after', async () => {
+    const memory = createMemoryCounterStore();
+    const plain: CounterStore = { increment: (...a) => memory.increment(...a), get: (...a) => memory.get(...a), reset: (k) => memory.reset(k) };
+    const { handler, lookups } = app({ store: plain, username: { freeFailures: 3 }, address: false });
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => post(handler, 'johndoe', 'wrong').then((r) => r.status)));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(lookups.count).toBe(3);
+    expect(memory.get('gatehouse:login:x:johndoe', Date.now())).toMatchObject({ count: 3 });
+  });
+
   it('counts by the address trusted proxies forward, by /64 for IPv6', async () => {
     const { handler } = app({ username: false, address: { maxFailures: 2 }, trustedProxies: ['10.0.0.0/8'], clientAddress: () => '10.0.0.1' });
     const via = (client: string) => ({ 'x-forwarded-for': `${client}, 10.0.0.2` });
