@@ -152,10 +152,11 @@ describe("onStoreError 'deny' with a store that reads but cannot write", () => {
     const client = new pg.Client({ connectionString: postgres.url });
     await client.connect();
     cleanups.push(() => client.end());
-    const store = createPostgresCounterStore(client, { table: `readonly_${++tables}` });
+    const table = `readonly_${++tables}`;
+    const store = createPostgresCounterStore(client, { table });
     await store.reset('x'); // creates the table while writes still work
     await client.query('SET SESSION default_transaction_read_only = on');
-    await expect(client.query("INSERT INTO pg_temp.nothing VALUES (1)")).rejects.toThrow();
+    await expect(client.query(`INSERT INTO ${table} (key, count, expires_at) VALUES ('probe', 1, 0)`)).rejects.toThrow(/read-only/);
     await expectRefusedBeforeAnyCheck(store);
   });
 });
