@@ -24,7 +24,8 @@ const built = join(root, 'dist/cli.js');
 const command = existsSync(built) ? [built] : ['--import', 'tsx', join(root, 'src/cli.ts')];
 if (!existsSync(built)) console.warn('throttle-http.test.ts: no dist/cli.js (npm test builds it): running src/cli.ts through tsx');
 
-const USER_KEY = 'gatehouse:login:u:johndoe';
+const USER_KEY = 'gatehouse:login:u:johndoe'; // the folded name's counter: a success never resets it
+const EXACT_KEY = 'gatehouse:login:x:johndoe'; // the exact name's: reset by a success
 const ADDRESS_KEY = 'gatehouse:login:a:127.0.0.1';
 
 let dir: string;
@@ -234,17 +235,20 @@ for (const [name, open] of Object.entries(backends)) {
         const burst = await Promise.all(Array.from({ length: 200 }, (_, i) => login(i % 2 ? b : a, `burst${i}`)));
         expect(burst.map((r) => r.status)).toEqual(new Array(200).fill(401));
         expect(await shared.count(USER_KEY)).toBe(200);
+        expect(await shared.count(EXACT_KEY)).toBe(200);
         expect(await shared.count(ADDRESS_KEY)).toBe(200);
         // Five more, alternating servers: the limit is reached on both.
         for (let i = 0; i < 5; i++) expect((await login(i % 2 ? a : b, `more${i}`)).status).toBe(401);
-        expect(await shared.count(USER_KEY)).toBe(205);
+        expect(await shared.count(EXACT_KEY)).toBe(205);
         for (const server of [a, b]) expect(await login(server, 'secret')).toEqual({ status: 429, retryAfter: '1', body: TOO_MANY });
         await sleep(1000);
         expect((await login(b, 'secret')).status).toBe(200);
-        expect(await shared.count(USER_KEY)).toBeNull(); // the success reset the shared count
-        expect(await shared.count(ADDRESS_KEY)).toBe(205); // the address count stays
+        expect(await shared.count(EXACT_KEY)).toBeNull(); // the success reset the exact name's shared count
+        expect(await shared.count(USER_KEY)).toBe(205); // the folded and address counts stay (the success counted and took itself back)
+        expect(await shared.count(ADDRESS_KEY)).toBe(205);
         expect((await login(a, 'wrong')).status).toBe(401);
-        expect(await shared.count(USER_KEY)).toBe(1);
+        expect(await shared.count(EXACT_KEY)).toBe(1);
+        expect(await shared.count(USER_KEY)).toBe(206);
       } finally {
         await shared.close();
       }

@@ -69,7 +69,7 @@ describe('per-username delay', () => {
     expect((await throttle.counters('victim', null)).username?.count).toBe(1);
   });
 
-  it('a success resets the username count; the address count stays', async () => {
+  it('a success resets the exact username count; the folded and address counts stay', async () => {
     const time = clock();
     const throttle = createLoginThrottle({ now: time.now, username: { freeFailures: 2 }, address: { maxFailures: 10 } });
     await throttle.recordFailure('johndoe', '192.0.2.1');
@@ -77,7 +77,8 @@ describe('per-username delay', () => {
     expect((await throttle.check('johndoe', '192.0.2.1')).allowed).toBe(false);
     await throttle.recordSuccess('johndoe');
     const after = await throttle.counters('johndoe', '192.0.2.1');
-    expect(after.username).toBeNull();
+    expect(after.exactUsername).toBeNull();
+    expect(after.username?.count).toBe(2); // below the folded counter's 2 x freeFailures: no wait
     expect(after.address?.count).toBe(2);
     expect(await throttle.check('johndoe', '192.0.2.1')).toEqual({ allowed: true, usernameFailures: 0 });
   });
@@ -95,9 +96,12 @@ describe('per-username delay', () => {
     expect((await throttle.counters('bob', null)).username?.count).toBe(1);
   });
 
-  it('counts usernames case- and form-insensitively, and long ones by hash', async () => {
+  it('counts usernames exactly, and case- and form-insensitively with twice the free failures; long ones by hash', async () => {
     const throttle = createLoginThrottle({ username: { freeFailures: 1 }, address: false });
     await throttle.recordFailure('JohnDoe', null);
+    expect((await throttle.check('JohnDoe', null)).allowed).toBe(false); // the exact name: 1 free failure
+    expect((await throttle.check('johndoe', null)).allowed).toBe(true); // the folded name: 2
+    await throttle.recordFailure('JOHNDOE', null);
     expect((await throttle.check('johndoe', null)).allowed).toBe(false);
     expect((await throttle.check('ｊｏｈｎｄｏｅ', null)).allowed).toBe(false); // fullwidth, NFKC-folded
     const long = 'x'.repeat(10_000);
@@ -176,7 +180,7 @@ describe('store failures', () => {
     expect((await throttle.check('u', null)).allowed).toBe(true);
     await throttle.recordFailure('u', null);
     await throttle.recordSuccess('u');
-    expect(onError).toHaveBeenCalledTimes(3);
+    expect(onError).toHaveBeenCalledTimes(4); // each failed store call: a read, two username increments (exact, folded), a reset
     for (const [error] of onError.mock.calls) expect(error).toBeInstanceOf(CounterStoreError);
   });
 
@@ -279,6 +283,16 @@ describe('through POST /token', () => {
     expect(statuses.filter((s) => s === 401)).toHaveLength(3);
     expect(statuses.filter((s) => s === 429)).toHaveLength(17);
     expect(lookups.count).toBe(3);
+  });
+
+  it('a user-written store without decrement() keeps working: checked again at the turn, failures counted after', async () => {
+    const memory = createMemoryCounterStore();
+    const plain: CounterStore = { increment: (...a) => memory.increment(...a), get: (...a) => memory.get(...a), reset: (k) => memory.reset(k) };
+    const { handler, lookups } = app({ store: plain, username: { freeFailures: 3 }, address: false });
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => post(handler, 'johndoe', 'wrong').then((r) => r.status)));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(lookups.count).toBe(3);
+    expect(memory.get('gatehouse:login:x:johndoe', Date.now())).toMatchObject({ count: 3 });
   });
 
   it('counts by the address trusted proxies forward, by /64 for IPv6', async () => {

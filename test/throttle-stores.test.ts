@@ -21,7 +21,7 @@ import { unavailable } from './helpers/services.js';
 interface Backend {
   /** A store, and a second one on the same data through another connection. */
   open(): Promise<{ store: CounterStore; other: CounterStore; close(): Promise<void> }>;
-  /** Whether the store keeps its own clock (Redis): expiry is then tested in real time. */
+  /** Whether the store keeps its own clock (Redis, PostgreSQL): expiry is then tested in real time. */
   realClock?: boolean;
 }
 
@@ -75,6 +75,7 @@ const backends: Record<string, Backend> = {
     },
   },
   'PostgreSQL (pg Pool and Client)': {
+    realClock: true,
     async open() {
       if (!('url' in postgres)) throw new Error('unreachable');
       const pool = new pg.Pool({ connectionString: postgres.url, max: 8 });
@@ -92,6 +93,7 @@ const backends: Record<string, Backend> = {
     },
   },
   'PostgreSQL (postgres:// URL)': {
+    realClock: true,
     async open() {
       if (!('url' in postgres)) throw new Error('unreachable');
       const store = openCounterStore(postgres.url);
@@ -169,11 +171,39 @@ for (const [name, backend] of Object.entries(backends)) {
         await store.increment('k', 300, t0);
         await store.increment('k', 300, t0);
         expect((await store.get('k', t0))?.count).toBe(2);
-        // Redis expires on its own clock: wait for it; the others expire on the clock given.
+        // Redis and PostgreSQL expire on their own clock: wait for it; the others expire on the clock given.
         if (backend.realClock) await new Promise((resolve) => setTimeout(resolve, 450));
         const later = t0 + 301 + (backend.realClock ? 450 : 0);
         expect(await store.get('k', later)).toBeNull();
         expect((await store.increment('k', 300, later)).count).toBe(1);
+      } finally {
+        await close();
+      }
+    });
+
+    it('decrement takes one increment back, leaves the expiry, never goes below 0 or creates a counter', async (ctx) => {
+      if (skipped(name)) return ctx.skip();
+      const { store, other, close } = await backend.open();
+      try {
+        const t0 = Date.now();
+        await store.reset('k');
+        await store.increment('k', 60_000, t0);
+        const made = await store.increment('k', 60_000, t0);
+        await other.decrement!('k', t0 + 5);
+        const read = await store.get('k', t0 + 10);
+        expect(read?.count).toBe(1);
+        expect(Math.abs(read!.expiresAt - made.expiresAt)).toBeLessThan(1000);
+        await other.decrement!('k', t0 + 15);
+        await other.decrement!('k', t0 + 20);
+        expect((await store.get('k', t0 + 25))?.count ?? 0).toBe(0);
+        expect((await store.increment('k', 60_000, t0 + 30)).count).toBe(1);
+        await store.decrement!('absent', t0);
+        expect(await store.get('absent', t0)).toBeNull();
+        // 100 concurrent increments, then 100 concurrent decrements, from two connections: none lost.
+        await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? other : store).increment('k', 60_000, t0 + 40)));
+        expect((await store.get('k', t0 + 45))?.count).toBe(101);
+        await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? other : store).decrement!('k', t0 + 50)));
+        expect((await store.get('k', t0 + 55))?.count).toBe(1);
       } finally {
         await close();
       }

@@ -6,7 +6,7 @@ import { ConfigurationError } from '../../errors.js';
 import { CLIENT_ADDRESS, type ClientAddressResolver } from '../client-address.js';
 import { type HeaderList, type ResponseParts, detailParts, toResponse } from '../response.js';
 import { resolveClientAddress, trustedProxies as compileProxies, type TrustedProxies } from './address.js';
-import { type LoginThrottle, type LoginThrottleOptions, type ThrottleCallOptions, type ThrottleDecision, createLoginThrottle } from './policy.js';
+import { type LoginThrottle, type LoginThrottleOptions, type ThrottleCallOptions, type ThrottleDecision, createThrottleTurns } from './policy.js';
 
 /**
  * The `throttle` option of createAuthHandler / createAuth: the policy, plus where the client address
@@ -46,9 +46,11 @@ export interface LoginGuard {
 /** A login the throttle let through on arrival. */
 export interface LoginAttempt {
   /**
-   * Checks again (logins that queued for a password-check slot together must not all pass on the
-   * counts they saw on arrival), runs the password check, and counts its outcome: null is a failure.
-   * Resolves with the refusal instead when the throttle now refuses.
+   * Counts the attempt atomically (logins that queued for a password-check slot together, on this
+   * server or others, must not all pass on the counts they saw on arrival) and decides on the counts
+   * made, runs the password check, and takes the count back on a success: null is a failure.
+   * Resolves with the refusal instead when the throttle now refuses (503 in 'deny' when the store
+   * cannot count). With a store that has no decrement(): checks again, and counts a failure after.
    */
   run<U>(passwordCheck: () => Promise<U | null>): Promise<U | null | ResponseParts>;
 }
@@ -88,7 +90,7 @@ export function createLoginGuard(
   if (proxyHeader !== undefined && proxyHeader !== 'x-forwarded-for' && proxyHeader !== 'forwarded') {
     throw new ConfigurationError("throttle.proxyHeader must be 'x-forwarded-for' or 'forwarded'");
   }
-  const throttle = createLoginThrottle(given);
+  const { throttle, turns } = createThrottleTurns(given);
   // Store failures are reported with the request they happened on: the throttle's own onError
   // first, else the handler's.
   const callFor = (request: Request): ThrottleCallOptions | undefined =>
@@ -124,20 +126,48 @@ export function createLoginGuard(
     addressOf,
     async admit(request, username, address) {
       const call = callFor(request);
-      const early = refusal(await throttle.check(username, address, call));
-      if (early) return early;
+      const { decision: early, seen } = await turns.arrive(username, address, call);
+      const refused = refusal(early);
+      if (refused) return refused;
+      const { take } = turns;
+      if (take === null) return legacyAttempt(throttle, refusal, username, address, call);
       return {
         async run(passwordCheck) {
-          const decision = await throttle.check(username, address, call);
-          const refused = refusal(decision);
-          if (refused) return refused;
-          const user = await passwordCheck();
-          if (user === null) await throttle.recordFailure(username, address, call);
-          // Nothing to reset when the check saw no failures: a success then costs no store write.
-          else if (decision.usernameFailures) await throttle.recordSuccess(username, call);
-          return user;
+          const turn = await take(username, address, seen, call);
+          if (!turn.allowed) return refusal(turn)!;
+          let user;
+          try {
+            user = await passwordCheck();
+          } catch (error) {
+            await turn.cancelled(); // no password was judged
+            throw error;
+          }
+          if (user !== null) await turn.succeeded();
+          return user; // a failure stays counted
         },
       };
+    },
+  };
+}
+
+/** A store without decrement(): read again at the turn, count a failure after the check (not atomic across servers). */
+function legacyAttempt(
+  throttle: LoginThrottle,
+  refusal: (decision: ThrottleDecision) => ResponseParts | null,
+  username: string,
+  address: string | null,
+  call: ThrottleCallOptions | undefined,
+): LoginAttempt {
+  return {
+    async run(passwordCheck) {
+      const decision = await throttle.check(username, address, call);
+      const refused = refusal(decision);
+      if (refused) return refused;
+      const user = await passwordCheck();
+      if (user === null) await throttle.recordFailure(username, address, call);
+      // Nothing to reset when the check saw no failures: a success then costs no store write.
+      else if (decision.usernameFailures) await throttle.recordSuccess(username, call);
+      return user;
     },
   };
 }

@@ -62,5 +62,11 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions = {}
     reset(key) {
       counters.delete(key);
     },
+    decrement(key, now) {
+      const counter = counters.peek(key);
+      if (counter === undefined) return;
+      if (counter.expiresAt <= now || counter.count <= 1) counters.delete(key);
+      else counters.set(key, { count: counter.count - 1, expiresAt: counter.expiresAt });
+    },
   };
 }

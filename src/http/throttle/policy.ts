@@ -5,13 +5,29 @@
  * - Per username, a growing delay and never a lockout: after `freeFailures` failures each further
  *   attempt waits `delayMs`, doubled per failure up to `maxDelayMs`, counted from the last failure.
  *   Someone who knows only a username slows its guessing down but cannot keep its owner out for
- *   longer than `maxDelayMs` at a time. A successful login resets the username's count.
+ *   longer than `maxDelayMs` at a time.
+ * - Each username has two counters, because user stores match names exactly while look-alikes
+ *   (`JohnDoe`, fullwidth `ｊohndoe`, NFD `josé`) may be other people's accounts:
+ *   - the exact name's counter, reset by a successful login to that exact name, with the rule above;
+ *   - the folded name's counter (NFKC + lower case, so that a case-insensitive user store gives no
+ *     way round), which a success never resets (it would let the owner of a look-alike account
+ *     clear its twin's count), with the same rule but twice the free failures. It expires
+ *     `forgetAfterMs` after its last failure.
+ *   The wait is the longer of the two. An owner who mistypes a few times and then logs in starts
+ *   again from zero on the exact counter and only meets the folded one after 2 x freeFailures
+ *   failures within `forgetAfterMs`, then for seconds; an attacker who mixes in right logins to a
+ *   look-alike account of their own resets nothing of the victim's.
  * - Per address, a limit: `maxFailures` failures within `windowMs` of each other block the address
  *   until the window after its last failure has passed. A success does not reset it (an attacker
  *   would log into an account of their own to clear it).
  * - Refused attempts are not counted: an attacker hammering a blocked username does not push its
- *   window further away.
+ *   window further away. (The handler counts an attempt when it gets its password-check slot, before
+ *   the check, and takes the count back when it is refused there or succeeds; the taken-back count's
+ *   expiry stays moved to that moment. Refusals on arrival never write.)
  * - Usernames are counted whether or not they exist (no enumeration through the throttle).
+ * - Keys: `u:` / `x:` + the folded / exact name, or `u#:` / `x#:` + the SHA-256 hex of a name longer
+ *   than 128 characters or with control characters (a name spelt `#<hex>` cannot meet a hashed one);
+ *   `a:` + the address.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -111,7 +127,13 @@ export interface ThrottleCallOptions {
  * if (!decision.allowed) return new Response(null, { status: 429, headers: { 'retry-after': String(decision.retryAfter) } });
  */
 export type ThrottleDecision =
-  | { readonly allowed: true; readonly retryAfter?: undefined; readonly reason?: undefined; readonly usernameFailures: number }
+  | {
+      readonly allowed: true;
+      readonly retryAfter?: undefined;
+      readonly reason?: undefined;
+      /** Failures counted for this exact username (what a success resets). */
+      readonly usernameFailures: number;
+    }
   | {
       readonly allowed: false;
       /** Whole seconds until a new attempt can be checked (the Retry-After value), at least 1. */
@@ -138,12 +160,47 @@ export interface LoginThrottle {
   check(username: string, address: string | null, call?: ThrottleCallOptions): Promise<ThrottleDecision>;
   /** Count a failed login (wrong password, unknown user). */
   recordFailure(username: string, address: string | null, call?: ThrottleCallOptions): Promise<void>;
-  /** A successful login: the username's count starts again. */
+  /** A successful login: the exact username's count starts again (the folded one stays). */
   recordSuccess(username: string, call?: ThrottleCallOptions): Promise<void>;
-  /** The store's counters for a username and an address, as the throttle keys them (for tests and admin tools). */
-  counters(username: string, address: string | null): Promise<{ username: Counter | null; address: Counter | null }>;
-  /** The store key of a username's counter and of an address's. */
-  keys(username: string, address: string | null): { username: string; address: string | null };
+  /**
+   * The store's counters for a username (`username`: its folded name's, `exactUsername`: the exact
+   * name's) and for an address, as the throttle keys them (for tests and admin tools).
+   */
+  counters(
+    username: string,
+    address: string | null,
+  ): Promise<{ username: Counter | null; exactUsername: Counter | null; address: Counter | null }>;
+  /** The store keys of a username's folded and exact counters and of an address's. */
+  keys(username: string, address: string | null): { username: string; exactUsername: string; address: string | null };
+}
+
+/** @internal What an arrival saw: the counters the handler decides against again at the turn. */
+export interface SeenCounters {
+  readonly exact: Counter | null;
+  readonly folded: Counter | null;
+  readonly address: Counter | null;
+}
+
+/** @internal A login counted at its turn: tell how the password check went (a failure needs nothing). */
+export interface TakenTurn {
+  readonly allowed: true;
+  /** The password was right: the exact count starts again, the other counts take this attempt back. */
+  succeeded(): Promise<void>;
+  /** No password was checked after all (the user store failed): every count takes it back. */
+  cancelled(): Promise<void>;
+}
+
+/** @internal The handler's atomic flow, beside the public LoginThrottle. */
+export interface ThrottleTurns {
+  /** check(), keeping the counters it read for take(). */
+  arrive(username: string, address: string | null, call?: ThrottleCallOptions): Promise<{ decision: ThrottleDecision; seen: SeenCounters }>;
+  /**
+   * Counts the attempt (one atomic increment per counter) when it gets its password-check slot,
+   * and decides on the counts made: null when the store has no decrement() to take a count back.
+   */
+  take:
+    | ((username: string, address: string | null, seen: SeenCounters, call?: ThrottleCallOptions) => Promise<TakenTurn | Exclude<ThrottleDecision, { allowed: true }>>)
+    | null;
 }
 
 function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
@@ -152,10 +209,19 @@ function integerOption(value: number | undefined, fallback: number, name: string
   return result;
 }
 
-/** The username as counted: case and Unicode forms folded (a case-insensitive user store must not give a way round), long ones hashed. */
-function usernameKey(username: string): string {
-  const folded = String(username).normalize('NFKC').toLowerCase();
-  return folded.length <= 128 && !/[\x00-\x1f\x7f]/.test(folded) ? folded : `#${bytesToHex(sha256(new TextEncoder().encode(folded)))}`;
+/**
+ * A name's key in `namespace`: the name when short and printable, else its SHA-256 under
+ * `namespace#`, a namespace no spelt-out name reaches.
+ */
+function nameKey(namespace: 'u' | 'x', name: string): string {
+  return name.length <= 128 && !/[\x00-\x1f\x7f]/.test(name)
+    ? `${namespace}:${name}`
+    : `${namespace}#:${bytesToHex(sha256(new TextEncoder().encode(name)))}`;
+}
+
+/** @internal createLoginThrottle plus the handler's atomic flow on the same store and policy. */
+export function createThrottleTurns(options: LoginThrottleOptions = {}): { throttle: LoginThrottle; turns: ThrottleTurns } {
+  return buildThrottle(options);
 }
 
 /**
@@ -165,6 +231,10 @@ function usernameKey(username: string): string {
  * const throttle = createLoginThrottle({ username: { freeFailures: 3 }, address: { maxFailures: 20 } });
  */
 export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
+  return buildThrottle(options).throttle;
+}
+
+function buildThrottle(options: LoginThrottleOptions): { throttle: LoginThrottle; turns: ThrottleTurns } {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('throttle options must be an object');
   const store = options.store ?? createMemoryCounterStore();
   for (const method of ['increment', 'get', 'reset'] as const) {
@@ -177,6 +247,8 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
   const delayMs = user ? integerOption(user.delayMs, 1000, 'username.delayMs', 1) : 0;
   const maxDelayMs = user ? integerOption(user.maxDelayMs, 60_000, 'username.maxDelayMs', delayMs) : 0;
   const forgetAfterMs = user ? integerOption(user.forgetAfterMs, 3_600_000, 'username.forgetAfterMs', maxDelayMs) : 0;
+  // The folded counter is never reset by a success: it allows more before it delays anyone.
+  const foldedFreeFailures = 2 * freeFailures;
   const address = options.address === false ? null : (options.address ?? {});
   const maxFailures = address ? integerOption(address.maxFailures, 50, 'address.maxFailures', 1) : 0;
   const windowMs = address ? integerOption(address.windowMs, 900_000, 'address.windowMs', 1) : 0;
@@ -220,67 +292,153 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
     return value === null || value === undefined ? null : checkCounter(value, 'get');
   };
 
-  const keys = (username: string, clientAddress: string | null) => ({
-    username: `${prefix}u:${usernameKey(username)}`,
-    address: typeof clientAddress === 'string' && clientAddress !== '' ? `${prefix}a:${clientAddress.slice(0, 64)}` : null,
-  });
+  const keys = (username: string, clientAddress: string | null) => {
+    const name = String(username);
+    return {
+      username: `${prefix}${nameKey('u', name.normalize('NFKC').toLowerCase())}`,
+      exactUsername: `${prefix}${nameKey('x', name)}`,
+      address: typeof clientAddress === 'string' && clientAddress !== '' ? `${prefix}a:${clientAddress.slice(0, 64)}` : null,
+    };
+  };
 
-  /** When the username may next be tried (ms), from its count and its last failure. */
-  const usernameOpensAt = (counter: Counter): number => {
-    if (counter.count < freeFailures) return 0;
+  /** When a username counter lets the next attempt through (ms): from its count and its last failure. */
+  const opensAt = (counter: Counter, free: number): number => {
+    if (counter.count < free) return 0;
     const lastFailure = counter.expiresAt - forgetAfterMs;
-    const doublings = Math.min(counter.count - freeFailures, 40);
+    const doublings = Math.min(counter.count - free, 40);
     return lastFailure + Math.min(delayMs * 2 ** doublings, maxDelayMs);
   };
 
-  const check = async (username: string, clientAddress: string | null, options?: ThrottleCallOptions): Promise<ThrottleDecision> => {
-    const key = keys(username, clientAddress);
-    const at = now();
-    let byUser: Counter | null;
-    let byAddress: Counter | null;
-    try {
-      [byUser, byAddress] = await Promise.all([user ? read(key.username, at) : null, address ? read(key.address, at) : null]);
-    } catch (error) {
-      report(error, options);
-      return onStoreError === 'allow' ? { allowed: true, usernameFailures: 0 } : { allowed: false, retryAfter: 1, reason: 'store' };
-    }
-    const userWait = byUser ? usernameOpensAt(byUser) - at : 0;
-    const addressWait = byAddress && byAddress.count >= maxFailures ? byAddress.expiresAt - at : 0;
-    if (userWait <= 0 && addressWait <= 0) return { allowed: true, usernameFailures: byUser?.count ?? 0 };
-    return {
+  const STORE_REFUSAL = { allowed: false, retryAfter: 1, reason: 'store' } as const;
+
+  const refusal = (userWait: number, addressWait: number) =>
+    ({
       allowed: false,
       retryAfter: Math.max(1, Math.ceil(Math.max(userWait, addressWait) / 1000)),
       reason: userWait >= addressWait ? 'username' : 'address',
-    };
+    }) as const;
+
+  const decide = (seen: SeenCounters, at: number): ThrottleDecision => {
+    const userWait = Math.max(seen.exact ? opensAt(seen.exact, freeFailures) - at : 0, seen.folded ? opensAt(seen.folded, foldedFreeFailures) - at : 0);
+    const addressWait = seen.address && seen.address.count >= maxFailures ? seen.address.expiresAt - at : 0;
+    if (userWait <= 0 && addressWait <= 0) return { allowed: true, usernameFailures: seen.exact?.count ?? 0 };
+    return refusal(userWait, addressWait);
+  };
+
+  const arrive = async (username: string, clientAddress: string | null, options?: ThrottleCallOptions) => {
+    const key = keys(username, clientAddress);
+    const at = now();
+    try {
+      const [exact, folded, byAddress] = await Promise.all([
+        user ? read(key.exactUsername, at) : null,
+        user ? read(key.username, at) : null,
+        address ? read(key.address, at) : null,
+      ]);
+      const seen = { exact, folded, address: byAddress };
+      return { decision: decide(seen, at), seen };
+    } catch (error) {
+      report(error, options);
+      const seen = { exact: null, folded: null, address: null };
+      return { decision: onStoreError === 'allow' ? ({ allowed: true, usernameFailures: 0 } as const) : STORE_REFUSAL, seen };
+    }
+  };
+
+  const check = async (username: string, clientAddress: string | null, options?: ThrottleCallOptions): Promise<ThrottleDecision> =>
+    (await arrive(username, clientAddress, options)).decision;
+
+  /** Increments the counters in parallel: the counts made by those that answered; failures reported. */
+  const incrementAll = async (wanted: ReadonlyArray<readonly [string, number]>, at: number, options?: ThrottleCallOptions) => {
+    const results = await Promise.allSettled(
+      wanted.map(([key, ttl]) => call('increment', () => store.increment(key, ttl, at)).then((c) => checkCounter(c, 'increment'))),
+    );
+    let failed = false;
+    const counts = results.map((result) => {
+      if (result.status === 'fulfilled') return result.value.count;
+      report(result.reason, options);
+      failed = true;
+      return null;
+    });
+    return { counts, failed };
+  };
+
+  const settleAll = async (writes: Array<Promise<unknown>>, options?: ThrottleCallOptions) => {
+    for (const result of await Promise.allSettled(writes)) if (result.status === 'rejected') report(result.reason, options);
   };
 
   const recordFailure = async (username: string, clientAddress: string | null, options?: ThrottleCallOptions): Promise<void> => {
     const key = keys(username, clientAddress);
-    const at = now();
-    const writes: Promise<unknown>[] = [];
-    if (user) writes.push(call('increment', () => store.increment(key.username, forgetAfterMs, at)).then((c) => checkCounter(c, 'increment')));
-    if (address && key.address !== null) {
-      writes.push(call('increment', () => store.increment(key.address!, windowMs, at)).then((c) => checkCounter(c, 'increment')));
-    }
-    for (const result of await Promise.allSettled(writes)) if (result.status === 'rejected') report(result.reason, options);
+    const wanted: Array<readonly [string, number]> = [];
+    if (user) wanted.push([key.exactUsername, forgetAfterMs], [key.username, forgetAfterMs]);
+    if (address && key.address !== null) wanted.push([key.address, windowMs]);
+    await incrementAll(wanted, now(), options);
   };
 
   const recordSuccess = async (username: string, options?: ThrottleCallOptions): Promise<void> => {
     if (!user) return;
-    try {
-      await call('reset', () => store.reset(keys(username, null).username));
-    } catch (error) {
-      report(error, options);
-    }
+    await settleAll([call('reset', () => store.reset(keys(username, null).exactUsername))], options);
   };
 
   const counters = async (username: string, clientAddress: string | null) => {
     const key = keys(username, clientAddress);
     const at = now();
-    return { username: await read(key.username, at), address: await read(key.address, at) };
+    return { username: await read(key.username, at), exactUsername: await read(key.exactUsername, at), address: await read(key.address, at) };
   };
 
-  return { check, recordFailure, recordSuccess, counters, keys };
+  /**
+   * Whether a username counter's count `made` (this attempt's increment included) lets the attempt
+   * through. Below the free failures, always. Beyond, only when nobody else counted since the
+   * arrival (the count made is one more than the one seen) and the arrival saw the wait over: a
+   * failure counted in between happened after the arrival, so its wait cannot be over.
+   */
+  const admits = (made: number, seen: Counter | null, free: number, at: number): boolean => {
+    const before = made - 1;
+    if (before < free) return true;
+    return before === (seen?.count ?? 0) && (seen === null || opensAt(seen, free) <= at);
+  };
+
+  const decrement = store.decrement;
+  const take: ThrottleTurns['take'] =
+    typeof decrement !== 'function'
+      ? null
+      : async (username, clientAddress, seen, options) => {
+          const key = keys(username, clientAddress);
+          const at = now();
+          const wanted: Array<readonly [string, number]> = [];
+          if (user) wanted.push([key.exactUsername, forgetAfterMs], [key.username, forgetAfterMs]);
+          if (address && key.address !== null) wanted.push([key.address, windowMs]);
+          const { counts, failed } = await incrementAll(wanted, at, options);
+          // Takes this attempt's counts back (those that were made); `reset`: that counter starts again.
+          const takeBack = (reset?: string) =>
+            settleAll(
+              wanted.flatMap(([k], i) =>
+                counts[i] === null ? [] : [k === reset ? call('reset', () => store.reset(k)) : call('decrement', () => decrement.call(store, k, now()))],
+              ),
+              options,
+            );
+          if (failed && onStoreError === 'deny') {
+            await takeBack();
+            return STORE_REFUSAL;
+          }
+          // Decided on the counts made (a counter whose increment failed in 'allow' is not in the way).
+          const [exact, folded, byAddress] = user ? [counts[0], counts[1], counts[2]] : [null, null, counts[0]];
+          const userRefused =
+            (exact != null && !admits(exact, seen.exact, freeFailures, at)) || (folded != null && !admits(folded, seen.folded, foldedFreeFailures, at));
+          const addressRefused = byAddress != null && byAddress > maxFailures;
+          if (userRefused || addressRefused) {
+            await takeBack();
+            // The failures counted in between are taken as happening now: the wait runs from here.
+            const wait = (made: number | null | undefined, free: number) =>
+              made == null || made - 1 < free ? 0 : opensAt({ count: made - 1, expiresAt: at + forgetAfterMs }, free) - at;
+            return refusal(userRefused ? Math.max(wait(exact, freeFailures), wait(folded, foldedFreeFailures), 1) : 0, addressRefused ? windowMs : 0);
+          }
+          return {
+            allowed: true,
+            succeeded: () => takeBack(key.exactUsername),
+            cancelled: () => takeBack(),
+          };
+        };
+
+  return { throttle: { check, recordFailure, recordSuccess, counters, keys }, turns: { arrive, take } };
 }
 
 /**

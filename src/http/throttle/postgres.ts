@@ -2,6 +2,10 @@
  * Counters in one PostgreSQL table, shared by every server on the database. The increment is one
  * `INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING` statement: the row lock makes concurrent
  * increments queue, none is lost.
+ *
+ * Times come from the database's clock (clock_timestamp()), not from each server's: a server whose
+ * clock is off would otherwise record failures that delay nobody, or expire counts early. Expiries
+ * are stored on the database's clock and handed back as the time left, added to the caller's `now`.
  */
 import { ConfigurationError } from '../../errors.js';
 import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, toInteger } from './store.js';
@@ -78,12 +82,16 @@ export function createPostgresCounterStore(client: PostgresQueryable | string, o
       throw error instanceof ConfigurationError ? error : new CounterStoreError('cannot open the PostgreSQL counter table', { cause: error });
     }));
 
-  const increment = `INSERT INTO ${table} AS t (key, count, expires_at) VALUES ($1, 1, $2)
+  // One reading of the database clock per statement (ms since the epoch).
+  const clock = `WITH c AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now)`;
+  const increment = `${clock} INSERT INTO ${table} AS t (key, count, expires_at) SELECT $1, 1, c.now + $2::bigint FROM c
     ON CONFLICT (key) DO UPDATE SET
-      count = CASE WHEN t.expires_at <= $3 THEN 1 ELSE t.count + 1 END,
+      count = CASE WHEN t.expires_at <= (SELECT now FROM c) THEN 1 ELSE t.count + 1 END,
       expires_at = EXCLUDED.expires_at
-    RETURNING count, expires_at`;
-  const select = `SELECT count, expires_at FROM ${table} WHERE key = $1 AND expires_at > $2`;
+    RETURNING count, expires_at - (SELECT now FROM c) AS remaining`;
+  const select = `${clock} SELECT count, expires_at - c.now AS remaining FROM ${table}, c WHERE key = $1 AND expires_at > c.now`;
+  const decrement = `${clock} UPDATE ${table} SET count = count - 1 FROM c WHERE key = $1 AND count > 0 AND expires_at > c.now`;
+  const sweep = `${clock} DELETE FROM ${table} USING c WHERE expires_at <= c.now`;
   let untilSweep = SWEEP_EVERY;
 
   const rowsOf = (result: unknown): unknown[] => {
@@ -91,10 +99,11 @@ export function createPostgresCounterStore(client: PostgresQueryable | string, o
     if (!Array.isArray(rows)) throw new CounterStoreError('the PostgreSQL client answered without rows');
     return rows;
   };
-  const toCounter = (row: unknown): Counter | null => {
+  /** A row on the database's clock as a counter on the caller's (`now`). */
+  const toCounter = (row: unknown, now: number): Counter | null => {
     if (row === undefined || row === null) return null;
-    const { count, expires_at } = row as { count?: unknown; expires_at?: unknown };
-    return { count: toInteger(count, 'count'), expiresAt: toInteger(expires_at, 'expiry') };
+    const { count, remaining } = row as { count?: unknown; remaining?: unknown };
+    return { count: toInteger(count, 'count'), expiresAt: now + toInteger(remaining, 'expiry') };
   };
 
   return {
@@ -102,19 +111,23 @@ export function createPostgresCounterStore(client: PostgresQueryable | string, o
       const db = await connect();
       if (--untilSweep <= 0) {
         untilSweep = SWEEP_EVERY;
-        await db.query(`DELETE FROM ${table} WHERE expires_at <= $1`, [now]);
+        await db.query(sweep);
       }
-      const counter = toCounter(rowsOf(await db.query(increment, [key, now + ttlMs, now]))[0]);
+      const counter = toCounter(rowsOf(await db.query(increment, [key, ttlMs]))[0], now);
       if (counter === null) throw new CounterStoreError('the PostgreSQL increment returned no row');
       return counter;
     },
     async get(key, now) {
       const db = await connect();
-      return toCounter(rowsOf(await db.query(select, [key, now]))[0]);
+      return toCounter(rowsOf(await db.query(select, [key]))[0], now);
     },
     async reset(key) {
       const db = await connect();
       await db.query(`DELETE FROM ${table} WHERE key = $1`, [key]);
+    },
+    async decrement(key) {
+      const db = await connect();
+      await db.query(decrement, [key]);
     },
     async close() {
       if (!ownsClient || !ready) return;

@@ -35,6 +35,10 @@ return {n, redis.call('PTTL', KEYS[1])}`;
 const READ = `local v = redis.call('GET', KEYS[1])
 if not v then return {0, -2} end
 return {tonumber(v), redis.call('PTTL', KEYS[1])}`;
+// DECR keeps the TTL; a counter at 0 (or not ours) is left alone.
+const DECREMENT = `local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v and v > 0 then return redis.call('DECR', KEYS[1]) end
+return 0`;
 
 type Send = (args: string[]) => Promise<unknown>;
 
@@ -132,6 +136,10 @@ export function createRedisCounterStore(client: RedisClient | string): CounterSt
     async reset(key) {
       const { send } = await ready();
       await send(['DEL', key]);
+    },
+    async decrement(key) {
+      const { send } = await ready();
+      await send(['EVAL', DECREMENT, '1', key]);
     },
     async close() {
       if (!ownsClient || !opened) return;

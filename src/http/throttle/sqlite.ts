@@ -152,6 +152,7 @@ export function createSqliteCounterStore(database: SqliteDatabase | D1Database |
     RETURNING count, expires_at`;
   const select = `SELECT count, expires_at FROM ${table} WHERE key = ? AND expires_at > ?`;
   const remove = `DELETE FROM ${table} WHERE key = ?`;
+  const decrement = `UPDATE ${table} SET count = count - 1 WHERE key = ? AND count > 0 AND expires_at > ?`;
   const sweep = `DELETE FROM ${table} WHERE expires_at <= ?`;
   let untilSweep = SWEEP_EVERY;
 
@@ -179,6 +180,10 @@ export function createSqliteCounterStore(database: SqliteDatabase | D1Database |
     async reset(key) {
       const { run } = await connect();
       await run(remove, [key], false);
+    },
+    async decrement(key, now) {
+      const { run } = await connect();
+      await run(decrement, [key, now], false);
     },
     async close() {
       if (!ownsDatabase || !runner) return;

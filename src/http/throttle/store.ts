@@ -20,7 +20,12 @@ export interface Counter {
 
 /**
  * Atomic counters with expiry. `increment` is the one write that must be atomic across every server
- * sharing the store: concurrent increments all count.
+ * sharing the store: concurrent increments all count, and each resolves with the count it made.
+ *
+ * A store with `decrement` lets the login handler count each attempt when it gets its turn to check
+ * the password (before the check, so concurrent checks on any number of servers cannot exceed the
+ * policy) and take the count back after a success. A store without it still works: the handler then
+ * reads the counts before the check and counts a failure after it (not atomic across servers).
  *
  * @example
  * const store: CounterStore = createMemoryCounterStore();
@@ -36,6 +41,16 @@ export interface CounterStore {
   get(key: string, now: number): Counter | null | Promise<Counter | null>;
   /** Forgets `key`. */
   reset(key: string): void | Promise<void>;
+  /**
+   * Takes back one increment: subtracts one from the live counter of `key` (never below 0), its
+   * expiry unchanged; an absent or expired counter stays absent. Atomic like increment. Optional
+   * (see above).
+   *
+   * @example
+   * const { count } = await store.increment(key, 60_000, Date.now()); // counted before the check
+   * if (passwordWasRight) await store.decrement?.(key, Date.now());   // not a failure after all
+   */
+  decrement?(key: string, now: number): void | Promise<void>;
   /** Releases what the store opened itself (a connection made from a URL). Optional. */
   close?(): void | Promise<void>;
 }
