@@ -5,7 +5,9 @@
  *   1. login throughput: 4 clients (4 addresses) logging in back to back;
  *   2. GET /users/me/ p50/p99 (autocannon, 10 connections) while those 4 log in, and without logins;
  *   3. a real user's login latency (sequential logins from 127.0.0.3) while 127.0.0.2 keeps 120
- *      wrong logins in flight.
+ *      wrong logins in flight;
+ *   4. the same while 13 addresses (127.0.0.20-32) keep 9 wrong logins each in flight: together
+ *      more than the shared queue (100) holds (issue 18, item 3).
  * Run it on this checkout and on another (before/after) with GATEHOUSE_ROOT=/path/to/checkout.
  *
  *   node --import tsx bench/limiter-fairness.bench.ts     BENCH_SECONDS=5 by default
@@ -85,6 +87,47 @@ function getLoad(port: number): Promise<autocannon.Result> {
   );
 }
 
+/**
+ * A real user's logins (127.0.0.3) for SECONDS while each of `flood` (an address each) keeps a wrong
+ * login in flight, sent again `retryMs` after a 429. The real user's tries are sequential, or one
+ * every `everyMs` without waiting for the answers (a queued try can take seconds to be served).
+ */
+async function realUserDuring(port: number, flood: string[], retryMs: number, everyMs?: number) {
+  let flooding = true;
+  const floodStatus = new Map<number, number>();
+  const flooder = Promise.all(
+    flood.map(async (address) => {
+      while (flooding) {
+        const { status } = await login(port, address, 'johndoe', 'wrong');
+        floodStatus.set(status, (floodStatus.get(status) ?? 0) + 1);
+        if (status === 429) await sleep(retryMs);
+      }
+    }),
+  );
+  await sleep(500);
+  const real: Array<{ status: number; ms: number }> = [];
+  const realEnd = performance.now() + SECONDS * 1000;
+  const tries: Array<Promise<void>> = [];
+  while (performance.now() < realEnd) {
+    const answer = login(port, '127.0.0.3', 'alice', 'secret').then((result) => void real.push(result));
+    if (everyMs === undefined) {
+      await answer;
+    } else {
+      tries.push(answer);
+      await sleep(everyMs);
+    }
+  }
+  await Promise.all(tries);
+  flooding = false;
+  await flooder;
+  const realMs = real.map((r) => r.ms);
+  const realOk = real.filter((r) => r.status === 200).length;
+  return {
+    summary: `${real.length} tries, ${realOk} ok, ${real.length - realOk} refused; latency p50 ${quantile(realMs, 0.5).toFixed(0)} ms, p99 ${quantile(realMs, 0.99).toFixed(0)} ms, max ${Math.max(...realMs).toFixed(0)} ms`,
+    floodAnswers: [...floodStatus].map(([status, count]) => `${status}: ${count}`).join(', '),
+  };
+}
+
 const { child, port } = await startServer();
 try {
   await login(port, '127.0.0.1', 'johndoe', 'secret'); // warm up
@@ -99,33 +142,20 @@ try {
   const busyEnd = performance.now() + SECONDS * 1000;
   const [busy] = await Promise.all([getLoad(port), loginLoops(port, 4, busyEnd)]);
 
-  // 3. a real user's login while one client floods
-  let flooding = true;
-  const floodStatus = new Map<number, number>();
-  const flooder = Promise.all(
-    Array.from({ length: 120 }, async () => {
-      while (flooding) {
-        const { status } = await login(port, '127.0.0.2', 'johndoe', 'wrong');
-        floodStatus.set(status, (floodStatus.get(status) ?? 0) + 1);
-        if (status === 429) await sleep(1000); // it retries after Retry-After: 1 s
-      }
-    }),
-  );
-  await sleep(500);
-  const real: Array<{ status: number; ms: number }> = [];
-  const realEnd = performance.now() + SECONDS * 1000;
-  while (performance.now() < realEnd) real.push(await login(port, '127.0.0.3', 'alice', 'secret'));
-  flooding = false;
-  await flooder;
+  // 3. a real user's login while one client floods; 4. while 13 clients flood together
+  const oneFlooder = await realUserDuring(port, Array.from({ length: 120 }, () => '127.0.0.2'), 1000); // as Retry-After says
+  const thirteen = Array.from({ length: 13 }, (_, i) => `127.0.0.${20 + i}`);
+  // These ignore Retry-After (an attacker would), so that the shared queue stays full.
+  const thirteenFlooders = await realUserDuring(port, thirteen.flatMap((address) => new Array<string>(9).fill(address)), 50, 500);
 
-  const realMs = real.map((r) => r.ms);
-  const realOk = real.filter((r) => r.status === 200).length;
   console.log(`node ${process.version}, server ${process.env.GATEHOUSE_ROOT ?? 'this checkout'}, ${SECONDS} s per phase, bcrypt cost 10`);
   console.log(`login throughput, 4 clients:            ${loginsPerSecond.toFixed(1)} logins/s`);
   console.log(`GET /users/me/ without logins:          ${quiet.requests.average.toFixed(0)} req/s, p50 ${quiet.latency.p50} ms, p99 ${quiet.latency.p99} ms`);
   console.log(`GET /users/me/ during 4 clients' logins: ${busy.requests.average.toFixed(0)} req/s, p50 ${busy.latency.p50} ms, p99 ${busy.latency.p99} ms`);
-  console.log(`real user's login while one client keeps 120 in flight: ${real.length} tries, ${realOk} ok, ${real.length - realOk} refused; latency p50 ${quantile(realMs, 0.5).toFixed(0)} ms, p99 ${quantile(realMs, 0.99).toFixed(0)} ms, max ${Math.max(...realMs).toFixed(0)} ms`);
-  console.log(`flooder's answers: ${[...floodStatus].map(([status, count]) => `${status}: ${count}`).join(', ')}`);
+  console.log(`real user's login while one client keeps 120 in flight: ${oneFlooder.summary}`);
+  console.log(`flooder's answers: ${oneFlooder.floodAnswers}`);
+  console.log(`real user's login (one every 500 ms) while 13 clients keep 9 each in flight (retrying 429s after 50 ms): ${thirteenFlooders.summary}`);
+  console.log(`flooders' answers: ${thirteenFlooders.floodAnswers}`);
 } finally {
   child.kill('SIGKILL');
   if (child.exitCode === null) await once(child, 'exit');

@@ -6,7 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { clientAddressOf, createAuthHandler, setClientAddress, UNKNOWN_CLIENT } from '../src/http/index.js';
-import { createLimiter } from '../src/http/limiter.js';
+import { createLimiter, REFUSED } from '../src/http/limiter.js';
 import { serve } from '../src/node/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
 import { BASE, KEY, loginRequest } from './http-helpers.js';
@@ -40,17 +40,20 @@ describe('createLimiter', () => {
     flood[4]!.finish();
   });
 
-  it('refuses (null) only the client whose own queue is full, or when the whole queue is', async () => {
+  it('refuses (null) the client whose own queue is full; when the whole queue is, the largest holder gives up a place', async () => {
     const limiter = createLimiter({ concurrency: 1, maxQueue: 10, maxQueuePerClient: 3 });
     const log: string[] = [];
     const first = controlled(log, 'first');
     limiter.run('a', first.task);
-    for (let i = 0; i < 3; i++) expect(limiter.run('a', controlled(log, 'a').task)).not.toBeNull();
+    const waitingA = Array.from({ length: 3 }, () => limiter.run('a', controlled(log, 'a').task));
+    expect(waitingA).not.toContain(null);
     expect(limiter.run('a', controlled(log, 'a').task)).toBeNull(); // a's queue is full
     for (let i = 0; i < 3; i++) expect(limiter.run('b', controlled(log, 'b').task)).not.toBeNull();
     for (let i = 0; i < 3; i++) expect(limiter.run(`c${i}`, controlled(log, 'c').task)).not.toBeNull();
     expect(limiter.run('d', controlled(log, 'd').task)).not.toBeNull(); // the 10th waiting
-    expect(limiter.run('e', controlled(log, 'e').task)).toBeNull(); // the whole queue is full
+    // The whole queue is full: e, holding none, takes the newest place of a (3, served last).
+    expect(limiter.run('e', controlled(log, 'e').task)).not.toBeNull();
+    await expect(waitingA[2]).resolves.toBe(REFUSED);
     first.finish();
   });
 
@@ -59,8 +62,10 @@ describe('createLimiter', () => {
     await expect(limiter.run('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(limiter.run('a', async () => 42)).resolves.toBe(42);
     const runs = Array.from({ length: 50 }, (_, i) => limiter.run(`client${i}`, async () => i));
-    expect(runs.filter((run) => run === null)).toHaveLength(39); // 1 running + 10 waiting
-    expect(await Promise.all(runs.filter((run) => run !== null))).toHaveLength(11);
+    expect(runs).not.toContain(null); // each newcomer holds fewer places (0) than a waiting client (1)
+    const results = await Promise.all(runs);
+    expect(results.filter((result) => result !== REFUSED)).toHaveLength(11); // 1 running + 10 waiting
+    expect(results.filter((result) => result === REFUSED)).toHaveLength(39);
   });
 
   it('a queue of 0 per client refuses whenever all slots are busy', () => {

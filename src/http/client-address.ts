@@ -8,6 +8,8 @@
  * X-Forwarded-For are deliberately not read here (a client can send any of them).
  */
 
+import { clientAddressKey } from './throttle/address.js';
+
 /** Symbol.for, so that separately bundled entry points (gatehouse and gatehouse/node) agree. */
 export const CLIENT_ADDRESS: unique symbol = Symbol.for('gatehouse.client-address') as never;
 
@@ -64,4 +66,17 @@ export function clientAddressOf(request: Request, resolve?: ClientAddressResolve
   if (typeof address !== 'string' || address === '') address = (request as { [CLIENT_ADDRESS]?: unknown })[CLIENT_ADDRESS];
   if (typeof address !== 'string' || address === '') return UNKNOWN_CLIENT;
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/**
+ * @internal The key of a request's login queue when the throttle is off (with it on, the throttle's
+ * address is the key): clientAddressOf's answer, with IPv6 grouped by /64 as the throttle groups it
+ * (one subscriber usually holds a whole /64, and would otherwise get a queue per address).
+ *
+ * @example
+ * loginQueueKey(setClientAddress(request, '2001:db8:1:2::7')); // '2001:db8:1:2::/64'
+ */
+export function loginQueueKey(request: Request, resolve?: ClientAddressResolver): string {
+  const address = clientAddressOf(request, resolve);
+  return clientAddressKey(address) ?? address; // not an IP address (e.g. 'unknown'): as it is
 }

@@ -5,15 +5,22 @@
  * making logins finish any sooner. So at most `concurrency` checks run; the others wait in one queue
  * per client, and a free slot goes to the waiting client served longest ago (round robin). A client
  * that floods fills only its own small queue: everyone else's login waits for at most the checks
- * already running.
+ * already running. When the shared queue is full, a newcomer holding fewer places than the largest
+ * holder takes one of that holder's places: a dozen addresses filling the queue must not lock out
+ * everyone else.
  */
 export interface Limiter {
   /**
-   * Runs `task` when a slot is free and it is `client`'s turn; null when that client's queue or the
-   * whole queue is full (the caller answers 429).
+   * Runs `task` when a slot is free and it is `client`'s turn. Null when that client's queue is
+   * full, or the whole queue is and no client holds more places than this one; a waiting task that
+   * loses its place to a newcomer resolves with REFUSED instead of running. The caller answers 429
+   * to both.
    */
-  run<T>(client: string, task: () => Promise<T>): Promise<T> | null;
+  run<T>(client: string, task: () => Promise<T>): Promise<T | typeof REFUSED> | null;
 }
+
+/** What a waiting task resolves with when it lost its place in the queue (it never ran). */
+export const REFUSED: unique symbol = Symbol('refused');
 
 export interface LimiterOptions {
   /** Checks running at once. */
@@ -25,7 +32,8 @@ export interface LimiterOptions {
 }
 
 interface ClientState {
-  readonly waiting: Array<() => void>;
+  /** Oldest first; each is told whether it got a slot (true) or lost its place (false). */
+  readonly waiting: Array<(go: boolean) => void>;
   active: number;
   /** When this client last got a slot (a sequence number; 0: never). */
   servedAt: number;
@@ -51,6 +59,28 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return best;
   };
 
+  /**
+   * The client holding the most places; of several, the one round robin would serve last (served
+   * most recently; else the last in map order, as nextClient takes the first). Its newest place is
+   * the one it would otherwise fill last.
+   */
+  const largestHolder = (): [string, ClientState] | undefined => {
+    let best: [string, ClientState] | undefined;
+    for (const entry of clients) {
+      const places = entry[1].waiting.length;
+      if (places === 0) continue;
+      const bestPlaces = best ? best[1].waiting.length : 0;
+      if (places > bestPlaces || (places === bestPlaces && entry[1].servedAt >= best![1].servedAt)) best = entry;
+    }
+    return best;
+  };
+
+  const stateOf = (client: string): ClientState => {
+    let state = clients.get(client);
+    if (!state) clients.set(client, (state = { waiting: [], active: 0, servedAt: 0 }));
+    return state;
+  };
+
   const start = <T>(client: string, state: ClientState, task: () => Promise<T>): Promise<T> => {
     state.active++;
     return Promise.resolve()
@@ -62,7 +92,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
         if (next) {
           queued--;
           next.servedAt = ++sequence;
-          next.waiting.shift()!(); // the slot passes on: `active` unchanged
+          next.waiting.shift()!(true); // the slot passes on: `active` unchanged
         } else {
           active--;
         }
@@ -70,19 +100,28 @@ export function createLimiter(options: LimiterOptions): Limiter {
   };
 
   return {
-    run<T>(client: string, task: () => Promise<T>): Promise<T> | null {
-      let state = clients.get(client);
+    run<T>(client: string, task: () => Promise<T>): Promise<T | typeof REFUSED> | null {
       if (active < concurrency) {
         active++;
-        if (!state) clients.set(client, (state = { waiting: [], active: 0, servedAt: 0 }));
+        const state = stateOf(client);
         state.servedAt = ++sequence;
         return start(client, state, task);
       }
-      if (queued >= maxQueue || (state?.waiting.length ?? 0) >= maxQueuePerClient) return null;
-      if (!state) clients.set(client, (state = { waiting: [], active: 0, servedAt: 0 }));
-      queued++;
-      const own = state;
-      return new Promise<void>((resolve) => own.waiting.push(resolve)).then(() => start(client, own, task));
+      const places = clients.get(client)?.waiting.length ?? 0;
+      if (places >= maxQueuePerClient) return null;
+      if (queued >= maxQueue) {
+        const holder = largestHolder();
+        if (!holder || holder[1].waiting.length <= places) return null;
+        // The largest holder gives up its newest place: the queue stays full, never fuller.
+        holder[1].waiting.pop()!(false);
+        forget(holder[0], holder[1]);
+      } else {
+        queued++;
+      }
+      const state = stateOf(client);
+      return new Promise<boolean>((resolve) => state.waiting.push(resolve)).then<T | typeof REFUSED>((go) =>
+        go ? start(client, state, task) : REFUSED,
+      );
     },
   };
 }

@@ -77,7 +77,11 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * never takes more than one slice between two turns of the loop.
    */
   loginConcurrency?: number;
-  /** Logins allowed to wait for a slot, all clients together; beyond it they get 429. Default 100. */
+  /**
+   * Logins allowed to wait for a slot, all clients together. When it is full, a newcomer holding fewer
+   * places than the client holding the most is still queued, and that client's newest waiting login
+   * gets 429 instead; otherwise the newcomer gets 429. Default 100.
+   */
   loginQueue?: number;
   /** Failed-login throttling (see README "Login throttling"); `false` turns it off. Default on, in memory. */
   throttle?: ThrottleOptions | false;
