@@ -6,7 +6,8 @@
  * authenticating a cached token.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { CLIENT_ADDRESS } from '../http/client-address.js';
+import type { Socket } from 'node:net';
+import { CLIENT_ADDRESS, UNIX_SOCKET_PEER } from '../http/client-address.js';
 
 const INCOMING = Symbol('incoming');
 const URL_TEXT = Symbol('url');
@@ -155,6 +156,16 @@ function real(self: NodeRequest): Request {
   return self[REAL];
 }
 
+/**
+ * Whether a connection came over a Unix domain socket: its peer has no address, and its server's
+ * address is a path (a TCP socket reset by its peer has no address either, but its server's is an
+ * object: such a socket must not pass for a trusted Unix socket proxy).
+ */
+function overUnixSocket(socket: Socket | undefined): boolean {
+  const server = (socket as { server?: { address?: () => unknown } } | undefined)?.server;
+  return typeof server?.address === 'function' && typeof server.address() === 'string';
+}
+
 let prototype: object | undefined;
 
 function makePrototype(): object {
@@ -172,7 +183,8 @@ function makePrototype(): object {
   });
   // The connection's peer, read only when asked for (the login limiter, throttling).
   define(CLIENT_ADDRESS, function () {
-    return this[INCOMING].socket?.remoteAddress;
+    const socket = this[INCOMING].socket as Socket | undefined;
+    return socket?.remoteAddress ?? (overUnixSocket(socket) ? UNIX_SOCKET_PEER : undefined);
   });
   const forwarded = [
     'body', 'bodyUsed', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode',
