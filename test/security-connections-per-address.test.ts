@@ -22,9 +22,10 @@ interface Idle {
 /** `count` connections from `from` that send nothing, each opened once the last one is. */
 async function idleConnections(url: string, from: string, count: number): Promise<Idle[]> {
   const { port } = new URL(url);
+  const host = from.includes(':') ? '::1' : '127.0.0.1';
   const out: Idle[] = [];
   for (let i = 0; i < count; i++) {
-    const socket = connect({ port: Number(port), host: '127.0.0.1', localAddress: from });
+    const socket = connect({ port: Number(port), host, localAddress: from });
     socket.on('error', () => {});
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     await new Promise<void>((resolve, reject) => {
@@ -101,6 +102,12 @@ describe('maxConnectionsPerAddress', () => {
     open[0]!.socket.destroy();
     await settle(running, open.slice(1), 1);
     expect(await getFrom(running.url, '127.0.0.2')).toBe(401);
+  });
+
+  it('limits IPv6 clients too (by /64)', async () => {
+    const running = await start({ host: '::1', maxConnections: 8, maxConnectionsPerAddress: 2 });
+    open = await idleConnections(running.url, '::1', 4);
+    expect(await settle(running, open, 2)).toEqual([false, false, true, true]);
   });
 
   it('does not limit trusted proxies (they carry many clients)', async () => {
