@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
- *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]] [--throttle-store URL] [--headers-timeout S] ...
+ *   gatehouse serve [--port 8000] [--host 127.0.0.1 | --unix-socket PATH] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]] [--throttle-store URL] [--trusted-proxy ADDR] [--headers-timeout S] ...
  *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/node/cli-users.ts)
  *   gatehouse hash [--scheme NAME] [--preset NAME [--coexist]]   password from stdin (or a hidden prompt)
  *   gatehouse verify [HASH | --hash-file FILE] [--preset NAME]   (or $GATEHOUSE_HASH) password from stdin;
@@ -15,6 +15,8 @@ import { GatehouseError } from './errors.js';
 import { createAuthHandler } from './http/index.js';
 import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, type CliTools } from './node/cli-users.js';
 import { throttleFromCli } from './http/throttle/cli.js';
+import { trustedProxies } from './http/throttle/address.js';
+import type { ThrottleOptions } from './http/throttle/login.js';
 import { serve } from './node/index.js';
 import { OWASP_SETTINGS } from './passwords/owasp.js';
 import { CryptContext, listSchemes } from './passwords/registry.js';
@@ -32,6 +34,8 @@ Commands:
   serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
     --port N           port to listen on (default 8000; 0 picks a free one)
     --host HOST        address to bind (default 127.0.0.1)
+    --unix-socket PATH listen on this Unix domain socket instead of --host/--port
+                       (behind a proxy on the same host: add --trusted-proxy unix)
     --users FILE       JSON users file shaped like the tutorial's fake_users_db
                        (default: johndoe, password "secret")
     --database URL     users in a database: sqlite:./users.db, postgres://user@host:5432/db
@@ -49,9 +53,15 @@ Commands:
     --headers-timeout S  seconds a client has to send its request headers (default 10)
     --request-timeout S  seconds a client has to send its whole request (default 30)
     --max-connections N  open connections at most (default 1024)
+    --max-connections-per-address N  open connections one client address (IPv6: /64)
+                       may hold (default: an eighth of --max-connections, at least 16);
+                       trusted proxies and Unix socket connections are not limited
+    --trusted-proxy ADDR  a reverse proxy whose X-Forwarded-For / Forwarded is believed:
+                       an address, a CIDR range, or "unix" for connections over a Unix
+                       socket; repeat for several (added to --throttle-options' trustedProxies)
     --login-queue N    logins waiting for a password check, all clients (default 100)
     --login-queue-per-client N  logins one client address may have waiting (default 8;
-                       raise it behind a proxy that is not in trustedProxies)
+                       raise it behind a proxy that is not a --trusted-proxy)
     Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
     Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
   hash               Hash a password read from stdin (or a hidden prompt) and print it
@@ -153,8 +163,9 @@ async function serveCommand(args: string[]): Promise<number> {
     args,
     options: {
       ...HELP,
-      port: { type: 'string', default: '8000' },
-      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'unix-socket': { type: 'string' },
       users: { type: 'string' },
       database: { type: 'string' },
       'seed-demo': { type: 'boolean', default: false },
@@ -166,16 +177,31 @@ async function serveCommand(args: string[]): Promise<number> {
       'headers-timeout': { type: 'string' },
       'request-timeout': { type: 'string' },
       'max-connections': { type: 'string' },
+      'max-connections-per-address': { type: 'string' },
+      'trusted-proxy': { type: 'string', multiple: true },
       'login-queue': { type: 'string' },
       'login-queue-per-client': { type: 'string' },
     },
   });
   if (values.help) return help();
-  const port = Number(values.port);
-  if (!/^\d{1,5}$/.test(values.port) || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
+  const socketPath = values['unix-socket'];
+  if (socketPath !== undefined && (values.port !== undefined || values.host !== undefined)) {
+    throw new UsageError('--unix-socket excludes --port and --host');
+  }
+  if (socketPath === '') throw new UsageError('--unix-socket needs a path');
+  const portText = values.port ?? '8000';
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
   const headersTimeout = seconds(values['headers-timeout'], '--headers-timeout');
   const requestTimeout = seconds(values['request-timeout'], '--request-timeout');
   const maxConnections = count(values['max-connections'], '--max-connections', 1);
+  const maxConnectionsPerAddress = count(values['max-connections-per-address'], '--max-connections-per-address', 1);
+  const proxies = values['trusted-proxy'] ?? [];
+  try {
+    trustedProxies(proxies); // a bad entry stops here, as a usage error
+  } catch (error) {
+    throw new UsageError(`--trusted-proxy: ${(error as Error).message}`);
+  }
   const loginQueue = count(values['login-queue'], '--login-queue', 0);
   const loginQueuePerClient = count(values['login-queue-per-client'], '--login-queue-per-client', 0);
 
@@ -205,12 +231,13 @@ async function serveCommand(args: string[]): Promise<number> {
   // --throttle-store and --no-throttle override it.
   const throttleStore = values['throttle-store'] ?? (values['no-throttle'] ? undefined : process.env.GATEHOUSE_THROTTLE_STORE || undefined);
   const throttle = await throttleFromCli(throttleStore, values['throttle-options'], values['no-throttle'], UsageError);
+  const throttleOptions = withTrustedProxies(throttle.options, proxies);
   const handler = createAuthHandler({
     users,
     key,
     context,
     scopes: values.scopes,
-    throttle: throttle.options,
+    throttle: throttleOptions,
     loginQueue,
     loginQueuePerClient,
     // The operator learns which account is broken (never its hash); the client sees a plain 401.
@@ -225,11 +252,13 @@ async function serveCommand(args: string[]): Promise<number> {
     throw new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);
   });
   const server = await serve(handler, {
-    port,
-    host: values.host,
+    ...(socketPath === undefined ? { port, host: values.host ?? '127.0.0.1' } : { path: socketPath }),
     headersTimeout,
     requestTimeout,
     maxConnections,
+    maxConnectionsPerAddress,
+    // The same proxies are not limited per address (they carry many clients).
+    trustedProxies: throttleOptions === false ? proxies : (throttleOptions.trustedProxies ?? []),
   }).catch((error: unknown) => {
     throw error instanceof GatehouseError ? new UsageError(error.message) : error;
   });
@@ -245,6 +274,14 @@ async function serveCommand(args: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   return 0;
+}
+
+/** The throttle's options with the --trusted-proxy entries added to any from --throttle-options. */
+function withTrustedProxies(options: ThrottleOptions | false, proxies: string[]): ThrottleOptions | false {
+  if (options === false || proxies.length === 0) return options;
+  const given: unknown = options.trustedProxies ?? [];
+  if (!Array.isArray(given)) throw new UsageError('--throttle-options: trustedProxies must be an array');
+  return { ...options, trustedProxies: [...(given as string[]), ...proxies] };
 }
 
 async function hashCommand(args: string[]): Promise<number> {

@@ -5,12 +5,13 @@
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import bcryptjs from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY } from './http-helpers.js';
-import { built, login, run, startServer } from './helpers/cli.js';
+import { built, login, run, start, startServer } from './helpers/cli.js';
 
 const SEED_HASH = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
 
@@ -225,6 +226,91 @@ describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli.js' : 'src/cli.ts via t
       expect(result.code, args.join(' ')).toBe(2);
     }
   }, 30_000);
+  it('serve --help lists --unix-socket, --trusted-proxy and --max-connections-per-address; bad values are usage errors', async () => {
+    const help = await run(['serve', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--unix-socket PATH');
+    expect(help.stdout).toContain('--trusted-proxy ADDR');
+    expect(help.stdout).toContain('"unix" for connections over a Unix');
+    expect(help.stdout).toContain('--max-connections-per-address N');
+    for (const args of [
+      ['--port', '0', '--max-connections-per-address', '0'],
+      ['--port', '0', '--max-connections-per-address', 'many'],
+      ['--port', '0', '--trusted-proxy', 'proxy.example'],
+      ['--port', '0', '--trusted-proxy', '10.0.0.0/99'],
+      ['--port', '0', '--trusted-proxy', 'unix', '--throttle-options', '{"trustedProxies":"unix"}'],
+      ['--unix-socket', join(temp, 'x.sock'), '--port', '0'],
+      ['--unix-socket', join(temp, 'x.sock'), '--host', '127.0.0.1'],
+      ['--unix-socket', ''],
+    ]) {
+      const result = await run(['serve', ...args], '', { SECRET_KEY: KEY });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toContain('Usage: gatehouse');
+    }
+  }, 30_000);
+
+  it('serve --unix-socket PATH --trusted-proxy unix counts each forwarded client address on its own', async () => {
+    const path = join(temp, 'serve.sock');
+    const policy = JSON.stringify({ username: false, address: { maxFailures: 2, windowMs: 600_000 } });
+    const child = start(['serve', '--unix-socket', path, '--trusted-proxy', 'unix', '--throttle-options', policy], { SECRET_KEY: KEY });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d) => ((out += d), out.includes('serving on') && resolve()));
+        void exited.then(() => reject(new Error(`serve exited: ${out}`)));
+      });
+      expect(out).toContain(`serving on http+unix://${encodeURIComponent(path)}`);
+      const body = 'username=johndoe&password=wrong';
+      const failed = (client: string) =>
+        new Promise<number>((resolve, reject) => {
+          const headers = { 'x-forwarded-for': client, 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length };
+          const req = request({ socketPath: path, method: 'POST', path: '/token', agent: false, headers }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      const statuses = [];
+      for (const client of ['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.2', '198.51.100.2', '198.51.100.2']) statuses.push(await failed(client));
+      expect(statuses).toEqual([401, 401, 429, 401, 401, 429]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 30_000);
+
+  it('serve --max-connections-per-address: one address holding its share leaves room for another', async () => {
+    const server = startServer(['--max-connections', '6', '--max-connections-per-address', '2'], { SECRET_KEY: KEY });
+    const sockets: Socket[] = [];
+    try {
+      const { port } = new URL(await server.url);
+      const closed: Promise<unknown>[] = [];
+      for (let i = 0; i < 6; i++) {
+        const socket = connect({ port: Number(port), host: '127.0.0.1', localAddress: '127.0.0.2' });
+        socket.on('error', () => {});
+        sockets.push(socket);
+        closed.push(new Promise((resolve) => socket.once('close', resolve)));
+        await new Promise((resolve) => socket.once('connect', resolve));
+      }
+      await Promise.all(closed.slice(2)); // all but its share closed at once
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect({ port: Number(port), host: '127.0.0.1', localAddress: '127.0.0.3' }, () => {
+          socket.write('GET /users/me/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        });
+        let text = '';
+        socket.on('data', (d) => (text += d));
+        socket.on('close', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }, 30_000);
+
   it('serve logs a stored hash it refuses (naming the user, never the hash); the client gets a 401', async () => {
     const file = join(temp, 'costly-users.json');
     const costly = `$2b$20$${'abcdefghijklmnopqrstuv'}${'A'.repeat(31)}`;

@@ -80,6 +80,25 @@ describe('resolveClientAddress', () => {
     expect(resolveClientAddress('/run/app.sock', {}, proxies)).toBeNull();
   });
 
+  it("trusts a Unix socket connection (peer 'unix') only when 'unix' is listed", () => {
+    const xff = { 'x-forwarded-for': '6.6.6.6, 198.51.100.7' };
+    expect(trustedProxies(['unix']).has('unix')).toBe(true);
+    expect(trustedProxies([' UNIX ', '10.0.0.0/8']).has('unix')).toBe(true);
+    expect(trustedProxies(['10.0.0.0/8']).has('unix')).toBe(false);
+    expect(trustedProxies(['0.0.0.0/0', '::/0']).has('unix')).toBe(false);
+    expect(resolveClientAddress('unix', xff, ['unix'])).toBe('198.51.100.7');
+    expect(resolveClientAddress('unix', { forwarded: 'for="[2001:db8:1:2::9]:80"' }, ['unix'])).toBe('2001:db8:1:2::/64');
+    // Through a trusted TCP proxy, then the Unix socket one.
+    expect(resolveClientAddress('unix', { 'x-forwarded-for': '198.51.100.7, 10.0.0.9' }, ['unix', '10.0.0.0/8'])).toBe('198.51.100.7');
+    // Not listed, or nothing forwarded: no address (as for any peer that is not an IP address).
+    expect(resolveClientAddress('unix', xff, proxies)).toBeNull();
+    expect(resolveClientAddress('unix', {}, ['unix'])).toBeNull();
+    expect(resolveClientAddress('unix', { 'x-forwarded-for': 'garbage' }, ['unix'])).toBeNull();
+    // 'unix' names the connection, never a hop: a header cannot claim it.
+    expect(resolveClientAddress('10.0.0.5', { 'x-forwarded-for': '198.51.100.7, unix' }, ['unix', '10.0.0.0/8'])).toBe('10.0.0.5');
+    expect(resolveClientAddress('203.0.113.9', xff, ['unix'])).toBe('203.0.113.9');
+  });
+
   it('refuses bad trusted-proxy entries', () => {
     expect(() => trustedProxies(['10.0.0.0/33'])).toThrow(/prefix/);
     expect(() => trustedProxies(['example.com'])).toThrow(/CIDR/);

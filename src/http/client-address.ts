@@ -14,6 +14,13 @@ import { clientAddressKey } from './throttle/address.js';
 export const CLIENT_ADDRESS: unique symbol = Symbol.for('gatehouse.client-address') as never;
 
 /**
+ * What a connection over a Unix domain socket records as its address (its peer has none): the
+ * Node adapter records it, and `trustedProxies: ['unix']` trusts such connections as a proxy's.
+ * @internal
+ */
+export const UNIX_SOCKET_PEER = 'unix';
+
+/**
  * The key shared by requests whose address is not known.
  *
  * @example

@@ -6,7 +6,8 @@
  * authenticating a cached token.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { CLIENT_ADDRESS } from '../http/client-address.js';
+import type { Socket } from 'node:net';
+import { CLIENT_ADDRESS, UNIX_SOCKET_PEER } from '../http/client-address.js';
 
 const INCOMING = Symbol('incoming');
 const URL_TEXT = Symbol('url');
@@ -155,6 +156,16 @@ function real(self: NodeRequest): Request {
   return self[REAL];
 }
 
+/**
+ * Whether a connection came over a Unix domain socket: its peer has no address, and its server's
+ * address is a path (a TCP socket reset by its peer has no address either, but its server's is an
+ * object: such a socket must not pass for a trusted Unix socket proxy).
+ */
+function overUnixSocket(socket: Socket | undefined): boolean {
+  const server = (socket as { server?: { address?: () => unknown } } | undefined)?.server;
+  return typeof server?.address === 'function' && typeof server.address() === 'string';
+}
+
 let prototype: object | undefined;
 
 function makePrototype(): object {
@@ -172,7 +183,8 @@ function makePrototype(): object {
   });
   // The connection's peer, read only when asked for (the login limiter, throttling).
   define(CLIENT_ADDRESS, function () {
-    return this[INCOMING].socket?.remoteAddress;
+    const socket = this[INCOMING].socket as Socket | undefined;
+    return socket?.remoteAddress ?? (overUnixSocket(socket) ? UNIX_SOCKET_PEER : undefined);
   });
   const forwarded = [
     'body', 'bodyUsed', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode',
@@ -196,16 +208,40 @@ function makePrototype(): object {
 
 /** Request targets a WHATWG URL keeps as they are: the common case needs no parse. */
 const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
-const DOT_SEGMENT = /\/\.|%2e/i;
+/** Targets that may hold a dot segment or an encoded backslash: checked by rewritesPath. */
+const MAY_REWRITE = /\/\.|%2e|%5c/i;
 /** Hosts a WHATWG URL keeps as they are (lower case, no default port is checked separately). */
 const PLAIN_HOST = /^[a-z0-9.-]+(?::\d{1,5})?$/;
 /** RFC 3986 host (reg-name or IP literal) with an optional port: anything else could move the path. */
 const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+/** `\` raw or as %5C: a URL parser reads it as `/`, a proxy in front may not. */
+const BACKSLASH = /\\|%5c/i;
+const ENCODED_DOT = /%2e/gi;
+
+/**
+ * Whether the path of a request target (origin- or absolute-form) is one a WHATWG URL would
+ * rewrite: a backslash, or a `.` / `..` segment (raw or with `%2e` for a dot). A proxy in front
+ * matched the target as sent, so `/x/..\docs` must not quietly become `/docs` here. The query
+ * is not looked at: no parser rewrites it.
+ */
+function rewritesPath(target: string): boolean {
+  const end = target.search(/[?#]/);
+  const path = end < 0 ? target : target.slice(0, end);
+  if (BACKSLASH.test(path)) return true;
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment.length > 6) continue; // '%2e%2e' is the longest dot segment
+    const dots = segment.replace(ENCODED_DOT, '.');
+    if (dots === '.' || dots === '..') return true;
+  }
+  return false;
+}
+
 /**
  * The request's absolute URL, as `new Request(url).url` would normalise it, or null when the
- * request target cannot be one (`*`, garbage). A Host header that is not a plain host (and so
- * could change the URL's path) is replaced by the local address.
+ * request target cannot be one (`*`, garbage) or would be rewritten (a backslash or a dot segment in
+ * its path, see rewritesPath: answered 400). A Host header that is not a plain host (and so could
+ * change the URL's path) is replaced by the local address.
  */
 export function requestUrl(incoming: IncomingMessage): string | null {
   const scheme = (incoming.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http';
@@ -216,10 +252,12 @@ export function requestUrl(incoming: IncomingMessage): string | null {
     PLAIN_HOST.test(header) &&
     !header.endsWith(scheme === 'https' ? ':443' : ':80') &&
     PLAIN_TARGET.test(target) &&
-    !DOT_SEGMENT.test(target)
+    !MAY_REWRITE.test(target)
   ) {
     return `${scheme}://${header}${target}`;
   }
+  // The fast path above never holds one: PLAIN_TARGET has no `\`, MAY_REWRITE catches the rest.
+  if (rewritesPath(target)) return null;
   const fallback = localHost(incoming);
   for (const host of header !== undefined && HOST.test(header) ? [header, fallback] : [fallback]) {
     try {

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from '../errors.js';
 import { isThenable, notify } from '../internal/await.js';
 import { NO_STORE, NOSNIFF, type PartsHandler, RESPOND_PARTS, type ResponseParts } from '../http/response.js';
+import { trustedProxies } from '../http/throttle/address.js';
+import { defaultConnectionsPerAddress, limitConnectionsPerAddress } from './connections-per-address.js';
 import { plainBody } from './response-body.js';
 import { createNodeRequest, requestUrl } from './request.js';
 
@@ -256,6 +258,12 @@ export interface ServeOptions extends NodeListenerOptions {
   /** Default '127.0.0.1'. */
   host?: string;
   /**
+   * Listen on this Unix domain socket instead of `host:port` (which must then not be given), e.g.
+   * behind nginx's `proxy_pass http://unix:/run/gatehouse.sock`. Requests over it have the client
+   * address `'unix'`: name it in the throttle's `trustedProxies` to read the proxy's X-Forwarded-For.
+   */
+  path?: string;
+  /**
    * Milliseconds a client has to send the request headers; then the connection is cut (408).
    * Default 10 000 (node's own default is 60 s).
    */
@@ -267,6 +275,19 @@ export interface ServeOptions extends NodeListenerOptions {
   requestTimeout?: number;
   /** Open connections at most; further ones are closed at once. Default 1024. */
   maxConnections?: number;
+  /**
+   * Open connections one client address (IPv6: one /64) may hold; further ones are closed at once,
+   * so that one address cannot take all of `maxConnections`. Default: an eighth of maxConnections,
+   * at least 16 (128 of the default 1024). Connections from `trustedProxies` and over a Unix socket
+   * are not limited; set it to maxConnections to turn the limit off.
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Reverse proxies (addresses, CIDR ranges, `'unix'`) whose connections carry many clients: not
+   * limited by maxConnectionsPerAddress. Default none. (The login throttle takes its own
+   * `trustedProxies`, for X-Forwarded-For; give both the same list.)
+   */
+  trustedProxies?: readonly string[];
   /** Options for node:http's createServer (the three above win over the same ones here). */
   server?: ServerOptions;
   /**
@@ -300,7 +321,7 @@ function limitOption(value: unknown, name: string, fallback: number): number {
  */
 export interface RunningServer {
   readonly server: Server;
-  /** e.g. `http://127.0.0.1:8000` (no trailing slash). */
+  /** e.g. `http://127.0.0.1:8000` (no trailing slash); on a Unix socket `http+unix://` and the path, percent-encoded. */
   readonly url: string;
   /** Stop accepting connections, let requests in flight finish (up to `graceMs`), then close. */
   close(graceMs?: number): Promise<void>;
@@ -330,7 +351,14 @@ function listen(handler: FetchHandler, options: ServeOptions): Promise<RunningSe
   const headersTimeout = limitOption(options.headersTimeout ?? given.headersTimeout, 'headersTimeout', SERVE_DEFAULTS.headersTimeout);
   const requestTimeout = limitOption(options.requestTimeout ?? given.requestTimeout, 'requestTimeout', SERVE_DEFAULTS.requestTimeout);
   const maxConnections = limitOption(options.maxConnections, 'maxConnections', SERVE_DEFAULTS.maxConnections);
+  const perAddress = limitOption(options.maxConnectionsPerAddress, 'maxConnectionsPerAddress', defaultConnectionsPerAddress(maxConnections));
+  const proxies = trustedProxies(options.trustedProxies ?? []);
   if (headersTimeout > requestTimeout) throw new ConfigurationError('serve: headersTimeout must not exceed requestTimeout');
+  const { path } = options;
+  if (path !== undefined) {
+    if (typeof path !== 'string' || path === '' || path.includes('\0')) throw new ConfigurationError('serve: path must be a file path');
+    if (options.port !== undefined || options.host !== undefined) throw new ConfigurationError('serve: path excludes port and host');
+  }
   const server = createServer(
     {
       ...given,
@@ -342,20 +370,23 @@ function listen(handler: FetchHandler, options: ServeOptions): Promise<RunningSe
     createNodeListener(handler, options),
   );
   server.maxConnections = maxConnections;
-  const host = options.host ?? '127.0.0.1';
+  if (perAddress < maxConnections) limitConnectionsPerAddress(server, perAddress, proxies);
+  const done = (resolve: (running: RunningServer) => void, reject: (error: unknown) => void) => () => {
+    server.off('error', reject);
+    resolve({ server, url: urlOf(server.address()), close: (graceMs = 5000) => closeServer(server, graceMs) });
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 8000, host, () => {
-      server.off('error', reject);
-      const address = server.address() as AddressInfo;
-      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      resolve({
-        server,
-        url: `http://${shownHost}:${address.port}`,
-        close: (graceMs = 5000) => closeServer(server, graceMs),
-      });
-    });
+    if (path !== undefined) server.listen(path, done(resolve, reject));
+    else server.listen(options.port ?? 8000, options.host ?? '127.0.0.1', done(resolve, reject));
   });
+}
+
+/** `http://127.0.0.1:8000`, `http://[::1]:8000`, or `http+unix://%2Frun%2Fgatehouse.sock` for a socket path. */
+function urlOf(address: AddressInfo | string | null): string {
+  if (typeof address === 'string' || address === null) return `http+unix://${encodeURIComponent(address ?? '')}`;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
 }
 
 function closeServer(server: Server, graceMs: number): Promise<void> {

@@ -5,6 +5,7 @@
  * one client rotate through 2^64 of them).
  */
 import { ConfigurationError } from '../../errors.js';
+import { UNIX_SOCKET_PEER } from '../client-address.js';
 
 /** A parsed address: IPv4 as 32 bits, IPv6 as 128 bits. */
 interface Ip {
@@ -142,14 +143,14 @@ export function clientAddressKey(address: string | null | undefined, options: { 
 }
 
 /**
- * Trusted proxies, compiled: addresses and CIDR ranges.
+ * Trusted proxies, compiled: addresses, CIDR ranges, and `'unix'` for Unix domain socket connections.
  *
  * @example
  * const proxies = trustedProxies(['10.0.0.0/8', '::1']);
  * proxies.has('10.1.2.3'); // true
  */
 export interface TrustedProxies {
-  /** Whether `address` (any form parseIp reads) is one of the trusted proxies. */
+  /** Whether `address` (any form parseIp reads, or `'unix'`) is one of the trusted proxies. */
   has(address: string): boolean;
 }
 
@@ -176,23 +177,30 @@ function parseRange(entry: string): Range {
 const compiled = new WeakMap<readonly string[], TrustedProxies>();
 
 /**
- * Trusted proxies from addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`, `127.0.0.1`).
- * Throws ConfigurationError on an entry that is neither.
+ * Trusted proxies from addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`, `127.0.0.1`), and
+ * `'unix'`: every connection over a Unix domain socket (whose peer has no address, so cannot be
+ * named otherwise) comes from a trusted proxy. Throws ConfigurationError on any other entry.
  *
  * @example
- * const proxies = trustedProxies(['10.0.0.0/8', '::1']);
+ * const proxies = trustedProxies(['10.0.0.0/8', '::1', 'unix']);
  * proxies.has('10.1.2.3'); // true
+ * proxies.has('unix'); // true: a connection over a Unix socket
  */
 export function trustedProxies(entries: readonly string[]): TrustedProxies {
   if (!Array.isArray(entries)) throw new ConfigurationError('trustedProxies must be an array of addresses or CIDR ranges');
   const cached = compiled.get(entries);
   if (cached) return cached;
-  const ranges = entries.map((entry) => {
+  let unix = false;
+  const ranges: Range[] = [];
+  for (const entry of entries) {
     if (typeof entry !== 'string') throw new ConfigurationError('trustedProxies entries must be strings');
-    return parseRange(entry.trim());
-  });
+    const text = entry.trim();
+    if (text.toLowerCase() === UNIX_SOCKET_PEER) unix = true;
+    else ranges.push(parseRange(text));
+  }
   const proxies: TrustedProxies = {
     has(address) {
+      if (address === UNIX_SOCKET_PEER) return unix;
       const ip = parseIp(address);
       return ip !== null && ranges.some((range) => range.v6 === ip.v6 && (ip.bits & range.mask) === range.base);
     },
@@ -270,7 +278,8 @@ function header(headers: HeaderSource, name: string): string | null {
  * peer address is the answer unless it is a trusted proxy; then the forwarding header is read from
  * the right (the hop nearest to us) past every trusted proxy, and the first untrusted hop is the
  * client. A hop that is not an IP address ends the walk at the hop before it; a client that is
- * itself a trusted proxy is counted as itself.
+ * itself a trusted proxy is counted as itself. A peer of `'unix'` (a Unix socket connection) has no
+ * address of its own: null unless `'unix'` is trusted and the header names a client.
  *
  * @example
  * resolveClientAddress('10.0.0.5', { 'x-forwarded-for': '198.51.100.7, 10.0.0.9' }, ['10.0.0.0/8']);
@@ -286,10 +295,10 @@ export function resolveClientAddress(
 ): string | null {
   if (typeof peerAddress !== 'string') return null;
   const peer = parseIp(peerAddress);
-  if (peer === null) return null;
+  if (peer === null && peerAddress !== UNIX_SOCKET_PEER) return null;
   const group = options.groupIpv6 !== false;
   const proxies = Array.isArray(trusted) ? trustedProxies(trusted) : (trusted as TrustedProxies);
-  if (!headers || !proxies.has(peerAddress)) return formatKey(peer, group);
+  if (!headers || !proxies.has(peerAddress)) return peer === null ? null : formatKey(peer, group);
 
   const forwardedFor = options.header === 'forwarded' ? null : header(headers, 'x-forwarded-for');
   let hops: string[];
@@ -299,12 +308,12 @@ export function resolveClientAddress(
     hops = forwarded === null ? [] : forwardedHops(forwarded);
   } else hops = [];
 
-  let client = peer;
+  let client: Ip | null = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = parseIp(hops[i]!);
     if (hop === null) break;
     client = hop;
     if (!proxies.has(hops[i]!)) break;
   }
-  return formatKey(client, group);
+  return client === null ? null : formatKey(client, group);
 }
