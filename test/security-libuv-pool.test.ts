@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createSlots, libuvHashLimit, uvThreadpoolSize } from '../src/platform/libuv-slots.js';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 if (!existsSync(`${DIST}platform/hash-worker.js`)) throw new Error('dist/ is missing: run `npm run build` first');
@@ -151,4 +152,65 @@ describe('password hashing leaves a libuv thread free (UV_THREADPOOL_SIZE=2)', (
     expect(now).toBe(0);
     expect(most).toBe(UV_THREADS - 1); // bounded, and still used: the hashes ran there
   }, 120_000);
+});
+
+describe('the libuv bound (libuv-slots.ts)', () => {
+  const saved = process.env.UV_THREADPOOL_SIZE;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.UV_THREADPOOL_SIZE;
+    else process.env.UV_THREADPOOL_SIZE = saved;
+  });
+
+  it('reads UV_THREADPOOL_SIZE as libuv does (atoi, 0 is 1, above 1024 or negative is 1024; default 4)', () => {
+    const cases: Array<[string | undefined, number]> = [
+      [undefined, 4], ['2', 2], ['1', 1], ['0', 1], ['', 1], ['abc', 1], ['3threads', 3], ['1024', 1024], ['5000', 1024], ['-2', 1024],
+    ];
+    for (const [value, threads] of cases) {
+      if (value === undefined) delete process.env.UV_THREADPOOL_SIZE;
+      else process.env.UV_THREADPOOL_SIZE = value;
+      expect(uvThreadpoolSize(), String(value)).toBe(threads);
+    }
+  });
+
+  it('leaves one thread free, but always lets one hash run', () => {
+    expect([1, 2, 3, 4, 1024].map((n) => libuvHashLimit(n))).toEqual([1, 1, 2, 3, 1023]);
+    expect(libuvHashLimit(null)).toBe(Number.POSITIVE_INFINITY); // Deno, Bun: no libuv pool to share
+  });
+
+  it('runs at most `limit` tasks at once, the others in order of arrival, and frees a slot on failure', async () => {
+    const slots = createSlots(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const gates = Array.from({ length: 6 }, () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    });
+    const tasks = gates.map((gate, i) =>
+      slots(async () => {
+        started.push(i);
+        most = Math.max(most, ++running);
+        try {
+          await gate.promise;
+          if (i === 1) throw new Error('task 1 fails');
+          return i;
+        } finally {
+          running--;
+        }
+      }),
+    );
+    const outcomes = Promise.allSettled(tasks); // attached now: task 1 rejects before the end
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    await settle();
+    expect(started).toEqual([0, 1]);
+    gates[1]!.resolve(); // fails: its slot goes to the next in line
+    await settle();
+    expect(started).toEqual([0, 1, 2]);
+    for (const gate of gates) gate.resolve();
+    const results = await outcomes;
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(most).toBe(2);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'failed'))).toEqual([0, 'failed', 2, 3, 4, 5]);
+  });
 });

@@ -29,11 +29,12 @@ const HANDLERS: Record<HashingJobKind, Handler> = {
   'sha-crypt': (name: ShaCryptDigestName, password: Uint8Array, salt: Uint8Array, rounds: number) =>
     shaCryptDigest(name, password, salt, rounds, { inWorker: true }),
   phpass: (password: Uint8Array, salt: Uint8Array, log2: number) => phpassDigest(password, salt, log2, { inWorker: true }),
-  // Parameters checked by the caller (kdf/scrypt.ts, kdf/pbkdf2.ts).
+  // Parameters checked by the caller (kdf/scrypt.ts, kdf/pbkdf2.ts). slice(): exactly the key's bytes
+  // (a Buffer may sit in a larger pooled ArrayBuffer, which posting would copy whole).
   scrypt: async (password: Uint8Array, salt: Uint8Array, { N, r, p, dkLen, maxmem }: ScryptJob) =>
-    plain(syncCrypto().scryptSync(password, salt, dkLen, { N, r, p, maxmem })),
+    plain(syncCrypto().scryptSync(password, salt, dkLen, { N, r, p, maxmem })).slice(),
   pbkdf2: async (hash: Pbkdf2Hash, password: Uint8Array, salt: Uint8Array, iterations: number, dkLen: number) =>
-    plain(syncCrypto().pbkdf2Sync(password, salt, iterations, dkLen, NODE_DIGESTS[hash])),
+    plain(syncCrypto().pbkdf2Sync(password, salt, iterations, dkLen, NODE_DIGESTS[hash])).slice(),
 };
 
 interface Request {
