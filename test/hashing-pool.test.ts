@@ -5,6 +5,7 @@
  * and a process that hashed through the pool exits on its own (unref'd workers).
  */
 import { execFile } from 'node:child_process';
+import { pbkdf2Sync, scryptSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as threads from 'node:worker_threads';
@@ -74,6 +75,23 @@ describe('hashing pool', () => {
     }
     const local = await phpassDigest(utf8('pässword'), utf8('12345678'), 11);
     expect(toHex(await pool.run<Uint8Array>('phpass', [utf8('pässword'), utf8('12345678'), 11])!)).toBe(toHex(local));
+  });
+
+  it("gives node:crypto's bytes for scrypt and PBKDF2", async () => {
+    const pool = newPool(1);
+    await ready(pool);
+    const job = { N: 1024, r: 8, p: 2, dkLen: 64, maxmem: 32 << 20 };
+    const expected = scryptSync(utf8('pässword'), salt, 64, { N: 1024, r: 8, p: 2 });
+    expect(toHex(await pool.run<Uint8Array>('scrypt', [utf8('pässword'), salt, job])!)).toBe(expected.toString('hex'));
+    for (const [hash, name] of [['SHA-1', 'sha1'], ['SHA-256', 'sha256'], ['SHA-512', 'sha512']] as const) {
+      for (const password of [utf8('pässword'), new Uint8Array(0)]) {
+        const want = pbkdf2Sync(password, salt, 1000, 40, name).toString('hex');
+        expect(toHex(await pool.run<Uint8Array>('pbkdf2', [hash, password, salt, 1000, 40])!)).toBe(want);
+      }
+    }
+    // A job beyond its maxmem is refused there as OpenSSL refuses it, and the worker stays.
+    await expect(pool.run('scrypt', [utf8('pw'), salt, { ...job, maxmem: 1024 }])!).rejects.toThrow(/memory/i);
+    expect(pool.readyWorkers).toBe(1);
   });
 
   it("runs jobs in parallel and answers each with its own result", async () => {

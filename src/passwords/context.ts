@@ -46,7 +46,7 @@ export interface CryptContextOptions {
   /** Passwords longer than this (UTF-8 bytes) are refused before hashing. Default 4096. */
   maxPasswordBytes?: number;
   /**
-   * The process's hashing pool (worker threads for bcrypt and argon2 on Node, Deno and Bun):
+   * The process's hashing pool (worker threads for bcrypt, argon2, scrypt and PBKDF2 on Node, Deno and Bun):
    * `{ size }` or `false`. The pool is shared by every context: this is `configureHashingPool`.
    * Default: leave it as it is (on, sized from the core count).
    */

@@ -7,10 +7,21 @@ import { argon2Derive, type Argon2Params } from '../passwords/kdf/argon2.js';
 import { bcryptDigest } from '../passwords/kdf/bcrypt.js';
 import { phpassDigest } from '../passwords/kdf/phpass.js';
 import { shaCryptDigest, type ShaCryptDigestName } from '../passwords/kdf/sha-crypt.js';
-import { nodeBuiltin } from './runtime.js';
+import { nodeBuiltin, nodeCrypto } from './runtime.js';
 import type { HashingJobKind } from './hashing-pool.js';
+import { plain } from './node.js';
+import type { Pbkdf2Hash, ScryptJob } from './platform.js';
 
 type Handler = (...args: never[]) => Promise<Uint8Array>;
+
+const NODE_DIGESTS: Record<Pbkdf2Hash, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
+
+/** node:crypto in this worker; its synchronous KDFs hash on this thread, not on libuv's pool. */
+function syncCrypto(): NonNullable<ReturnType<typeof nodeCrypto>> {
+  const node = nodeCrypto();
+  if (!node) throw new Error('node:crypto is not available in this worker');
+  return node;
+}
 
 const HANDLERS: Record<HashingJobKind, Handler> = {
   argon2: (password: Uint8Array, salt: Uint8Array, params: Argon2Params) => argon2Derive(password, salt, params, { inWorker: true }),
@@ -18,6 +29,12 @@ const HANDLERS: Record<HashingJobKind, Handler> = {
   'sha-crypt': (name: ShaCryptDigestName, password: Uint8Array, salt: Uint8Array, rounds: number) =>
     shaCryptDigest(name, password, salt, rounds, { inWorker: true }),
   phpass: (password: Uint8Array, salt: Uint8Array, log2: number) => phpassDigest(password, salt, log2, { inWorker: true }),
+  // Parameters checked by the caller (kdf/scrypt.ts, kdf/pbkdf2.ts). slice(): exactly the key's bytes
+  // (a Buffer may sit in a larger pooled ArrayBuffer, which posting would copy whole).
+  scrypt: async (password: Uint8Array, salt: Uint8Array, { N, r, p, dkLen, maxmem }: ScryptJob) =>
+    plain(syncCrypto().scryptSync(password, salt, dkLen, { N, r, p, maxmem })).slice(),
+  pbkdf2: async (hash: Pbkdf2Hash, password: Uint8Array, salt: Uint8Array, iterations: number, dkLen: number) =>
+    plain(syncCrypto().pbkdf2Sync(password, salt, iterations, dkLen, NODE_DIGESTS[hash])).slice(),
 };
 
 interface Request {

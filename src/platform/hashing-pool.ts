@@ -1,6 +1,7 @@
 /**
- * The hashing pool: password work (bcrypt, argon2, the pure-JS legacy KDFs) on a few worker
- * threads, so that a server logs users in on every core while its event loop stays free.
+ * The hashing pool: password work (bcrypt, argon2, the pure-JS legacy KDFs, and node:crypto's
+ * scrypt and PBKDF2, which would otherwise take libuv's threads from the app's fs, dns and zlib) on
+ * a few worker threads, so that a server logs users in on every core while its event loop stays free.
  * Node, Deno and Bun, through node:worker_threads found at run time (no static import); elsewhere
  * (Workers, browsers) there is no pool and the callers run their sliced main-thread paths.
  *
@@ -23,7 +24,7 @@ import { nodeBuiltin } from './runtime.js';
 export type HashingPoolOptions = { size?: number } | false;
 
 /** The jobs a worker runs (hash-worker.ts): each takes and returns structured-cloneable values. */
-export type HashingJobKind = 'argon2' | 'bcrypt' | 'sha-crypt' | 'phpass';
+export type HashingJobKind = 'argon2' | 'bcrypt' | 'sha-crypt' | 'phpass' | 'scrypt' | 'pbkdf2';
 
 type WorkerThreads = typeof import('node:worker_threads');
 type NodeWorker = import('node:worker_threads').Worker;

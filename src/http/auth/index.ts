@@ -72,7 +72,7 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
   maxBodyBytes?: number;
   /**
    * Password checks run at once; later logins wait their turn. Default: the hashing pool's size
-   * where it runs (Node, Deno, Bun: bcrypt and argon2 on worker threads, scrypt on libuv's), so
+   * where it runs (Node, Deno, Bun: bcrypt, argon2, scrypt and PBKDF2 on its worker threads), so
    * logins use every core the pool has; else 1, so hashing on the event loop (Workers, browsers)
    * never takes more than one slice between two turns of the loop.
    */

@@ -1,8 +1,11 @@
 /**
- * PBKDF2-HMAC (RFC 8018) through the platform (Web Crypto, which every supported runtime has and
- * which runs off the main thread on Node). The arguments are checked here.
+ * PBKDF2-HMAC (RFC 8018): on a hashing-pool worker (Node, Deno, Bun), else through the platform
+ * (Web Crypto, which every supported runtime has and which runs on libuv's thread pool on Node,
+ * all but one of its threads at most). The pool first for the reason kdf/scrypt.ts gives.
+ * The arguments are checked here.
  */
 import { isInteger } from '../../internal/assert.js';
+import { runOnHashingPool } from '../../platform/hashing-pool.js';
 import type { Pbkdf2Hash } from '../../platform/platform.js';
 import { hashingPlatform } from '../../platform/runtime.js';
 
@@ -28,5 +31,8 @@ export async function pbkdf2(
   if (!isInteger(dkLen, 1, MAX_DK_LEN)) {
     throw new RangeError('pbkdf2: dkLen out of range');
   }
-  return hashingPlatform().pbkdf2(digest, password, salt, iterations, dkLen);
+  return (
+    runOnHashingPool<Uint8Array>('pbkdf2', [digest, password, salt, iterations, dkLen]) ??
+    hashingPlatform().pbkdf2(digest, password, salt, iterations, dkLen)
+  );
 }

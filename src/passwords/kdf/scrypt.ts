@@ -1,9 +1,14 @@
 /**
- * scrypt (RFC 7914) through the platform: node:crypto's async scrypt (OpenSSL, on the libuv
- * thread pool, so the event loop stays free) or @noble/hashes' scryptAsync, which yields to the
- * event loop between slices of work. Both give the same bytes; the parameters are checked here.
+ * scrypt (RFC 7914): on a hashing-pool worker (Node, Deno, Bun: OpenSSL's, on the worker's own
+ * thread), else through the platform: node:crypto's async scrypt (on libuv's thread pool, all but
+ * one of its threads at most) or @noble/hashes' scryptAsync, which yields to the event loop between
+ * slices of work. All give the same bytes; the parameters are checked here.
+ * The pool before libuv: libuv's few threads also serve the app's fs, dns and zlib, and a scrypt
+ * holds one for as long as it runs; the pool's workers do nothing else.
  */
 import { isInteger } from '../../internal/assert.js';
+import { runOnHashingPool } from '../../platform/hashing-pool.js';
+import type { ScryptJob } from '../../platform/platform.js';
 import { hashingPlatform } from '../../platform/runtime.js';
 import { scryptParamsProblem } from './scrypt-params.js';
 
@@ -49,5 +54,6 @@ function checkParams({ N, r, p, dkLen, maxmem }: ScryptParams): number {
 export async function scryptKdf(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
   const needed = checkParams(params);
   const { N, r, p, dkLen } = params;
-  return hashingPlatform().scrypt(password, salt, { N, r, p, dkLen, maxmem: needed + MAXMEM_MARGIN });
+  const job: ScryptJob = { N, r, p, dkLen, maxmem: needed + MAXMEM_MARGIN };
+  return runOnHashingPool<Uint8Array>('scrypt', [password, salt, job]) ?? hashingPlatform().scrypt(password, salt, job);
 }
