@@ -8,10 +8,10 @@
  */
 import autocannon from 'autocannon';
 import { createAuthHandler } from '../src/http/index.js';
-import { type CounterStore, createLoginThrottle, createMemoryCounterStore } from '../src/http/throttle/index.js';
+import { type CounterStore, createLoginThrottle, createMemoryCounterStore } from '../src/http/index.js';
 import { serve } from '../src/node/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
-import { createRedisCounterStore } from '../src/throttle.js';
+import { createRedisCounterStore } from '../src/throttle/index.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { KEY } from './http-common.js';
 

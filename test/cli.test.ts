@@ -1,6 +1,6 @@
 /**
- * The `gatehouse` bin, spawned as a user runs it: the built dist/cli.js (CI builds before testing),
- * or src/cli.ts through tsx when there is no build.
+ * The `gatehouse` bin, spawned as a user runs it: the built dist/cli/index.js (CI builds before testing),
+ * or src/cli/index.ts through tsx when there is no build.
  */
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ const SEED_HASH = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW'
 
 const payloadOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
 
-describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli.js' : 'src/cli.ts via tsx'})`, () => {
+describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli/index.js' : 'src/cli/index.ts via tsx'})`, () => {
   const temp = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
   afterAll(() => rmSync(temp, { recursive: true, force: true }));
 

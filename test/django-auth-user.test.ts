@@ -167,8 +167,8 @@ old.save()`);
     }, 60_000);
 
     it('a user gatehouse adds without a password gets Django’s unusable one', async () => {
-      const { createSqliteUserStore } = await import('../src/users/sqlite/index.js');
-      const { createPostgresUserStore } = await import('../src/users/postgres/index.js');
+      const { createSqliteUserStore } = await import('../src/users/sql/sqlite.js');
+      const { createPostgresUserStore } = await import('../src/users/sql/postgres.js');
       const store = url.startsWith('sqlite:') ? createSqliteUserStore(url.slice('sqlite:'.length), { layout: 'django' }) : createPostgresUserStore(url, { layout: 'django' });
       try {
         await store.createUser({ username: 'dora', hashed_password: null, full_name: 'Dora' });

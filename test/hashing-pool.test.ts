@@ -1,5 +1,5 @@
 /**
- * The hashing pool (src/platform/hashing-pool.ts) with the built worker (dist/hash-worker.js,
+ * The hashing pool (src/passwords/pool/hashing-pool.ts) with the built worker (dist/hash-worker.js,
  * needs `npm run build`): same bytes as the main thread, a killed worker's job fails with
  * HashingWorkerError and the worker is replaced, a worker that cannot start turns the pool off,
  * and a process that hashed through the pool exits on its own (unref'd workers).
@@ -16,11 +16,11 @@ import { argon2Derive, type Argon2Params } from '../src/passwords/kdf/argon2.js'
 import { bcryptDigest } from '../src/passwords/kdf/bcrypt.js';
 import { phpassDigest } from '../src/passwords/kdf/phpass.js';
 import { shaCryptDigest } from '../src/passwords/kdf/sha-crypt.js';
-import { configureHashingPool, HashingPool } from '../src/platform/hashing-pool.js';
+import { configureHashingPool, HashingPool } from '../src/passwords/pool/hashing-pool.js';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
-const WORKER = pathToFileURL(`${DIST}platform/hash-worker.js`);
-if (!existsSync(fileURLToPath(WORKER))) throw new Error('dist/platform/hash-worker.js is missing: run `npm run build` first');
+const WORKER = pathToFileURL(`${DIST}passwords/pool/hash-worker.js`);
+if (!existsSync(fileURLToPath(WORKER))) throw new Error('dist/passwords/pool/hash-worker.js is missing: run `npm run build` first');
 
 const salt = utf8('somesaltsomesalt');
 const params: Argon2Params = { type: 'argon2id', version: 0x13, m: 256, t: 2, p: 2, dkLen: 32 };

@@ -13,7 +13,7 @@ import { isThenable, notify } from '../src/internal/await.js';
 import { serve } from '../src/node/index.js';
 import { createAccessToken, importTokenKey, InvalidTokenError, TokenKeyError, verifyAccessToken } from '../src/tokens/index.js';
 import { authenticateUser } from '../src/users/index.js';
-import { findStoredUser, type UserRecord, type UserStore } from '../src/users/user-store.js';
+import { findStoredUser, type UserRecord, type UserStore } from '../src/users/store-interface.js';
 import { KEY, bearer, context, craft, loginRequest, makeUsers, nowSeconds, read } from './http-helpers.js';
 
 const users = makeUsers();

@@ -1,6 +1,6 @@
 /** resolveClientAddress: whose X-Forwarded-For / Forwarded is believed, IPv6 /64 grouping, IPv4-mapped addresses. */
 import { describe, expect, it } from 'vitest';
-import { clientAddressKey, resolveClientAddress, trustedProxies } from '../src/http/throttle/index.js';
+import { clientAddressKey, resolveClientAddress, trustedProxies } from '../src/http/index.js';
 
 describe('clientAddressKey', () => {
   it.each([

@@ -1,5 +1,5 @@
 /**
- * The login throttle over HTTP: real `gatehouse serve` processes (dist/cli.js, built by `npm test`),
+ * The login throttle over HTTP: real `gatehouse serve` processes (dist/cli/index.js, built by `npm test`),
  * clients bound to distinct loopback addresses (127.0.0.2, 127.0.0.3, ...). 429 with a correct
  * Retry-After, the owner getting in while another address keeps guessing, and two servers sharing
  * one Redis / PostgreSQL / SQLite file: counts add up, a burst of 200 concurrent failures counts 200,
@@ -20,9 +20,9 @@ import { startRedis, type TestRedis } from './helpers/redis-server.js';
 import { unavailable } from './helpers/services.js';
 
 const root = new URL('..', import.meta.url).pathname;
-const built = join(root, 'dist/cli.js');
-const command = existsSync(built) ? [built] : ['--import', 'tsx', join(root, 'src/cli.ts')];
-if (!existsSync(built)) console.warn('throttle-http.test.ts: no dist/cli.js (npm test builds it): running src/cli.ts through tsx');
+const built = join(root, 'dist/cli/index.js');
+const command = existsSync(built) ? [built] : ['--import', 'tsx', join(root, 'src/cli/index.ts')];
+if (!existsSync(built)) console.warn('throttle-http.test.ts: no dist/cli/index.js (npm test builds it): running src/cli/index.ts through tsx');
 
 const USER_KEY = 'gatehouse:login:u:johndoe';
 const ADDRESS_KEY = 'gatehouse:login:a:127.0.0.1';

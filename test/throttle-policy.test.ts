@@ -11,7 +11,7 @@ import {
   checkLoginThrottle,
   createLoginThrottle,
   createMemoryCounterStore,
-} from '../src/http/throttle/index.js';
+} from '../src/http/index.js';
 import { createMemoryUserStore } from '../src/users/index.js';
 import { KEY, context, loginRequest, makeUsers } from './http-helpers.js';
 

@@ -19,10 +19,10 @@ import { ConfigurationError, UserStoreError } from '../src/errors.js';
 import { createAuthHandler } from '../src/http/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
 import { authenticateUser } from '../src/users/index.js';
-import { createPostgresUserStore } from '../src/users/postgres/index.js';
-import { type D1Database, type SqliteDatabase, createD1UserStore, createSqliteUserStore } from '../src/users/sqlite/index.js';
-import type { SqlUserStore, SqlUserStoreOptions } from '../src/users/store.js';
-import { type FieldMapping, DEFAULT_LAYOUT, sqlBoolean } from '../src/users/layout.js';
+import { createPostgresUserStore } from '../src/users/sql/postgres.js';
+import { type D1Database, type SqliteDatabase, createD1UserStore, createSqliteUserStore } from '../src/users/sql/sqlite.js';
+import type { SqlUserStore, SqlUserStoreOptions } from '../src/users/sql/store.js';
+import { type FieldMapping, DEFAULT_LAYOUT, sqlBoolean } from '../src/users/sql/layouts.js';
 import { KEY } from './http-helpers.js';
 import { startTestPostgres } from './helpers/postgres.js';
 

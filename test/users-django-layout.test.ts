@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { presets } from '../src/index.js';
-import { DJANGO_LAYOUT, createSqliteUserStore } from '../src/users/sqlite/index.js';
+import { DJANGO_LAYOUT, createSqliteUserStore } from '../src/users/sql/sqlite.js';
 
 // sqlite3 .schema auth_user of a Django 3.2 project after migrate.
 const AUTH_USER = `CREATE TABLE "auth_user" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "password" varchar(128) NOT NULL,

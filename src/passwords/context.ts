@@ -5,7 +5,7 @@ import {
   UnknownHashError,
 } from '../errors.js';
 import { randomBytes, toHex, utf8 } from './encodings.js';
-import { configureHashingPool, type HashingPoolOptions } from '../platform/hashing-pool.js';
+import { configureHashingPool, type HashingPoolOptions } from './pool/hashing-pool.js';
 import { MAX_PASSWORD_BYTES } from './limits.js';
 import type { PasswordScheme, SchemeSettings, UpdatePolicy } from './scheme.js';
 

@@ -3,7 +3,7 @@
  * the libuv pool (Bun.password is platform/bun.ts). No static `node:` import here.
  */
 import type { HashingPlatform } from './platform.js';
-import { plain, type NodeCrypto } from './node.js';
+import { plain, type NodeCrypto } from './node-crypto.js';
 import type { NodeArgon2 } from './runtime.js';
 import { NOBLE_DIGESTS, subtlePbkdf2 } from './web-hashing.js';
 

@@ -6,7 +6,7 @@
  * `node:` import, so browser and Workers bundles load this module unchanged.
  */
 import { createNodeHashing } from './node-hashing.js';
-import { createNodePlatform } from './node.js';
+import { createNodePlatform } from './node-crypto.js';
 import type { HashingPlatform, Platform } from './platform.js';
 import { webHashing } from './web-hashing.js';
 import { webPlatform } from './web.js';

@@ -3,7 +3,7 @@
 // test/sqlite-runtimes.test.ts compares with the known answers and checks the file with better-sqlite3.
 //   bun run sqlite-store.mjs FILE     deno run --allow-read --allow-write sqlite-store.mjs FILE
 import { CryptContext, authenticateUser } from '../../dist/index.js';
-import { createSqliteUserStore } from '../../dist/users/sqlite/index.js';
+import { createSqliteUserStore } from '../../dist/users/sql/sqlite.js';
 
 const file = (globalThis.Deno?.args ?? process.argv.slice(2))[0];
 const runtime = globalThis.Bun ? 'bun' : globalThis.Deno ? 'deno' : 'node';

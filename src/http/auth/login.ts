@@ -5,7 +5,7 @@ import { type ClientAddressResolver, clientAddressOf } from '../client-address.j
 import { readLoginFormParts } from '../form.js';
 import type { Limiter } from '../limiter.js';
 import { type HeaderList, ResponseParts, TOKEN_HEADERS, detailParts } from '../response.js';
-import type { LoginGuard } from '../throttle/login.js';
+import type { LoginGuard } from './login-guard.js';
 import { storeUnavailable } from './require-user.js';
 
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];

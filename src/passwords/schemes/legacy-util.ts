@@ -9,7 +9,7 @@ import { type ScryptCaps, scryptCapExcess } from '../kdf/scrypt-params.js';
 import { defineScheme, type UpdatePolicy } from '../scheme.js';
 
 export type { Digest, DigestName };
-export { sliceTimer } from '../../internal/slice.js';
+export { sliceTimer } from '../../platform/slice.js';
 
 /** Output sizes in bytes. */
 export const DIGEST_BYTES: Record<DigestName, number> = { md5: 16, sha1: 20, sha256: 32, sha384: 48, sha512: 64 };

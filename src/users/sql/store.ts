@@ -5,11 +5,11 @@
  * node:sqlite, bun:sqlite: findUser then needs no promise) or with a promise (pg, D1: each statement
  * then has a time limit). Whatever a driver returns is checked before it becomes a UserRecord.
  */
-import { ConfigurationError, UserStoreError, type UserStoreErrorCode } from '../errors.js';
-import { BoundedMap } from '../internal/bounded-map.js';
-import { unrefTimer } from '../platform/runtime.js';
-import type { ListUsersOptions, NewUser, UserRecord, UserStore } from './user-store.js';
-import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layout.js';
+import { ConfigurationError, UserStoreError, type UserStoreErrorCode } from '../../errors.js';
+import { BoundedMap } from '../../internal/bounded-map.js';
+import { unrefTimer } from '../../platform/runtime.js';
+import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../store-interface.js';
+import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layouts.js';
 
 /** @internal Which SQL the store writes: `?` placeholders and SQLite's types, or PostgreSQL's. */
 export type SqlDialect = 'sqlite' | 'postgres';

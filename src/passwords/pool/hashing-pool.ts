@@ -11,8 +11,8 @@
  *   that cannot start (no worker file, a bundler that dropped it, TypeScript sources run by a
  *   loader that workers do not get, as under vitest or tsx) turns the pool off for good.
  */
-import { HashingWorkerError } from '../errors.js';
-import { nodeBuiltin } from './runtime.js';
+import { HashingWorkerError } from '../../errors.js';
+import { nodeBuiltin } from '../../platform/runtime.js';
 
 /**
  * `{ size }`: that many workers (default: the core count, at most 4); `false`: no pool.

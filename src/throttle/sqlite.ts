@@ -3,7 +3,7 @@
  * increment is one `INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING` statement (SQLite 3.35+),
  * atomic however many processes write at once.
  */
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, isModuleNotFound, toInteger } from './store.js';
 
 /**

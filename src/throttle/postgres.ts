@@ -3,7 +3,7 @@
  * `INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING` statement: the row lock makes concurrent
  * increments queue, none is lost.
  */
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, toInteger } from './store.js';
 
 /**

@@ -9,13 +9,13 @@
  * - `createD1UserStore(env.DB)` (or createSqliteUserStore with a D1 binding) on Cloudflare D1.
  */
 import { ConfigurationError } from '../../errors.js';
-import type { SqlValue } from '../layout.js';
-import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from '../store.js';
+import type { SqlValue } from './layouts.js';
+import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
 
-export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from '../store.js';
-export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean } from '../layout.js';
-export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from '../layout.js';
-export { DJANGO_LAYOUT } from '../django.js';
+export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from './store.js';
+export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean } from './layouts.js';
+export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
+export { DJANGO_LAYOUT } from './django.js';
 
 /**
  * A prepared statement of better-sqlite3, node:sqlite or bun:sqlite: `all(...params)` gives rows.

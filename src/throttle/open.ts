@@ -1,5 +1,5 @@
 /** A counter store from a URL, for configuration files and `gatehouse serve --throttle-store`. */
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { createMemoryCounterStore } from './memory.js';
 import { createPostgresCounterStore } from './postgres.js';
 import { createRedisCounterStore } from './redis.js';

@@ -2,8 +2,8 @@
  * Long synchronous loops (iterated digests, key schedules) cut into slices of work with a yield to
  * the event loop between them, so that one hash does not stall every other request.
  */
-import { yieldToEventLoop } from '../platform/runtime.js';
-import { monotonicNow } from './clock.js';
+import { yieldToEventLoop } from './runtime.js';
+import { monotonicNow } from '../internal/clock.js';
 
 /** Work between yields to the event loop, in milliseconds, unless the caller says otherwise. */
 export const DEFAULT_SLICE_MS = 8;

@@ -3,7 +3,7 @@
  * servers can share their counts through SQL or Redis. Keys are short printable strings made by the
  * throttle; times are milliseconds since the epoch on the throttle's clock.
  */
-import { ConfigurationError, GatehouseError } from '../../errors.js';
+import { ConfigurationError, GatehouseError } from '../errors.js';
 
 /**
  * A counter's value and when it is forgotten.

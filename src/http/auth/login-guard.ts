@@ -5,8 +5,8 @@
 import { ConfigurationError } from '../../errors.js';
 import { CLIENT_ADDRESS, type ClientAddressResolver } from '../client-address.js';
 import { type HeaderList, type ResponseParts, detailParts, toResponse } from '../response.js';
-import { resolveClientAddress, trustedProxies as compileProxies, type TrustedProxies } from './address.js';
-import { type LoginThrottle, type LoginThrottleOptions, type ThrottleCallOptions, type ThrottleDecision, createLoginThrottle } from './policy.js';
+import { resolveClientAddress, trustedProxies as compileProxies, type TrustedProxies } from '../../throttle/address.js';
+import { type LoginThrottle, type LoginThrottleOptions, type ThrottleCallOptions, type ThrottleDecision, createLoginThrottle } from '../../throttle/policy.js';
 
 /**
  * The `throttle` option of createAuthHandler / createAuth: the policy, plus where the client address

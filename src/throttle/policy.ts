@@ -15,8 +15,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { ConfigurationError } from '../../errors.js';
-import { unrefTimer } from '../../platform/runtime.js';
+import { ConfigurationError } from '../errors.js';
+import { unrefTimer } from '../platform/runtime.js';
 import { createMemoryCounterStore } from './memory.js';
 import { type Counter, type CounterStore, CounterStoreError, checkCounter } from './store.js';
 

@@ -4,13 +4,13 @@
  * a `postgres://` URL makes a pool with `pg` (an optional peer dependency, loaded only then).
  */
 import { ConfigurationError, UserStoreError } from '../../errors.js';
-import type { SqlValue } from '../layout.js';
-import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from '../store.js';
+import type { SqlValue } from './layouts.js';
+import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
 
-export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from '../store.js';
-export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean } from '../layout.js';
-export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from '../layout.js';
-export { DJANGO_LAYOUT } from '../django.js';
+export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from './store.js';
+export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean } from './layouts.js';
+export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
+export { DJANGO_LAYOUT } from './django.js';
 
 /**
  * What the store needs of pg's Pool or Client (or another driver shaped like them).

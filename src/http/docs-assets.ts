@@ -4,8 +4,8 @@
  * the handler uses it by default and gatehouse/node exports it. Elsewhere (Workers, browsers) a
  * `docs.assets` loader is given instead, or the page explains how to enable Swagger UI.
  */
-import { SWAGGER_UI_FILES, type DocsAssetLoader } from '../http/docs.js';
-import { nodeBuiltin } from './runtime.js';
+import { SWAGGER_UI_FILES, type DocsAssetLoader } from './docs.js';
+import { nodeBuiltin } from '../platform/runtime.js';
 
 type FsPromises = typeof import('node:fs/promises');
 type NodeModule = typeof import('node:module');

@@ -7,9 +7,9 @@
  * most 128 characters): use `presets.django({ coexist: true })` as the context. Django's unusable
  * password (`!` and 40 characters) reads as no password; a user added without one gets one.
  */
-import { UserStoreError } from '../errors.js';
-import { randomAlphanumeric } from '../passwords/schemes/legacy-util.js';
-import type { FieldMapping, UserTableLayout } from './layout.js';
+import { UserStoreError } from '../../errors.js';
+import { randomAlphanumeric } from '../../passwords/schemes/legacy-util.js';
+import type { FieldMapping, UserTableLayout } from './layouts.js';
 
 /** Django's column sizes: password varchar(128), first_name and last_name varchar(150), email varchar(254). */
 const PASSWORD_CHARS = 128;

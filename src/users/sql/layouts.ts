@@ -3,7 +3,7 @@
  * UserRecord and how values convert between the two. A layout is a plain object, so an existing table
  * is mapped by writing one, not copied.
  */
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../../errors.js';
 import { DJANGO_LAYOUT } from './django.js';
 
 /**

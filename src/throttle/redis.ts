@@ -2,7 +2,7 @@
  * Counters in Redis or Valkey, shared by every server on it. Each operation is one Lua script, so
  * INCR and PEXPIRE happen in one atomic step: no increment is lost, no counter is left without expiry.
  */
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { type CounterStore, CounterStoreError, isModuleNotFound, toInteger } from './store.js';
 
 /**

@@ -4,7 +4,7 @@
  * is grouped by /64 (one subscriber usually holds a whole /64, so counting single addresses would let
  * one client rotate through 2^64 of them).
  */
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError } from '../errors.js';
 
 /** A parsed address: IPv4 as 32 bits, IPv6 as 128 bits. */
 interface Ip {

@@ -2,7 +2,7 @@
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
  *   gatehouse serve [--port 8000] [--host 127.0.0.1] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]] [--throttle-store URL] [--headers-timeout S] ...
- *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/node/cli-users.ts)
+ *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/cli/users.ts)
  *   gatehouse hash [--scheme NAME] [--preset NAME [--coexist]]   password from stdin (or a hidden prompt)
  *   gatehouse verify [HASH | --hash-file FILE] [--preset NAME]   (or $GATEHOUSE_HASH) password from stdin;
  *                                      exit 0 match, 1 no match, 2 bad hash
@@ -11,16 +11,16 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { GatehouseError } from './errors.js';
-import { createAuthHandler } from './http/index.js';
-import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, type CliTools } from './node/cli-users.js';
-import { throttleFromCli } from './http/throttle/cli.js';
-import { serve } from './node/index.js';
-import { OWASP_SETTINGS } from './passwords/owasp.js';
-import { CryptContext, listSchemes } from './passwords/registry.js';
-import { presets, type PresetName } from './passwords/presets/index.js';
-import { createJsonFileUserStore } from './node/json-file-store.js';
-import { createMemoryUserStore, type UserStore } from './users/index.js';
+import { GatehouseError } from '../errors.js';
+import { createAuthHandler } from '../http/index.js';
+import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, type CliTools } from './users.js';
+import { throttleFromCli } from './throttle.js';
+import { serve } from '../node/index.js';
+import { OWASP_SETTINGS } from '../passwords/owasp.js';
+import { CryptContext, listSchemes } from '../passwords/registry.js';
+import { presets, type PresetName } from '../passwords/presets/index.js';
+import { createJsonFileUserStore } from '../node/json-file-store.js';
+import { createMemoryUserStore, type UserStore } from '../users/index.js';
 
 /** `betterAuth` is also spelled `better-auth` on the command line. */
 const PRESET_ALIASES: Record<string, PresetName> = { 'better-auth': 'betterAuth' };

@@ -2,8 +2,8 @@
  * The default counter store: counters in this process's memory. Bounded: expired counters are swept
  * as it goes, and when it is full the counter touched longest ago goes first.
  */
-import { ConfigurationError } from '../../errors.js';
-import { BoundedMap } from '../../internal/bounded-map.js';
+import { ConfigurationError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import type { Counter, CounterStore } from './store.js';
 
 /**

@@ -12,9 +12,9 @@ import type { ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigurationError, UserStoreError } from '../errors.js';
 import type { CryptContext } from '../passwords/index.js';
 import type { NewUser, UserRecord } from '../users/index.js';
-import { createPostgresUserStore } from '../users/postgres/index.js';
-import { createSqliteUserStore } from '../users/sqlite/index.js';
-import type { SqlUserStore } from '../users/store.js';
+import { createPostgresUserStore } from '../users/sql/postgres.js';
+import { createSqliteUserStore } from '../users/sql/sqlite.js';
+import type { SqlUserStore } from '../users/sql/store.js';
 
 /** What cli.ts lends these commands: its argument parser, password input, policy and usage errors. */
 export interface CliTools {

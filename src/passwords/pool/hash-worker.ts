@@ -3,11 +3,11 @@
  * loop, and answers with the result or the error's name and message.
  * Built as its own entry (dist/hash-worker.js and .cjs) so that the pool finds it beside itself.
  */
-import { argon2Derive, type Argon2Params } from '../passwords/kdf/argon2.js';
-import { bcryptDigest } from '../passwords/kdf/bcrypt.js';
-import { phpassDigest } from '../passwords/kdf/phpass.js';
-import { shaCryptDigest, type ShaCryptDigestName } from '../passwords/kdf/sha-crypt.js';
-import { nodeBuiltin } from './runtime.js';
+import { argon2Derive, type Argon2Params } from '../kdf/argon2.js';
+import { bcryptDigest } from '../kdf/bcrypt.js';
+import { phpassDigest } from '../kdf/phpass.js';
+import { shaCryptDigest, type ShaCryptDigestName } from '../kdf/sha-crypt.js';
+import { nodeBuiltin } from '../../platform/runtime.js';
 import type { HashingJobKind } from './hashing-pool.js';
 
 type Handler = (...args: never[]) => Promise<Uint8Array>;

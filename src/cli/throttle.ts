@@ -1,7 +1,7 @@
 /** @internal `gatehouse serve`'s throttle options: --throttle-store URL, --throttle-options JSON, --no-throttle. */
-import { GatehouseError } from '../../errors.js';
-import type { ThrottleOptions } from './login.js';
-import { openCounterStore } from './open.js';
+import { GatehouseError } from '../errors.js';
+import type { ThrottleOptions } from '../http/auth/login-guard.js';
+import { openCounterStore } from '../throttle/open.js';
 
 export interface CliThrottle {
   readonly options: ThrottleOptions | false;
