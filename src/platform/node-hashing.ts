@@ -4,7 +4,7 @@
  */
 import type { HashingPlatform } from './platform.js';
 import { plain, type NodeCrypto } from './node-crypto.js';
-import type { NodeArgon2 } from './runtime.js';
+import type { NodeArgon2 } from './platform.js';
 import { NOBLE_DIGESTS, subtlePbkdf2 } from './web-hashing.js';
 
 /**

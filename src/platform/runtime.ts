@@ -129,22 +129,6 @@ export function nodeBuiltin<T = unknown>(id: string): T | null {
   }
 }
 
-/** node:crypto's `argon2(algorithm, parameters, callback)` (Node >= 24.7), or null. */
-export type NodeArgon2 = (
-  algorithm: 'argon2d' | 'argon2i' | 'argon2id',
-  parameters: {
-    message: Uint8Array;
-    nonce: Uint8Array;
-    parallelism: number;
-    tagLength: number;
-    memory: number;
-    passes: number;
-    secret?: Uint8Array;
-    associatedData?: Uint8Array;
-  },
-  callback: (error: Error | null, derived: Uint8Array) => void,
-) => void;
-
 // (module (func (result v128) (v128.const i32x4 0 0 0 0))): valid exactly where SIMD128 is.
 const SIMD_PROBE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,

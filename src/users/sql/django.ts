@@ -8,7 +8,7 @@
  * password (`!` and 40 characters) reads as no password; a user added without one gets one.
  */
 import { UserStoreError } from '../../errors.js';
-import { randomAlphanumeric } from '../../passwords/schemes/legacy-util.js';
+import { randomAlphanumeric } from '../../internal/random.js';
 import type { FieldMapping, UserTableLayout } from './layouts.js';
 
 /** Django's column sizes: password varchar(128), first_name and last_name varchar(150), email varchar(254). */

@@ -4,7 +4,6 @@
  * is mapped by writing one, not copied.
  */
 import { ConfigurationError } from '../../errors.js';
-import { DJANGO_LAYOUT } from './django.js';
 
 /**
  * A value a statement binds: what a FieldMapping's `write` and a layout's `insertValues` give.
@@ -103,14 +102,6 @@ export const DEFAULT_LAYOUT: UserTableLayout = Object.freeze({
   }),
   managed: true,
 });
-
-/**
- * Layouts known by name (`layout: 'default'`, `layout: 'django'`).
- *
- * @example
- * createPostgresUserStore(pool, { layout: LAYOUTS.django });
- */
-export const LAYOUTS: Readonly<Record<string, UserTableLayout>> = Object.freeze({ default: DEFAULT_LAYOUT, django: DJANGO_LAYOUT });
 
 /**
  * How a SQL user store finds its table: a layout (or its name), with the table or some columns
@@ -240,12 +231,15 @@ function optionalColumn(name: unknown, what: string): string | null {
   return name === null ? null : quoteIdentifier(name, what);
 }
 
-/** The layout the options describe, checked: a bad name throws ConfigurationError. */
-export function resolveLayout(options: LayoutOptions = {}): ResolvedLayout {
+/**
+ * The layout the options describe, checked: a bad name throws ConfigurationError. Names are looked
+ * up in `known` (known-layouts.ts: the table lives above the layouts it names, Django's among them).
+ */
+export function resolveLayout(options: LayoutOptions, known: Readonly<Record<string, UserTableLayout>>): ResolvedLayout {
   const given = options.layout ?? 'default';
-  const base = typeof given === 'string' ? (Object.hasOwn(LAYOUTS, given) ? LAYOUTS[given] : undefined) : given;
+  const base = typeof given === 'string' ? (Object.hasOwn(known, given) ? known[given] : undefined) : given;
   if (!base || typeof base !== 'object') {
-    throw new ConfigurationError(`unknown layout ${JSON.stringify(given)} (known: ${Object.keys(LAYOUTS).join(', ')})`);
+    throw new ConfigurationError(`unknown layout ${JSON.stringify(given)} (known: ${Object.keys(known).join(', ')})`);
   }
   const tableName = options.table ?? base.table;
   const columns: UserColumns = { ...base.columns, ...options.columns };

@@ -8,7 +8,8 @@ import type { SqlValue } from './layouts.js';
 import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
 
 export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from './store.js';
-export { DEFAULT_LAYOUT, LAYOUTS, sqlBoolean } from './layouts.js';
+export { DEFAULT_LAYOUT, sqlBoolean } from './layouts.js';
+export { LAYOUTS } from './known-layouts.js';
 export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
 export { DJANGO_LAYOUT } from './django.js';
 

@@ -10,6 +10,7 @@ import { BoundedMap } from '../../internal/bounded-map.js';
 import { unrefTimer } from '../../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../store-interface.js';
 import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layouts.js';
+import { LAYOUTS } from './known-layouts.js';
 
 /** @internal Which SQL the store writes: `?` placeholders and SQLite's types, or PostgreSQL's. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -221,7 +222,7 @@ export class SqlTableUserStore implements SqlUserStore {
     this.dialect = dialect;
     if (typeof driver === 'function') this.#opening = driver;
     else this.#driver = driver;
-    this.#layout = resolveLayout(options);
+    this.#layout = resolveLayout(options, LAYOUTS);
     const timeoutMs = options.timeoutMs ?? 5000;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new ConfigurationError('timeoutMs must be a positive integer');
     this.#timeoutMs = timeoutMs;
