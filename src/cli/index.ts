@@ -10,21 +10,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GatehouseError } from '../errors.js';
 import { createAuthHandler } from '../http/index.js';
-import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand, type CliTools } from './users.js';
+import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand } from './users.js';
+import { CONTEXT_OPTIONS, PRESET_LIST, cliContext, databaseLayout } from './context.js';
+import { readPassword } from './password-input.js';
+import { HELP, UsageError, parse } from './usage.js';
 import { throttleFromCli } from './throttle.js';
 import { serve } from '../node/index.js';
-import { OWASP_SETTINGS } from '../passwords/owasp.js';
-import { CryptContext, listSchemes } from '../passwords/registry.js';
-import { presets, type PresetName } from '../passwords/presets/index.js';
 import { createJsonFileUserStore } from '../node/json-file-store.js';
 import { createMemoryUserStore, type UserStore } from '../users/index.js';
 
-/** `betterAuth` is also spelled `better-auth` on the command line. */
-const PRESET_ALIASES: Record<string, PresetName> = { 'better-auth': 'betterAuth' };
-const PRESET_LIST = Object.keys(presets).join(', ');
 
 const USAGE = `Usage: gatehouse <command> [options]
 
@@ -69,43 +65,6 @@ Options:
 `;
 
 
-class UsageError extends Error {}
-
-/** What chooses the password context: --preset, --coexist, and whether users are in a database. */
-interface ContextChoice {
-  preset?: string;
-  coexist?: boolean;
-  database?: boolean;
-}
-
-/** The store layout a preset selects on a database: Django's own auth_user for `django`. */
-function databaseLayout(preset: string | undefined): string | undefined {
-  return preset === 'django' ? 'django' : undefined;
-}
-
-/** The options that choose the password context: `--preset NAME [--coexist]`. */
-const CONTEXT_OPTIONS = { preset: { type: 'string' }, coexist: { type: 'boolean', default: false } } as const;
-
-/**
- * With --preset, that migration preset (--coexist: in coexistence mode). Without, the seed's policy
- * (bcrypt, cost 12) with every other built-in scheme still readable; logins move those to bcrypt.
- * On a database, `--preset django` is Django's own auth_user table: coexistence is implied.
- */
-function cliContext(values: ContextChoice = {}): CryptContext {
-  if (values.preset === undefined) {
-    if (values.coexist) throw new UsageError('--coexist needs --preset NAME');
-    return new CryptContext({ schemes: listSchemes(), default: 'bcrypt', deprecated: 'auto', settings: OWASP_SETTINGS });
-  }
-  const name = PRESET_ALIASES[values.preset] ?? values.preset;
-  if (!Object.hasOwn(presets, name)) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)} (known: ${PRESET_LIST})`);
-  const coexist = values.coexist === true || (values.database === true && databaseLayout(name) !== undefined);
-  try {
-    return presets[name as PresetName]({ coexist });
-  } catch (error) {
-    if (error instanceof GatehouseError) throw new UsageError(`--preset ${values.preset}: ${error.message}`);
-    throw error;
-  }
-}
 
 /** Exit statuses: 0 ok, 1 failure (no match, runtime error), 2 usage or unreadable input. */
 async function main(argv: string[]): Promise<number> {
@@ -124,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     case 'db':
     case 'user':
       if (rest[0] === '-h' || rest[0] === '--help') return help();
-      return runDatabaseCommand(command, rest, CLI_TOOLS);
+      return runDatabaseCommand(command, rest);
     case 'secret':
       if (parse({ args: rest, options: HELP }).values.help) return help();
       process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
@@ -134,18 +93,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const HELP = { help: { type: 'boolean', short: 'h' } } as const;
-
-/** parseArgs, with its complaints turned into usage errors (exit 2). */
-function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  try {
-    return parseArgs(config);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-const CLI_TOOLS: CliTools = { parse, readPassword, context: cliContext, layout: databaseLayout, usage: (message) => new UsageError(message) };
 
 async function serveCommand(args: string[]): Promise<number> {
   const { values } = parse({
@@ -192,7 +139,7 @@ async function serveCommand(args: string[]): Promise<number> {
   const layout = database === undefined ? undefined : databaseLayout(values.preset);
   if (layout && values['seed-demo']) throw new UsageError(`--seed-demo cannot fill ${values.preset}'s table: its own app creates it`);
   if (database) {
-    ({ store: users, close: closeUsers } = await openServeDatabase(database, CLI_TOOLS, values['seed-demo'], layout));
+    ({ store: users, close: closeUsers } = await openServeDatabase(database, values['seed-demo'], layout));
   } else if (values.users !== undefined) {
     users = createJsonFileUserStore(values.users);
     await users.findUser(''); // read the file now: a bad path or bad JSON stops here, not at the first login
@@ -200,7 +147,7 @@ async function serveCommand(args: string[]): Promise<number> {
     users = createMemoryUserStore(TUTORIAL_USERS);
   }
 
-  const throttle = await throttleFromCli(values['throttle-store'], values['throttle-options'], values['no-throttle'], UsageError);
+  const throttle = await throttleFromCli(values['throttle-store'], values['throttle-options'], values['no-throttle']);
   const handler = createAuthHandler({
     users,
     key,
@@ -334,54 +281,6 @@ function help(): number {
   return 0;
 }
 
-/** Passwords longer than this are not read at all (the hashing limit is far below it). */
-const MAX_STDIN_BYTES = 1024 * 1024;
-
-/** The password: a hidden prompt on a terminal, else stdin without its final line break. */
-async function readPassword(confirm: boolean): Promise<string> {
-  if (process.stdin.isTTY) {
-    const first = await prompt('Password: ');
-    if (confirm && (await prompt('Repeat password: ')) !== first) throw new UsageError('the passwords differ');
-    return first;
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > MAX_STDIN_BYTES) throw new UsageError('the password on stdin is too long');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
-
-/** Read a line from the terminal without echoing it. */
-function prompt(question: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const stdin = process.stdin;
-    process.stderr.write(question);
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
-    let input = '';
-    const finish = (error?: Error) => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.off('data', onData);
-      process.stderr.write('\n');
-      if (error) reject(error);
-      else resolve(input);
-    };
-    const onData = (data: string) => {
-      for (const char of data) {
-        if (char === '\r' || char === '\n' || char === '\u0004') return finish();
-        if (char === '\u0003') return finish(new UsageError('interrupted'));
-        if (char === '\u007f' || char === '\b') input = input.slice(0, -1);
-        else input += char;
-      }
-    };
-    stdin.on('data', onData);
-  });
-}
 
 main(process.argv.slice(2)).then(
   (code) => {

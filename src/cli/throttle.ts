@@ -2,6 +2,7 @@
 import { GatehouseError } from '../errors.js';
 import type { ThrottleOptions } from '../http/auth/login-guard.js';
 import { openCounterStore } from '../throttle/open.js';
+import { UsageError } from './usage.js';
 
 export interface CliThrottle {
   readonly options: ThrottleOptions | false;
@@ -9,15 +10,14 @@ export interface CliThrottle {
   readonly close: () => Promise<void>;
 }
 
-/** The throttle the CLI serves with; bad values throw `usage` errors (exit 2), an unreachable store a plain error (exit 1). */
+/** The throttle the CLI serves with; bad values throw UsageError (exit 2), an unreachable store a plain error (exit 1). */
 export async function throttleFromCli(
   storeUrl: string | undefined,
   optionsJson: string | undefined,
   off: boolean,
-  usage: new (message: string) => Error,
 ): Promise<CliThrottle> {
   if (off) {
-    if (storeUrl !== undefined || optionsJson !== undefined) throw new usage('--no-throttle takes no --throttle-store or --throttle-options');
+    if (storeUrl !== undefined || optionsJson !== undefined) throw new UsageError('--no-throttle takes no --throttle-store or --throttle-options');
     return { options: false, close: async () => {} };
   }
   let policy: ThrottleOptions = {};
@@ -25,17 +25,17 @@ export async function throttleFromCli(
     try {
       policy = JSON.parse(optionsJson) as ThrottleOptions;
     } catch {
-      throw new usage('--throttle-options must be JSON');
+      throw new UsageError('--throttle-options must be JSON');
     }
     if (policy === null || typeof policy !== 'object' || Array.isArray(policy) || 'store' in policy) {
-      throw new usage('--throttle-options must be a JSON object of throttle options (the store is --throttle-store)');
+      throw new UsageError('--throttle-options must be a JSON object of throttle options (the store is --throttle-store)');
     }
   }
   let store;
   try {
     store = openCounterStore(storeUrl ?? 'memory');
   } catch (error) {
-    throw new usage(`--throttle-store: ${(error as Error).message}`);
+    throw new UsageError(`--throttle-store: ${(error as Error).message}`);
   }
   // Reach the store now: a wrong URL stops here, not at the first failed login.
   try {

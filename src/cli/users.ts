@@ -8,24 +8,15 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigurationError, UserStoreError } from '../errors.js';
 import type { CryptContext } from '../passwords/index.js';
 import type { NewUser, UserRecord } from '../users/index.js';
 import { createPostgresUserStore } from '../users/sql/postgres.js';
 import { createSqliteUserStore } from '../users/sql/sqlite.js';
 import type { SqlUserStore } from '../users/sql/store.js';
-
-/** What cli.ts lends these commands: its argument parser, password input, policy and usage errors. */
-export interface CliTools {
-  parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>>;
-  readPassword(confirm: boolean): Promise<string>;
-  /** The password context: the seed's policy, or `--preset NAME [--coexist]` (`database`: users in a database). */
-  context(choice?: { preset?: string; coexist?: boolean; database?: boolean }): CryptContext;
-  /** The store layout a preset selects on a database ('django': Django's auth_user), or undefined. */
-  layout(preset: string | undefined): string | undefined;
-  usage(message: string): Error;
-}
+import { cliContext, databaseLayout } from './context.js';
+import { readPassword } from './password-input.js';
+import { UsageError, parse } from './usage.js';
 
 export const DATABASE_USAGE = `  db migrate         Create the users table (if missing) in --database
   user add NAME      Add a user; password from stdin or a hidden prompt
@@ -84,23 +75,23 @@ interface OpenOptions {
 }
 
 /** The store a --database URL names. */
-export function openDatabase(url: string, tools: CliTools, options: OpenOptions): SqlUserStore {
+export function openDatabase(url: string, options: OpenOptions): SqlUserStore {
   const path = sqlitePath(url);
   if (path !== null) {
-    if (path === '') throw tools.usage('sqlite: needs a file path (sqlite:./users.db)');
+    if (path === '') throw new UsageError('sqlite: needs a file path (sqlite:./users.db)');
     if (!options.create && !existsSync(path)) {
       throw new ConfigurationError(`the database ${url} does not exist: create it with gatehouse db migrate --database ${url}`);
     }
     return createSqliteUserStore(path, { create: options.create, onError: options.onError, layout: options.layout });
   }
   if (/^postgres(ql)?:\/\//.test(url)) return createPostgresUserStore(url, { onError: options.onError, poolSize: 10, layout: options.layout });
-  throw tools.usage(`--database must be sqlite:PATH or postgres://... (got ${JSON.stringify(describeDatabase(url))})`);
+  throw new UsageError(`--database must be sqlite:PATH or postgres://... (got ${JSON.stringify(describeDatabase(url))})`);
 }
 
 /** --database, else $GATEHOUSE_DATABASE. */
-function databaseUrl(given: string | undefined, tools: CliTools): string {
+function databaseUrl(given: string | undefined): string {
   const url = given ?? process.env.GATEHOUSE_DATABASE;
-  if (url === undefined || url === '') throw tools.usage('this command needs --database URL (or GATEHOUSE_DATABASE)');
+  if (url === undefined || url === '') throw new UsageError('this command needs --database URL (or GATEHOUSE_DATABASE)');
   return url;
 }
 
@@ -125,9 +116,9 @@ function explain(error: unknown, url: string, layout?: string): string {
 }
 
 /** `gatehouse db ...` and `gatehouse user ...`. Exit status: 0 ok, 1 failed, 2 usage. */
-export async function runDatabaseCommand(command: 'db' | 'user', args: string[], tools: CliTools): Promise<number> {
+export async function runDatabaseCommand(command: 'db' | 'user', args: string[]): Promise<number> {
   const [action, ...rest] = args;
-  const { values, positionals } = tools.parse({
+  const { values, positionals } = parse({
     args: rest,
     allowPositionals: true,
     options: {
@@ -142,26 +133,26 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
   });
   const known = command === 'db' ? ['migrate'] : ['add', 'import', 'list', 'disable', 'enable', 'passwd', 'remove'];
   if (action === undefined || !known.includes(action)) {
-    throw tools.usage(`${command} needs one of: ${known.join(', ')}${action === undefined ? '' : ` (got ${JSON.stringify(action)})`}`);
+    throw new UsageError(`${command} needs one of: ${known.join(', ')}${action === undefined ? '' : ` (got ${JSON.stringify(action)})`}`);
   }
   const wanted = action === 'migrate' || action === 'list' ? 0 : 1;
   if (positionals.length !== wanted) {
-    throw tools.usage(`${command} ${action} takes ${wanted === 0 ? 'no argument' : action === 'import' ? 'a FILE' : 'a NAME'}`);
+    throw new UsageError(`${command} ${action} takes ${wanted === 0 ? 'no argument' : action === 'import' ? 'a FILE' : 'a NAME'}`);
   }
   if (action !== 'add' && (values.email !== undefined || values['full-name'] !== undefined || values.disabled)) {
-    throw tools.usage('--email, --full-name and --disabled are options of user add');
+    throw new UsageError('--email, --full-name and --disabled are options of user add');
   }
-  if (values.json && action !== 'list') throw tools.usage('--json is an option of user list');
-  const url = databaseUrl(values.database, tools);
+  if (values.json && action !== 'list') throw new UsageError('--json is an option of user list');
+  const url = databaseUrl(values.database);
   const choice = { preset: values.preset, coexist: values.coexist, database: true };
-  const context = tools.context(choice);
-  const layout = tools.layout(values.preset);
+  const context = cliContext(choice);
+  const layout = databaseLayout(values.preset);
   if (action === 'migrate' && layout !== undefined) {
-    throw tools.usage(`--preset ${values.preset}: the table is the old app's (python manage.py migrate creates it); gatehouse never alters it`);
+    throw new UsageError(`--preset ${values.preset}: the table is the old app's (python manage.py migrate creates it); gatehouse never alters it`);
   }
   // Read the file before touching the database: a bad file changes nothing.
-  const imported = action === 'import' ? await readUsersFile(positionals[0]!, tools) : null;
-  const store = openDatabase(url, tools, { create: action === 'migrate' && layout === undefined, layout });
+  const imported = action === 'import' ? await readUsersFile(positionals[0]!) : null;
+  const store = openDatabase(url, { create: action === 'migrate' && layout === undefined, layout });
   try {
     const name = positionals[0]!;
     switch (action) {
@@ -169,7 +160,7 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
         say((await store.migrate()) ? `created the users table in ${describeDatabase(url)}` : `the users table exists in ${describeDatabase(url)}`);
         return 0;
       case 'add':
-        return await addUser(store, name, values, tools, context);
+        return await addUser(store, name, values, context);
       case 'import':
         return await importUsers(store, imported!, context);
       case 'list':
@@ -181,7 +172,7 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
         return 0;
       case 'passwd': {
         if (!(await store.findUser(name))) throw new UserStoreError('ERR_USER_NOT_FOUND', 'no such user');
-        await store.setPassword(name, await hashNewPassword(tools, context));
+        await store.setPassword(name, await hashNewPassword(context));
         say(`changed the password of ${printable(name)}`);
         return 0;
       }
@@ -201,9 +192,9 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
   }
 }
 
-async function hashNewPassword(tools: CliTools, context: CryptContext): Promise<string> {
-  const password = await tools.readPassword(true);
-  if (password === '') throw tools.usage('the password is empty');
+async function hashNewPassword(context: CryptContext): Promise<string> {
+  const password = await readPassword(true);
+  if (password === '') throw new UsageError('the password is empty');
   return context.hash(password);
 }
 
@@ -211,14 +202,13 @@ async function addUser(
   store: SqlUserStore,
   username: string,
   values: { email?: string; 'full-name'?: string; disabled?: boolean },
-  tools: CliTools,
   context: CryptContext,
 ): Promise<number> {
   // Ask for no password for a name that is taken (createUser still refuses it if that changes meanwhile).
   if (await store.findUser(username)) throw new UserStoreError('ERR_USER_EXISTS', 'the username is taken');
   await store.createUser({
     username,
-    hashed_password: await hashNewPassword(tools, context),
+    hashed_password: await hashNewPassword(context),
     email: values.email ?? null,
     full_name: values['full-name'] ?? null,
     disabled: values.disabled ?? false,
@@ -228,25 +218,25 @@ async function addUser(
 }
 
 /** A fake_users_db-shaped file as new users, every record checked first. */
-async function readUsersFile(path: string, tools: CliTools): Promise<NewUser[]> {
+async function readUsersFile(path: string): Promise<NewUser[]> {
   let db: unknown;
   try {
     db = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
     const reason = error instanceof SyntaxError ? 'is not valid JSON' : `cannot be read (${(error as { code?: string }).code ?? 'error'})`;
-    throw tools.usage(`the users file ${path} ${reason}`);
+    throw new UsageError(`the users file ${path} ${reason}`);
   }
-  if (db === null || typeof db !== 'object' || Array.isArray(db)) throw tools.usage(`${path}: expected an object of user records by username`);
+  if (db === null || typeof db !== 'object' || Array.isArray(db)) throw new UsageError(`${path}: expected an object of user records by username`);
   const users: NewUser[] = [];
   for (const [key, record] of Object.entries(db)) {
     const where = `${path}: the user ${JSON.stringify(key)}`;
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) throw tools.usage(`${where} is not an object`);
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new UsageError(`${where} is not an object`);
     const { username, hashed_password = null, email = null, full_name = null, disabled = false } = record as UserRecord;
-    if (username !== key) throw tools.usage(`${where} must have that username`);
+    if (username !== key) throw new UsageError(`${where} must have that username`);
     for (const [field, value] of Object.entries({ hashed_password, email, full_name })) {
-      if (value !== null && typeof value !== 'string') throw tools.usage(`${where}: ${field} must be a string or null`);
+      if (value !== null && typeof value !== 'string') throw new UsageError(`${where}: ${field} must be a string or null`);
     }
-    if (disabled !== null && typeof disabled !== 'boolean') throw tools.usage(`${where}: disabled must be true, false or null`);
+    if (disabled !== null && typeof disabled !== 'boolean') throw new UsageError(`${where}: disabled must be true, false or null`);
     users.push({ username, hashed_password, email, full_name, disabled: disabled === true });
   }
   return users;
@@ -294,7 +284,6 @@ async function listUsers(store: SqlUserStore, json: boolean): Promise<number> {
  */
 export async function openServeDatabase(
   url: string,
-  tools: CliTools,
   seedDemo: boolean,
   layout?: string,
 ): Promise<{ store: SqlUserStore; close: () => Promise<void> }> {
@@ -305,7 +294,7 @@ export async function openServeDatabase(
     lastReport = now;
     complain(`user store: ${explain(error, url, layout)}`);
   };
-  const store = openDatabase(url, tools, { create: seedDemo, onError, layout });
+  const store = openDatabase(url, { create: seedDemo, onError, layout });
   const where = `${describeDatabase(url)}${layout === 'django' ? " (Django's auth_user)" : ''}`;
   try {
     if (seedDemo && (await store.migrate())) {
