@@ -11,9 +11,21 @@ import { unrefTimer } from '../../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../store-interface.js';
 import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layouts.js';
 import { LAYOUTS } from './known-layouts.js';
+import { type FieldSlot, type SqlDialect, type Statements, buildStatements, createTableSql } from './statements.js';
+import {
+  MAX_FIELD_LENGTH,
+  MAX_HASH_LENGTH,
+  MAX_USERNAME_LENGTH,
+  checkText,
+  checkUsername,
+  disabledFlag,
+  textOrNull,
+  timestamp,
+  validUsername,
+} from './values.js';
 
-/** @internal Which SQL the store writes: `?` placeholders and SQLite's types, or PostgreSQL's. */
-export type SqlDialect = 'sqlite' | 'postgres';
+export type { SqlDialect } from './statements.js';
+export { MAX_USERNAME_LENGTH } from './values.js';
 
 /**
  * @internal What a driver adapter provides: the rows of one statement (SELECT, or a write with
@@ -63,44 +75,8 @@ export interface SqlUserStoreOptions extends LayoutOptions {
   onError?: (error: UserStoreError) => void;
 }
 
-/** Names and hashes longer than this are refused by createUser (and so cannot be found). */
-export const MAX_USERNAME_LENGTH = 256;
-const MAX_HASH_LENGTH = 4096;
-const MAX_FIELD_LENGTH = 1024;
 const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 10_000;
-
-/** Half of a UTF-16 pair alone: not text a database can store (String#isWellFormed is ES2024). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** A username the store can hold: a non-empty, well-formed string without NUL, at most 256 code units. */
-function validUsername(name: unknown): name is string {
-  return (
-    typeof name === 'string' &&
-    name.length > 0 &&
-    name.length <= MAX_USERNAME_LENGTH &&
-    !name.includes('\0') &&
-    !LONE_SURROGATE.test(name)
-  );
-}
-
-function checkText(value: unknown, what: string, max: number, nullable: boolean): string | null {
-  if (value === undefined || value === null) {
-    if (nullable) return null;
-    throw new UserStoreError('ERR_USER_INVALID', `${what} is required`);
-  }
-  if (typeof value !== 'string' || value.length > max || value.includes('\0') || LONE_SURROGATE.test(value)) {
-    throw new UserStoreError('ERR_USER_INVALID', `${what} must be text of at most ${max} characters, without NUL`);
-  }
-  return value;
-}
-
-function checkUsername(name: unknown): string {
-  if (!validUsername(name)) {
-    throw new UserStoreError('ERR_USER_INVALID', `a username is 1 to ${MAX_USERNAME_LENGTH} characters of text, without NUL`);
-  }
-  return name;
-}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -108,18 +84,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-const textOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
-/** A malformed flag locks the user out, as the handler does. */
-function disabledFlag(value: unknown): boolean | null {
-  return value === true || value === false || value === null ? value : true;
-}
-
-function timestamp(value: unknown): string | null {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  return typeof value === 'string' ? value : null;
 }
 
 /** A driver error's code when it is a plain token (SQLSTATE, SQLITE_BUSY, ECONNREFUSED): safe to show. */
@@ -132,26 +96,6 @@ interface UserCache {
   readonly ttl: number;
   readonly max: number;
   readonly users: BoundedMap<string, { user: UserRecord; expires: number }>;
-}
-
-interface Statements {
-  find: string;
-  probe: string;
-  list: string;
-  listAfter: string;
-  insert: string;
-  compareAndSwap: string;
-  setPassword: string;
-  setDisabled: string | null;
-  remove: string;
-}
-
-/** The fields of a record in select order, with where their values sit in a row. */
-interface FieldSlot {
-  readonly name: 'email' | 'full_name' | 'disabled';
-  readonly field: ResolvedField;
-  /** The row keys of its columns (c2, c3, ...). */
-  readonly keys: readonly string[];
 }
 
 /**
@@ -504,71 +448,4 @@ function resolveCache(option: SqlUserStoreOptions['cache']): UserCache | null {
   if (!Number.isSafeInteger(ttl) || ttl < 1) throw new ConfigurationError('cache.ttl must be a positive number of milliseconds');
   if (!Number.isSafeInteger(max) || max < 1) throw new ConfigurationError('cache.max must be a positive integer');
   return { ttl, max, users: new BoundedMap(max) };
-}
-
-function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
-  const p = dialect === 'postgres' ? (i: number) => `$${i}` : () => '?';
-  const { table: t, username: u, hashedPassword: h } = layout;
-  const slots: FieldSlot[] = [];
-  const listSlots: FieldSlot[] = [];
-  const columns = [u, h];
-  const listColumns = [u];
-  for (const name of ['email', 'full_name', 'disabled'] as const) {
-    const field = layout.fields[name];
-    if (!field) continue;
-    const keysFrom = (start: number) => field.columns.map((_, i) => `c${start + i}`);
-    slots.push({ name, field, keys: keysFrom(columns.length) });
-    listSlots.push({ name, field, keys: keysFrom(listColumns.length) });
-    columns.push(...field.columns);
-    listColumns.push(...field.columns);
-  }
-  if (layout.createdAt) listColumns.push(layout.createdAt);
-  if (layout.updatedAt) listColumns.push(layout.updatedAt);
-  const select = (list: string[]) => list.map((column, i) => `${column} AS c${i}`).join(', ');
-
-  const insertColumns = [...columns, ...layout.insertValues.map(([column]) => column)];
-  const duplicate = insertColumns.find((column, i) => insertColumns.indexOf(column) !== i);
-  if (duplicate) throw new ConfigurationError(`the layout writes the column ${duplicate} twice`);
-  const stamps = [layout.createdAt, layout.updatedAt].filter((c): c is string => c !== null && !insertColumns.includes(c));
-  const values = [...insertColumns.map((_, i) => p(i + 1)), ...stamps.map(() => 'CURRENT_TIMESTAMP')];
-  const touched = layout.updatedAt ? `, ${layout.updatedAt} = CURRENT_TIMESTAMP` : '';
-  const returning = `RETURNING ${u} AS c0`;
-  const disabled = layout.fields.disabled;
-  const disabledSet = disabled?.columns.map((column, i) => `${column} = ${p(i + 1)}`).join(', ');
-
-  const sql: Statements = {
-    find: `SELECT ${select(columns)} FROM ${t} WHERE ${u} = ${p(1)} LIMIT 2`,
-    probe: `SELECT ${select([...new Set([...columns, ...listColumns])])} FROM ${t} WHERE 1 = 0`,
-    list: `SELECT ${select(listColumns)} FROM ${t} ORDER BY ${u} LIMIT ${p(1)}`,
-    listAfter: `SELECT ${select(listColumns)} FROM ${t} WHERE ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}`,
-    insert:
-      `INSERT INTO ${t} (${[...insertColumns, ...stamps].join(', ')}) VALUES (${values.join(', ')}) ` +
-      `ON CONFLICT (${u}) DO NOTHING ${returning}`,
-    compareAndSwap: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)} AND ${h} = ${p(3)} ${returning}`,
-    setPassword: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)} ${returning}`,
-    setDisabled: disabled
-      ? `UPDATE ${t} SET ${disabledSet}${touched} WHERE ${u} = ${p(disabled.columns.length + 1)} ${returning}`
-      : null,
-    remove: `DELETE FROM ${t} WHERE ${u} = ${p(1)} ${returning}`,
-  };
-  return { sql, slots, listSlots };
-}
-
-function createTableSql(dialect: SqlDialect, layout: ResolvedLayout): string {
-  const pg = dialect === 'postgres';
-  const text = 'TEXT';
-  const lines = [`${layout.username} ${text} NOT NULL PRIMARY KEY`, `${layout.hashedPassword} ${text}`];
-  const { email, full_name, disabled } = layout.fields;
-  if (email) lines.push(`${email.columns[0]} ${text}`);
-  if (full_name) lines.push(`${full_name.columns[0]} ${text}`);
-  if (disabled) {
-    const column = disabled.columns[0]!;
-    lines.push(pg ? `${column} BOOLEAN NOT NULL DEFAULT false` : `${column} INTEGER NOT NULL DEFAULT 0 CHECK (${column} IN (0, 1))`);
-  }
-  const time = pg ? 'TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP' : 'TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP';
-  for (const column of [layout.createdAt, layout.updatedAt]) if (column) lines.push(`${column} ${time}`);
-  const create = `CREATE TABLE IF NOT EXISTS ${layout.table} (\n  ${lines.join(',\n  ')}\n)`;
-  // Two processes migrating at once: PostgreSQL's IF NOT EXISTS can still collide, so take a lock for
-  // the transaction that a multi-statement simple query runs in.
-  return pg ? `SELECT pg_advisory_xact_lock(7314985); ${create}` : create;
 }
