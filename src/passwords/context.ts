@@ -55,7 +55,7 @@ export interface CryptContextOptions {
 
 /**
  * @internal CryptContextOptions with the clock hardenRuntime reads and the wait it pads with, so
- * that tests can run it on a fake clock (test/harden-runtime.test.ts). Not a public option: an app
+ * that tests can run it on a fake clock (test/unit/passwords/harden-runtime.test.ts). Not a public option: an app
  * has no reason to change either. Default: performance.now, setTimeout.
  */
 export interface CryptContextTestOptions extends CryptContextOptions {
