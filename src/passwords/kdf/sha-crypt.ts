@@ -7,7 +7,7 @@
 import { runOnHashingPool } from '../pool/hashing-pool.js';
 import { hashingPlatform } from '../../platform/runtime.js';
 import { sliceTimer } from '../../platform/slice.js';
-import { concatBytes } from '@noble/hashes/utils.js';
+import { concatBytes } from '../../internal/bytes.js';
 
 export type ShaCryptDigestName = 'sha256' | 'sha512';
 

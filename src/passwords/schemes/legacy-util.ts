@@ -1,5 +1,4 @@
 /** Small helpers shared by the legacy schemes (internal: not re-exported). */
-import { concatBytes as concatAll } from '@noble/hashes/utils.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError, UnsupportedHashError } from '../../errors.js';
 import { hashingPlatform } from '../../platform/runtime.js';
 import type { Digest, DigestName } from '../../platform/platform.js';
@@ -21,11 +20,6 @@ export const DIGEST_BYTES: Record<DigestName, number> = { md5: 16, sha1: 20, sha
  */
 export function digestFunction(name: DigestName): Digest {
   return hashingPlatform().digest(name);
-}
-
-/** The parts one after the other (@noble/hashes' concatBytes, over an array). */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  return concatAll(...parts);
 }
 
 /**

@@ -6,6 +6,7 @@
  * then has a time limit). Whatever a driver returns is checked before it becomes a UserRecord.
  */
 import { ConfigurationError, UserStoreError, type UserStoreErrorCode } from '../../errors.js';
+import { isThenable } from '../../internal/await.js';
 import { BoundedMap } from '../../internal/bounded-map.js';
 import { unrefTimer } from '../../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../store-interface.js';
@@ -77,14 +78,6 @@ export interface SqlUserStoreOptions extends LayoutOptions {
 
 const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 10_000;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 /** A driver error's code when it is a plain token (SQLSTATE, SQLITE_BUSY, ECONNREFUSED): safe to show. */
 function safeCode(error: unknown): string {
