@@ -90,6 +90,12 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * Default: the address gatehouse/node (or `setClientAddress`) recorded, else one shared key.
    */
   clientAddress?: ClientAddressResolver;
+  /**
+   * Told about internal errors the login recovers from (a throttle counter store that fails), unless
+   * the throttle has its own `onError`. createAuthHandler passes its own `onError` here. Default:
+   * console.error.
+   */
+  onError?: (error: unknown, request: Request) => unknown;
 }
 
 /**
@@ -177,7 +183,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   }
   const guard = createLoginGuard(
     options.throttle,
-    (options as { onError?: (error: unknown, request: Request) => void }).onError,
+    options.onError,
     clientAddress,
   );
   const key = createAuthKey({ key: options.key, algorithm: options.algorithm, issuer: options.issuer, audience: options.audience, maxTokenAge });
