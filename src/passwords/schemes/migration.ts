@@ -1,5 +1,6 @@
 /**
- * Legacy password-hash formats, so that users migrating from Django, Flask/Werkzeug, WordPress,
+ * The formats of the systems users migrate from (argon2 among them: current, just not one of
+ * bcrypt, scrypt and pbkdf2), so that users migrating from Django, Flask/Werkzeug, WordPress,
  * PHP, passlib, better-auth or LDAP keep logging in (and are upgraded at their next login).
  * Schemes that can hash: sha256_crypt, sha512_crypt, argon2, bcrypt_sha256, the Django ones,
  * the Werkzeug ones, wordpress_bcrypt and better_auth_scrypt. The others verify only.
@@ -22,8 +23,8 @@ import { sha256_crypt, sha512_crypt } from './sha-crypt.js';
 import { werkzeug_pbkdf2, werkzeug_scrypt } from './werkzeug.js';
 import { phpass, wordpress_bcrypt } from './wordpress.js';
 
-/** Every legacy scheme, strongest families first. Their identify() never overlap (nor with the built-ins). */
-export const legacySchemes: ReadonlyArray<PasswordScheme<any>> = [
+/** Every migration scheme, strongest families first. Their identify() never overlap (nor with the built-ins). */
+export const migrationSchemes: ReadonlyArray<PasswordScheme<any>> = [
   argon2,
   bcrypt_sha256,
   sha512_crypt,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CryptContext } from '../../../src/passwords/registry.js';
 import { builtinSchemes } from '../../../src/passwords/schemes/index.js';
-import { legacySchemes } from '../../../src/passwords/schemes/legacy.js';
+import { migrationSchemes } from '../../../src/passwords/schemes/migration.js';
 import fixtures from '../../fixtures/legacy-identify.json' with { type: 'json' };
 
 // builtinSchemes is the modern ones plus every legacy one: what the name registry knows.
@@ -9,7 +9,7 @@ const all = builtinSchemes;
 
 describe('identification across every built-in and legacy scheme', () => {
   it('scheme names are unique, and every legacy scheme is registered', () => {
-    for (const s of legacySchemes) expect(all).toContain(s);
+    for (const s of migrationSchemes) expect(all).toContain(s);
     expect(new Set(all.map((s) => s.name)).size).toBe(all.length);
   });
 
@@ -23,11 +23,11 @@ describe('identification across every built-in and legacy scheme', () => {
   });
 
   it('every legacy scheme has defaults, needsUpdate, and hash only if it can', () => {
-    const verifyOnly = legacySchemes.filter((s) => !s.hash).map((s) => s.name);
+    const verifyOnly = migrationSchemes.filter((s) => !s.hash).map((s) => s.name);
     expect(verifyOnly.sort()).toEqual(
       ['apr_md5_crypt', 'hex_md5', 'hex_sha1', 'hex_sha256', 'hex_sha512', 'ldap_salted_sha1', 'ldap_salted_sha256', 'ldap_salted_sha512', 'md5_crypt', 'phpass'].sort(),
     );
-    for (const s of legacySchemes) {
+    for (const s of migrationSchemes) {
       expect(typeof s.defaults).toBe('object');
       expect(typeof s.needsUpdate).toBe('function');
     }
