@@ -4,6 +4,7 @@
  * increments queue, none is lost.
  */
 import { ConfigurationError } from '../errors.js';
+import { importPgPool } from '../users/sql/drivers.js';
 import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, toInteger } from './store.js';
 
 /**
@@ -56,13 +57,7 @@ export function createPostgresCounterStore(client: PostgresQueryable | string, o
     (ready ??= (async () => {
       let db: PostgresQueryable;
       if (ownsClient) {
-        let pg: { default?: { Pool: new (config: object) => PostgresQueryable }; Pool?: new (config: object) => PostgresQueryable };
-        try {
-          pg = await import(/* @vite-ignore */ 'pg' as string);
-        } catch (cause) {
-          throw new ConfigurationError(`a PostgreSQL counter store from a URL needs pg (npm install pg): ${(cause as Error).message}`);
-        }
-        const Pool = pg.default?.Pool ?? pg.Pool!;
+        const Pool = await importPgPool<PostgresQueryable>('a PostgreSQL counter store from a URL');
         const pool = new Pool({ connectionString: client, max: 10 }) as PostgresQueryable & { on?(event: string, listener: (error: unknown) => void): void };
         pool.on?.('error', () => {}); // an idle client's connection dropped: the next query reports it
         db = pool;

@@ -3,7 +3,8 @@
  * INCR and PEXPIRE happen in one atomic step: no increment is lost, no counter is left without expiry.
  */
 import { ConfigurationError } from '../errors.js';
-import { type CounterStore, CounterStoreError, isModuleNotFound, toInteger } from './store.js';
+import { isModuleNotFound } from '../users/sql/drivers.js';
+import { type CounterStore, CounterStoreError, toInteger } from './store.js';
 
 /**
  * node-redis (v4/v5: `sendCommand(args)`) or ioredis (`call(command, ...args)`).

@@ -4,7 +4,8 @@
  * atomic however many processes write at once.
  */
 import { ConfigurationError } from '../errors.js';
-import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, isModuleNotFound, toInteger } from './store.js';
+import { openSqliteFile } from '../users/sql/drivers.js';
+import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, toInteger } from './store.js';
 
 /**
  * What the store needs of a synchronous driver: better-sqlite3, node:sqlite's DatabaseSync, bun:sqlite.
@@ -81,21 +82,8 @@ function sqlitePathFromUrl(url: string): string {
 }
 
 /** better-sqlite3 when installed, else node:sqlite (Node 22.5+): imported only when given a path. */
-async function openSqlite(path: string): Promise<SqliteDatabase> {
-  try {
-    const module = (await import(/* @vite-ignore */ 'better-sqlite3' as string)) as { default: new (path: string) => SqliteDatabase & { pragma(s: string): unknown } };
-    const db = new module.default(path);
-    db.pragma('journal_mode = WAL'); // readers do not wait for the writer between processes
-    return db;
-  } catch (error) {
-    if (!isModuleNotFound(error)) throw error;
-  }
-  try {
-    const module = (await import(/* @vite-ignore */ 'node:sqlite' as string)) as { DatabaseSync: new (path: string) => SqliteDatabase };
-    return new module.DatabaseSync(path);
-  } catch (cause) {
-    throw new ConfigurationError(`a SQLite counter store needs better-sqlite3 (npm install better-sqlite3) or node:sqlite (${(cause as Error).message})`);
-  }
+function openSqlite(path: string): Promise<SqliteDatabase> {
+  return openSqliteFile(path, { timeoutMs: 5000, mustExist: false, what: 'a SQLite counter store' });
 }
 
 /**

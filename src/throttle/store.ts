@@ -95,8 +95,3 @@ export function checkTableName(table: string | undefined, fallback: string): str
  */
 export const DEFAULT_COUNTER_TABLE = 'gatehouse_login_counters';
 
-/** Whether an import() failed because the package is not installed (ESM and CommonJS codes). */
-export function isModuleNotFound(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-}

@@ -3,6 +3,7 @@
  * Takes a `pg.Pool`, a `pg.Client`, or anything with `query(text, params)` resolving to `{ rows }`;
  * a `postgres://` URL makes a pool with `pg` (an optional peer dependency, loaded only then).
  */
+import { importPgPool } from './drivers.js';
 import { ConfigurationError, UserStoreError } from '../../errors.js';
 import type { SqlValue } from './layouts.js';
 import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
@@ -70,17 +71,8 @@ interface PgPool extends PostgresQueryable {
   end(): Promise<void>;
 }
 
-type PgPoolConstructor = new (config: Record<string, unknown>) => PgPool;
-
 async function openPool(url: string, options: PostgresUserStoreOptions): Promise<SqlDriver> {
-  let Pool: PgPoolConstructor;
-  try {
-    const mod = (await import('pg' as string)) as { default?: { Pool?: PgPoolConstructor }; Pool?: PgPoolConstructor };
-    Pool = (mod.default?.Pool ?? mod.Pool)!;
-    if (typeof Pool !== 'function') throw new TypeError('no Pool');
-  } catch {
-    throw new ConfigurationError('createPostgresUserStore(url) makes a pool with pg, which is not installed (npm install pg@8)');
-  }
+  const Pool = await importPgPool<PgPool>('createPostgresUserStore(url)');
   const timeout = options.timeoutMs ?? 5000;
   const pool = new Pool({
     connectionString: url,

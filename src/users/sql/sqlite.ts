@@ -9,6 +9,7 @@
  * - `createD1UserStore(env.DB)` (or createSqliteUserStore with a D1 binding) on Cloudflare D1.
  */
 import { ConfigurationError } from '../../errors.js';
+import { openSqliteFile } from './drivers.js';
 import type { SqlValue } from './layouts.js';
 import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
 
@@ -145,34 +146,13 @@ function d1Driver(db: D1Database): SqlDriver {
   };
 }
 
-interface BetterSqliteDatabase extends SqliteDatabase {
-  pragma(source: string): unknown;
-  close(): unknown;
-}
-
-type BetterSqliteConstructor = new (path: string, options: { timeout: number; fileMustExist: boolean }) => BetterSqliteDatabase;
-
 async function openFile(path: string, options: SqliteUserStoreOptions): Promise<SqlDriver> {
-  let Database: BetterSqliteConstructor;
-  try {
-    const mod = (await import('better-sqlite3' as string)) as { default?: BetterSqliteConstructor };
-    Database = mod.default ?? (mod as unknown as BetterSqliteConstructor);
-  } catch {
-    throw new ConfigurationError(
-      'createSqliteUserStore(path) opens the file with better-sqlite3, which is not installed (npm install better-sqlite3@12), ' +
-        'or pass an open node:sqlite or bun:sqlite database',
-    );
-  }
-  // A busy database makes better-sqlite3 wait (blocking) up to this long before it gives SQLITE_BUSY.
-  const db = new Database(path, { timeout: options.timeoutMs ?? 5000, fileMustExist: options.create === false });
-  try {
-    // Readers do not wait for the writer, and several processes can share the file.
-    db.pragma('journal_mode = WAL');
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  return syncDriver(db, () => db.close());
+  const db = await openSqliteFile(path, {
+    timeoutMs: options.timeoutMs ?? 5000,
+    mustExist: options.create === false,
+    what: 'createSqliteUserStore(path)',
+  });
+  return syncDriver(db as unknown as SqliteDatabase, () => db.close());
 }
 
 /**
