@@ -11,15 +11,15 @@ const typedEntries = {
   passwords: 'src/passwords/index.ts',
   node: 'src/node/index.ts',
   http: 'src/http/index.ts',
-  sqlite: 'src/users/sqlite/index.ts',
-  postgres: 'src/users/postgres/index.ts',
-  throttle: 'src/throttle.ts',
-  redis: 'src/redis.ts',
+  sqlite: 'src/users/sql/sqlite.ts',
+  postgres: 'src/users/sql/postgres.ts',
+  throttle: 'src/throttle/index.ts',
+  redis: 'src/throttle/redis.ts',
   tokens: 'src/tokens/index.ts',
 };
 // hash-worker: the hashing pool's worker, found beside the pool's code at run time (the ESM build
-// has it at dist/platform/hash-worker.js next to the pool, the CommonJS one at dist/hash-worker.cjs).
-const entries = { ...typedEntries, cli: 'src/cli.ts', 'hash-worker': 'src/platform/hash-worker.ts' };
+// has it at dist/passwords/pool/hash-worker.js next to the pool, the CommonJS one at dist/hash-worker.cjs).
+const entries = { ...typedEntries, cli: 'src/cli/index.ts', 'hash-worker': 'src/passwords/pool/hash-worker.ts' };
 
 const shared: Options = {
   sourcemap: true,

@@ -14,7 +14,7 @@ import { argon2Verify as hashWasmVerify } from 'hash-wasm';
 import { utf8 } from '../src/passwords/encodings.js';
 import { argon2Derive, type Argon2Params } from '../src/passwords/kdf/argon2.js';
 import { parseArgon2, argon2 } from '../src/passwords/schemes/argon2.js';
-import { configureHashingPool, warmHashingPool } from '../src/platform/hashing-pool.js';
+import { configureHashingPool, warmHashingPool } from '../src/passwords/pool/hashing-pool.js';
 import { measureStalls, median, option } from './stalls.js';
 
 const rounds = option('rounds', 7);

@@ -9,7 +9,7 @@
  *   bcryptContext  import { CryptContext, bcrypt } from 'gatehouse/passwords'; new CryptContext({ schemes: [bcrypt] })
  *   bcryptScheme   the bcrypt scheme object's module alone (the scheme, its KDF and WebAssembly core)
  *   npm run build && node bench/bundle-size.mjs
- * test/bundle-size.test.ts asserts on what each bundle contains.
+ * test/package/bundle-size/bundle-size.test.ts asserts on what each bundle contains.
  */
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';

@@ -12,8 +12,8 @@ import { jwt } from 'hono/jwt';
 import { createAuthHandler, jsonResponse } from '../src/http/index.js';
 import { serve } from '../src/node/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
-import { createPostgresUserStore } from '../src/users/postgres/index.js';
-import { createSqliteUserStore } from '../src/users/sqlite/index.js';
+import { createPostgresUserStore } from '../src/users/sql/postgres.js';
+import { createSqliteUserStore } from '../src/users/sql/sqlite.js';
 import { ARGON2_SEED, KEY, PUBLIC, SEED } from './http-common.js';
 import { startNativeLoginServer } from './native-login-server.js';
 

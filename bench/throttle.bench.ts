@@ -9,11 +9,11 @@
  */
 import autocannon from 'autocannon';
 import { createAuthHandler } from '../src/http/index.js';
-import { type CounterStore, createMemoryCounterStore } from '../src/http/throttle/index.js';
-import { createThrottleTurns } from '../src/http/throttle/policy.js';
+import { type CounterStore, createMemoryCounterStore } from '../src/http/index.js';
+import { createThrottleTurns } from '../src/throttle/policy.js';
 import { serve } from '../src/node/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
-import { createRedisCounterStore } from '../src/throttle.js';
+import { createRedisCounterStore } from '../src/throttle/index.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { KEY } from './http-common.js';
 

@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestPostgres } from '../test/helpers/postgres.js';
-import { createPostgresUserStore } from '../src/users/postgres/index.js';
-import { createSqliteUserStore } from '../src/users/sqlite/index.js';
+import { createPostgresUserStore } from '../src/users/sql/postgres.js';
+import { createSqliteUserStore } from '../src/users/sql/sqlite.js';
 import { cpuOf, fmt, load, median, startServer, stop } from './harness.js';
 import { SEED, johndoeToken } from './http-common.js';
 

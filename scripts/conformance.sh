@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 kit=${CONFORMANCE_DIR:-../shared/conformance}
-[ -f dist/cli.js ] || { echo "conformance: dist/cli.js is missing: run npm run build first" >&2; exit 2; }
+[ -f dist/cli/index.js ] || { echo "conformance: dist/cli/index.js is missing: run npm run build first" >&2; exit 2; }
 [ -f "$kit/run.mjs" ] || { echo "conformance: $kit/run.mjs not found" >&2; exit 2; }
 
 # The seed's key, which run.mjs signs its crafted tokens with.
@@ -23,7 +23,7 @@ trap cleanup EXIT
 # A copy of the users: the server may rewrite its users file (hash upgrades); the kit stays untouched.
 cp "$kit/users.json" "$work/users.json"
 # Port 0: the server picks a free port and prints its URL.
-node dist/cli.js serve --host 127.0.0.1 --port 0 --users "$work/users.json" >"$work/server.log" 2>&1 &
+node dist/cli/index.js serve --host 127.0.0.1 --port 0 --users "$work/users.json" >"$work/server.log" 2>&1 &
 server=$!
 
 url=""

@@ -8,17 +8,12 @@
  * X-Forwarded-For are deliberately not read here (a client can send any of them).
  */
 
-import { clientAddressKey } from './throttle/address.js';
+import { clientAddressKey } from '../throttle/address.js';
 
 /** Symbol.for, so that separately bundled entry points (gatehouse and gatehouse/node) agree. */
 export const CLIENT_ADDRESS: unique symbol = Symbol.for('gatehouse.client-address') as never;
 
-/**
- * What a connection over a Unix domain socket records as its address (its peer has none): the
- * Node adapter records it, and `trustedProxies: ['unix']` trusts such connections as a proxy's.
- * @internal
- */
-export const UNIX_SOCKET_PEER = 'unix';
+export { UNIX_SOCKET_PEER } from '../throttle/address.js';
 
 /**
  * The key shared by requests whose address is not known.

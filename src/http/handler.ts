@@ -3,7 +3,7 @@
  * `(request: Request) => Promise<Response>`, composed of the building blocks in auth.ts.
  */
 import { ConfigurationError, HashingWorkerError } from '../errors.js';
-import { nodeDocsAssets } from '../platform/docs-assets.js';
+import { nodeDocsAssets } from './docs-assets.js';
 import { isThenable, notify } from '../internal/await.js';
 import type { UserRecord } from '../users/index.js';
 import { type Auth, type AuthOptions, type RequireUserOptions, createAuthCore, publicUserSerializer } from './auth/index.js';

@@ -14,4 +14,21 @@ export { SWAGGER_UI_FILES } from './docs.js';
 export type { DocsAssetLoader } from './docs.js';
 export { jsonResponse, type JsonResponseInit } from './response.js';
 export { DEFAULT_MAX_BODY_BYTES } from './body.js';
-export * from './throttle/index.js';
+// Login throttling: the policy, client addresses, the counter-store interface and the memory store.
+export { createLoginThrottle, checkLoginThrottle } from '../throttle/policy.js';
+export type {
+  AddressThrottleOptions,
+  LoginThrottle,
+  LoginThrottleOptions,
+  ThrottleCallOptions,
+  ThrottleDecision,
+  UsernameThrottleOptions,
+} from '../throttle/policy.js';
+export { loginThrottledResponse } from './auth/login-guard.js';
+export type { ThrottleOptions } from './auth/login-guard.js';
+export { clientAddressKey, resolveClientAddress, trustedProxies, type HeaderSource } from '../throttle/address.js';
+export type { ResolveClientAddressOptions, TrustedProxies } from '../throttle/address.js';
+export { createMemoryCounterStore } from '../throttle/memory.js';
+export type { MemoryCounterStoreOptions } from '../throttle/memory.js';
+export { CounterStoreError, DEFAULT_COUNTER_TABLE } from '../throttle/store.js';
+export type { Counter, CounterStore } from '../throttle/store.js';

@@ -5,7 +5,7 @@
  * ⌊maxEntries/2⌋ entries each. `set` and a `get` hit put the key in the newer one (a hit in the
  * older one moves it); when the newer one is full, the older one is dropped whole and the newer
  * one becomes the older. So the ⌊maxEntries/2⌋ most recently used keys are always kept (every
- * key used since the generation before last; test/tokens-cache-eviction.test.ts), and nothing
+ * key used since the generation before last; test/unit/tokens/tokens-cache-eviction.test.ts), and nothing
  * is ever looked up by position.
  *
  * Why not exact LRU: moving an entry on every hit (a Map delete and set) was a measurable part of

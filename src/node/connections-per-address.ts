@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { clientAddressKey, type TrustedProxies } from '../http/throttle/address.js';
+import { clientAddressKey, type TrustedProxies } from '../throttle/address.js';
 
 /**
  * The default share: an eighth of `maxConnections`, at least 16 (room for a few browsers behind one

@@ -3,5 +3,5 @@ export { createNodeListener, serve } from './serve.js';
 export type { FetchHandler, NodeListener, NodeListenerOptions, RunningServer, ServeOptions } from './serve.js';
 export { createJsonFileUserStore } from './json-file-store.js';
 export type { JsonFileUserStore } from './json-file-store.js';
-export { nodeDocsAssets } from '../platform/docs-assets.js';
+export { nodeDocsAssets } from '../http/docs-assets.js';
 export { installLightResponses } from './light-response.js';

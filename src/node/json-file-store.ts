@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises'; // the module object: its methods are looked up at each call
 import { ConfigurationError, UserStoreError } from '../errors.js';
-import { checkDatabase, type UserDatabase, type UserRecord, type UserStore } from '../users/user-store.js';
+import { checkDatabase, type UserDatabase, type UserRecord, type UserStore } from '../users/store-interface.js';
 
 /** The file could not be read at request time: the store cannot answer (the handler says 503). */
 function unreadable(path: string, cause: unknown): UserStoreError {

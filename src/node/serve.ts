@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from '../errors.js';
 import { isThenable, notify } from '../internal/await.js';
 import { NO_STORE, NOSNIFF, type PartsHandler, RESPOND_PARTS, type ResponseParts } from '../http/response.js';
-import { trustedProxies } from '../http/throttle/address.js';
+import { trustedProxies } from '../throttle/address.js';
 import { defaultConnectionsPerAddress, limitConnectionsPerAddress } from './connections-per-address.js';
 import { plainBody } from './response-body.js';
 import { createNodeRequest, requestUrl } from './request.js';

@@ -5,7 +5,7 @@ import {
   UnknownHashError,
 } from '../errors.js';
 import { randomBytes, toHex, utf8 } from './encodings.js';
-import { configureHashingPool, type HashingPoolOptions } from '../platform/hashing-pool.js';
+import { configureHashingPool, type HashingPoolOptions } from './pool/hashing-pool.js';
 import { MAX_PASSWORD_BYTES } from './limits.js';
 import type { PasswordScheme, SchemeSettings, UpdatePolicy } from './scheme.js';
 
@@ -55,7 +55,7 @@ export interface CryptContextOptions {
 
 /**
  * @internal CryptContextOptions with the clock hardenRuntime reads and the wait it pads with, so
- * that tests can run it on a fake clock (test/harden-runtime.test.ts). Not a public option: an app
+ * that tests can run it on a fake clock (test/unit/passwords/harden-runtime.test.ts). Not a public option: an app
  * has no reason to change either. Default: performance.now, setTimeout.
  */
 export interface CryptContextTestOptions extends CryptContextOptions {
@@ -220,8 +220,13 @@ export class CryptContext {
     if (bytes.length > this.maxPasswordBytes) {
       throw new PasswordPolicyError(`longer than ${this.maxPasswordBytes} bytes`);
     }
-    const entry = this.#byName.get(options.scheme ?? this.defaultScheme);
-    if (!entry) throw new ConfigurationError(`scheme ${String(options.scheme)} is not listed`);
+    return this.#hashBytes(bytes, options.scheme);
+  }
+
+  /** Hash bytes already checked against maxPasswordBytes. */
+  #hashBytes(bytes: Uint8Array, scheme?: string): Promise<string> {
+    const entry = this.#byName.get(scheme ?? this.defaultScheme);
+    if (!entry) throw new ConfigurationError(`scheme ${String(scheme)} is not listed`);
     if (!entry.scheme.hash) throw new ConfigurationError(`scheme ${entry.scheme.name} can only verify, not hash`);
     return entry.scheme.hash(bytes, entry.settings);
   }
@@ -250,10 +255,19 @@ export class CryptContext {
 
   /** Verify, and when the password is right but the hash outdated, rehash with the default scheme. */
   async verifyAndUpdate(password: Password, hash: string | null | undefined): Promise<VerifyAndUpdateResult> {
-    const valid = await this.verify(password, hash);
-    if (!valid || hash === null || hash === undefined || !this.needsUpdate(hash)) return { valid, newHash: null };
+    if (hash === null || hash === undefined) return { valid: await this.dummyVerify(), newHash: null };
+    // As verify, then needsUpdate and hash, but the hash is identified once and the password
+    // encoded once: the bytes verified are the bytes rehashed.
+    const entry = this.#require(hash);
+    const bytes = this.#passwordBytes(password);
+    if (bytes === null || bytes.length > this.maxPasswordBytes) {
+      await this.dummyVerify();
+      return { valid: false, newHash: null };
+    }
+    const valid = await entry.scheme.verify(bytes, hash, entry.settings);
+    if (!valid || !(entry.deprecated || entry.scheme.needsUpdate(hash, entry.settings, this.updatePolicy))) return { valid, newHash: null };
     try {
-      return { valid, newHash: await this.hash(password) };
+      return { valid, newHash: await this.#hashBytes(bytes) };
     } catch (error) {
       // The default scheme may refuse a password a legacy scheme accepted (bcrypt's 72 bytes):
       // keep the old hash rather than lose the user's ability to log in.

@@ -5,7 +5,7 @@
 import { CryptContext, type Password } from './context.js';
 import { OWASP_SETTINGS } from './owasp.js';
 import { bcrypt } from './schemes/bcrypt.js';
-import { legacySchemes } from './schemes/legacy.js';
+import { migrationSchemes } from './schemes/migration.js';
 import { pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512 } from './schemes/pbkdf2.js';
 import { scrypt } from './schemes/scrypt.js';
 
@@ -29,7 +29,7 @@ export function getDefaultContext(): CryptContext {
       pbkdf2_sha256,
       pbkdf2_sha512,
       pbkdf2_sha1,
-      ...legacySchemes.filter((scheme) => !scheme.name.startsWith('hex_')),
+      ...migrationSchemes.filter((scheme) => !scheme.name.startsWith('hex_')),
     ],
     deprecated: 'auto',
     settings: OWASP_SETTINGS,

@@ -17,4 +17,4 @@ export { OWASP_SETTINGS } from './owasp.js';
 export { MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_LIMITS } from './limits.js';
 export * from './schemes/index.js';
 export * from './presets/index.js';
-export { configureHashingPool, warmHashingPool, type HashingPoolOptions } from '../platform/hashing-pool.js';
+export { configureHashingPool, warmHashingPool, type HashingPoolOptions } from './pool/hashing-pool.js';

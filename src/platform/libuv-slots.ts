@@ -5,8 +5,6 @@
  * Most hashes run on the hashing pool's workers instead (hashing-pool.ts); this bounds the rest
  * (the pool off or still starting, a caller with loginConcurrency above the bound).
  */
-import { nodeBuiltin } from './runtime.js';
-
 /** libuv's own cap on UV_THREADPOOL_SIZE. */
 const UV_MAX_THREADS = 1024;
 const UV_DEFAULT_THREADS = 4;
@@ -19,7 +17,8 @@ export function uvThreadpoolSize(): number | null {
   const g = globalThis as { Deno?: unknown; Bun?: unknown };
   // Deno and Bun run node:crypto's jobs on their own pools; Deno would also ask for env permission.
   if (g.Deno !== undefined || g.Bun !== undefined) return null;
-  const proc = nodeBuiltin<{ env?: Record<string, string | undefined> }>('node:process');
+  // The global process, not node:process through runtime.ts: runtime.ts imports this file's user.
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   if (!proc?.env) return null;
   const value = proc.env.UV_THREADPOOL_SIZE;
   if (value === undefined) return UV_DEFAULT_THREADS;

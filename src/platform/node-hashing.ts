@@ -6,8 +6,8 @@
  */
 import { createSlots, libuvHashLimit, type Slots } from './libuv-slots.js';
 import type { HashingPlatform } from './platform.js';
-import { plain, type NodeCrypto } from './node.js';
-import type { NodeArgon2 } from './runtime.js';
+import { plain, type NodeCrypto } from './node-crypto.js';
+import type { NodeArgon2 } from './platform.js';
 import { NOBLE_DIGESTS, subtlePbkdf2 } from './web-hashing.js';
 
 /**

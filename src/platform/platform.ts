@@ -7,7 +7,21 @@
  * nothing outside src/platform/ asks which. Both give the same bytes for the same inputs (tests run
  * the suites on both).
  */
-import type { NodeArgon2 } from './runtime.js';
+/** node:crypto's `argon2(algorithm, parameters, callback)` (Node >= 24.7), or null. */
+export type NodeArgon2 = (
+  algorithm: 'argon2d' | 'argon2i' | 'argon2id',
+  parameters: {
+    message: Uint8Array;
+    nonce: Uint8Array;
+    parallelism: number;
+    tagLength: number;
+    memory: number;
+    passes: number;
+    secret?: Uint8Array;
+    associatedData?: Uint8Array;
+  },
+  callback: (error: Error | null, derived: Uint8Array) => void,
+) => void;
 
 /** One-shot digests the password formats use. */
 export type DigestName = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';

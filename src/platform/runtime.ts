@@ -6,7 +6,7 @@
  * `node:` import, so browser and Workers bundles load this module unchanged.
  */
 import { createNodeHashing } from './node-hashing.js';
-import { createNodePlatform } from './node.js';
+import { createNodePlatform } from './node-crypto.js';
 import type { HashingPlatform, Platform } from './platform.js';
 import { webHashing } from './web-hashing.js';
 import { webPlatform } from './web.js';
@@ -128,22 +128,6 @@ export function nodeBuiltin<T = unknown>(id: string): T | null {
     return null;
   }
 }
-
-/** node:crypto's `argon2(algorithm, parameters, callback)` (Node >= 24.7), or null. */
-export type NodeArgon2 = (
-  algorithm: 'argon2d' | 'argon2i' | 'argon2id',
-  parameters: {
-    message: Uint8Array;
-    nonce: Uint8Array;
-    parallelism: number;
-    tagLength: number;
-    memory: number;
-    passes: number;
-    secret?: Uint8Array;
-    associatedData?: Uint8Array;
-  },
-  callback: (error: Error | null, derived: Uint8Array) => void,
-) => void;
 
 // (module (func (result v128) (v128.const i32x4 0 0 0 0))): valid exactly where SIMD128 is.
 const SIMD_PROBE = new Uint8Array([

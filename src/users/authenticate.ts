@@ -2,7 +2,7 @@
 import { HashCostLimitError, MalformedHashError, UnknownHashError, UnsupportedHashError } from '../errors.js';
 import { notify } from '../internal/await.js';
 import { type CryptContext, getDefaultContext, type Password } from '../passwords/index.js';
-import { type UserRecord, type UserStore, findStoredUser } from './user-store.js';
+import { type UserRecord, type UserStore, findStoredUser } from './store-interface.js';
 
 /**
  * A stored hash that login refused to check: what `onHashRefused` hears. Never carries the hash.

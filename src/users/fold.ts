@@ -5,7 +5,7 @@
  * a victim's account (issue #18: its successful logins would reset the victim's throttle counter).
  */
 
-/** @internal NFKC + lower case, the throttle's fold (src/http/throttle/policy.ts counts under it too). */
+/** @internal NFKC + lower case, the throttle's fold (throttle/policy.ts counts under it too). */
 export function foldUsername(name: string): string {
   return name.normalize('NFKC').toLowerCase();
 }

@@ -1,5 +1,5 @@
 /** Users held in memory: the store for `fake_users_db`-shaped objects. */
-import { type UserDatabase, type UserRecord, type UserStore, checkDatabase } from './user-store.js';
+import { type UserDatabase, type UserRecord, type UserStore, checkDatabase } from './store-interface.js';
 
 /** Users held in memory. Lookups use own keys only (`__proto__` is just an unknown user). */
 class MemoryUserStoreImpl<U extends UserRecord = UserRecord> implements UserStore<U> {

@@ -1,14 +1,14 @@
 /**
- * The `gatehouse` bin, spawned as a user runs it: the built dist/cli.js (CI builds before testing),
- * or src/cli.ts through tsx when there is no build.
+ * The `gatehouse` bin, spawned as a user runs it: the built dist/cli/index.js (CI builds before testing),
+ * or src/cli/index.ts through tsx when there is no build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const root = new URL('../..', import.meta.url).pathname;
-export const built = join(root, 'dist/cli.js');
-export const command = existsSync(built) ? [built] : ['--import', 'tsx', join(root, 'src/cli.ts')];
+export const built = join(root, 'dist/cli/index.js');
+export const command = existsSync(built) ? [built] : ['--import', 'tsx', join(root, 'src/cli/index.ts')];
 
 export interface Run {
   code: number | null;

@@ -2,7 +2,7 @@
  * The building blocks of the OAuth2 password flow, for the handler and for apps that protect their
  * own routes: log a user in from a login form, issue a token, and require an authenticated user.
  */
-import { hashingParallelism } from '../../platform/hashing-pool.js';
+import { hashingParallelism } from '../../passwords/pool/hashing-pool.js';
 import { ConfigurationError } from '../../errors.js';
 import type { CryptContext } from '../../passwords/index.js';
 import type { TokenAlgorithm, TokenKeyInput, VerifiedClaims } from '../../tokens/index.js';
@@ -12,8 +12,8 @@ import { DEFAULT_MAX_BODY_BYTES } from '../body.js';
 import type { ClientAddressResolver } from '../client-address.js';
 import { createLimiter } from '../limiter.js';
 import { type ResponseParts, toResponse } from '../response.js';
-import { type ThrottleOptions, createLoginGuard } from '../throttle/login.js';
-import type { LoginThrottle } from '../throttle/policy.js';
+import { type ThrottleOptions, createLoginGuard } from './login-guard.js';
+import type { LoginThrottle } from '../../throttle/policy.js';
 import { createAuthKey } from './key.js';
 import { createLogin } from './login.js';
 import { type Authenticate, type RequireUserOptions, createAuthenticate } from './require-user.js';
@@ -97,6 +97,12 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * Default: the address gatehouse/node (or `setClientAddress`) recorded, else one shared key.
    */
   clientAddress?: ClientAddressResolver;
+  /**
+   * Told about internal errors the login recovers from (a throttle counter store that fails), unless
+   * the throttle has its own `onError`. createAuthHandler passes its own `onError` here. Default:
+   * console.error.
+   */
+  onError?: (error: unknown, request: Request) => unknown;
 }
 
 /**
@@ -184,7 +190,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   }
   const guard = createLoginGuard(
     options.throttle,
-    (options as { onError?: (error: unknown, request: Request) => void }).onError,
+    options.onError,
     clientAddress,
   );
   const key = createAuthKey({ key: options.key, algorithm: options.algorithm, issuer: options.issuer, audience: options.audience, maxTokenAge });

@@ -5,7 +5,7 @@ import { type ClientAddressResolver, loginQueueKey } from '../client-address.js'
 import { readLoginFormParts } from '../form.js';
 import { type Limiter, REFUSED } from '../limiter.js';
 import { type HeaderList, ResponseParts, TOKEN_HEADERS, detailParts } from '../response.js';
-import type { LoginGuard } from '../throttle/login.js';
+import type { LoginGuard } from './login-guard.js';
 import { storeUnavailable } from './require-user.js';
 
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];

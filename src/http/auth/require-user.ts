@@ -7,7 +7,7 @@ import { UserStoreError } from '../../errors.js';
 import { InvalidTokenError, type VerifiedClaims } from '../../tokens/index.js';
 import type { TokenVerifier } from '../../tokens/verify.js';
 import { isThenable } from '../../internal/await.js';
-import { findUserNow, type UserRecord, type UserStore } from '../../users/user-store.js';
+import { findUserNow, type UserRecord, type UserStore } from '../../users/store-interface.js';
 import { readBearerToken } from '../bearer.js';
 import { type HeaderList, type ResponseParts, detailParts } from '../response.js';
 import { hasScopes } from './scopes.js';

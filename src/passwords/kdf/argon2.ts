@@ -11,7 +11,7 @@
  */
 import { argon2dAsync, argon2iAsync, argon2idAsync } from '@noble/hashes/argon2.js';
 import { bunPassword } from '../../platform/bun.js';
-import { runOnHashingPool } from '../../platform/hashing-pool.js';
+import { runOnHashingPool } from '../pool/hashing-pool.js';
 import { hashingPlatform } from '../../platform/runtime.js';
 import { B64_STANDARD, constantTimeEqual, encodeBase64 } from '../encodings.js';
 import { ARGON2_WASM_MAX_KIB, argon2Wasm, type Argon2Job, type Argon2WasmBuild } from './argon2-core.js';

@@ -7,7 +7,7 @@
  * runtime lets us compile it, else in TypeScript (blowfish.ts, ~1.2-1.3x): Cloudflare Workers and pages
  * whose CSP lacks 'wasm-unsafe-eval' refuse to compile WebAssembly from bytes at run time.
  */
-import { runOnHashingPool } from '../../platform/hashing-pool.js';
+import { runOnHashingPool } from '../pool/hashing-pool.js';
 import { yieldToEventLoop } from '../../platform/runtime.js';
 import { monotonicNow } from '../../internal/clock.js';
 import { B64_STANDARD, decodeBase64 } from '../encodings.js';

@@ -5,7 +5,7 @@
  * The arguments are checked here.
  */
 import { isInteger } from '../../internal/assert.js';
-import { runOnHashingPool } from '../../platform/hashing-pool.js';
+import { runOnHashingPool } from '../pool/hashing-pool.js';
 import type { Pbkdf2Hash } from '../../platform/platform.js';
 import { hashingPlatform } from '../../platform/runtime.js';
 

@@ -4,10 +4,10 @@
  * schemes/wordpress.ts. Up to 2^20 rounds in JavaScript: on the hashing pool where there is one,
  * else on this thread in slices that yield to the event loop.
  */
-import { runOnHashingPool } from '../../platform/hashing-pool.js';
+import { runOnHashingPool } from '../pool/hashing-pool.js';
 import { hashingPlatform } from '../../platform/runtime.js';
-import { sliceTimer } from '../../internal/slice.js';
-import { concatBytes } from '@noble/hashes/utils.js';
+import { sliceTimer } from '../../platform/slice.js';
+import { concatBytes } from '../../internal/bytes.js';
 
 /**
  * The 16-byte digest (log2 checked by the caller).

@@ -7,7 +7,7 @@
  * holds one for as long as it runs; the pool's workers do nothing else.
  */
 import { isInteger } from '../../internal/assert.js';
-import { runOnHashingPool } from '../../platform/hashing-pool.js';
+import { runOnHashingPool } from '../pool/hashing-pool.js';
 import type { ScryptJob } from '../../platform/platform.js';
 import { hashingPlatform } from '../../platform/runtime.js';
 import { scryptParamsProblem } from './scrypt-params.js';

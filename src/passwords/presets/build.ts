@@ -6,7 +6,7 @@
  */
 import { ConfigurationError } from '../../errors.js';
 import { CryptContext } from '../context.js';
-import { getDefaultContext } from '../index.js';
+import { getDefaultContext } from '../default-context.js';
 import { lookupScheme } from '../registry.js';
 import type { PasswordScheme, SchemeSettings } from '../scheme.js';
 import { isInteger } from '../../internal/assert.js';

@@ -6,7 +6,8 @@
 import { MalformedHashError } from '../../errors.js';
 import { B64_STANDARD, constantTimeEqual, decodeBase64, fromHex } from '../encodings.js';
 import { defineScheme } from '../scheme.js';
-import { concatBytes, DIGEST_BYTES, digestFunction, type DigestName } from './legacy-util.js';
+import { concatBytes } from '../../internal/bytes.js';
+import { DIGEST_BYTES, digestFunction, type DigestName } from './legacy-util.js';
 
 /**
  * Nothing to configure.
@@ -35,7 +36,7 @@ function makeLdapSalted(name: string, prefix: string, digest: DigestName) {
     identify: (hash) => typeof hash === 'string' && hash.startsWith(prefix),
     async verify(password, hash) {
       const { checksum, salt } = parse(hash);
-      return constantTimeEqual(digestFunction(digest)(concatBytes([password, salt])), checksum);
+      return constantTimeEqual(digestFunction(digest)(concatBytes(password, salt)), checksum);
     },
     needsUpdate(hash) {
       parse(hash);

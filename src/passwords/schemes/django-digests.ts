@@ -11,7 +11,8 @@
 import { MalformedHashError } from '../../errors.js';
 import { constantTimeEqualString, toHex, utf8 } from '../encodings.js';
 import type { PasswordScheme } from '../scheme.js';
-import { DIGEST_BYTES, concatBytes, digestFunction, type DigestName } from './legacy-util.js';
+import { concatBytes } from '../../internal/bytes.js';
+import { DIGEST_BYTES, digestFunction, type DigestName } from './legacy-util.js';
 
 /**
  * Nothing to configure: the formats have no cost parameter.
@@ -41,7 +42,7 @@ function makeDjangoDigest(name: string, algorithm: 'sha1' | 'md5', salted: boole
     async verify(password, hash) {
       const { salt, hex } = parse(hash);
       // Django compares the hex strings (lowercase, as it writes them).
-      return constantTimeEqualString(toHex(digestFunction(digest)(concatBytes([utf8(salt), password]))), hex);
+      return constantTimeEqualString(toHex(digestFunction(digest)(concatBytes(utf8(salt), password))), hex);
     },
     /** Always: a single digest is no password hash. */
     needsUpdate(hash) {

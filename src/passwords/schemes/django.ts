@@ -14,7 +14,8 @@ import { DEFAULT_LIMITS } from '../limits.js';
 import { defineScheme } from '../scheme.js';
 import { ARGON2_DEFAULTS, argon2Hash, argon2NeedsUpdate, argon2Verify, type Argon2Settings } from './argon2.js';
 import { bcrypt, type BcryptSettings } from './bcrypt.js';
-import { type StringSaltScryptSettings, randomAlphanumeric, relabelled, relabelledSync, stringSaltScryptScheme } from './legacy-util.js';
+import { type StringSaltScryptSettings, relabelled, relabelledSync, stringSaltScryptScheme } from './legacy-util.js';
+import { randomAlphanumeric } from '../../internal/random.js';
 import { isInteger } from '../../internal/assert.js';
 import { DEFAULT_SCRYPT_CAPS, checkScryptCaps, scryptParamsProblem } from '../kdf/scrypt-params.js';
 

@@ -6,7 +6,7 @@ import type { PasswordScheme } from '../scheme.js';
 import { bcrypt } from './bcrypt.js';
 import { scrypt } from './scrypt.js';
 import { pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512 } from './pbkdf2.js';
-import { legacySchemes } from './legacy.js';
+import { migrationSchemes } from './migration.js';
 import { des_crypt, django_des_crypt } from './des-crypt.js';
 import { django_disabled, django_salted_md5, django_salted_sha1, django_unsalted_md5, django_unsalted_sha1 } from './django-digests.js';
 
@@ -23,7 +23,7 @@ import { django_disabled, django_salted_md5, django_salted_sha1, django_unsalted
 export const builtinSchemes: ReadonlyArray<PasswordScheme<any>> = /* @__PURE__ */ (
   [bcrypt, scrypt, pbkdf2_sha256, pbkdf2_sha512, pbkdf2_sha1] as PasswordScheme<any>[]
 ).concat(
-  legacySchemes,
+  migrationSchemes,
   // Formats only a migration preset lists (not in the default context): Django's pre-1.4 digests, its
   // unusable-password marker and DES crypt(3) (bare, and Django's `crypt$`). `werkzeug_legacy` is
   // exported but not known by name: it has the same shape as Django's salted digests.

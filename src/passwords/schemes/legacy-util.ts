@@ -1,15 +1,15 @@
 /** Small helpers shared by the legacy schemes (internal: not re-exported). */
-import { concatBytes as concatAll } from '@noble/hashes/utils.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError, UnsupportedHashError } from '../../errors.js';
 import { hashingPlatform } from '../../platform/runtime.js';
 import type { Digest, DigestName } from '../../platform/platform.js';
-import { constantTimeEqual, randomBytes, utf8 } from '../encodings.js';
+import { constantTimeEqual, utf8 } from '../encodings.js';
 import { scryptKdf } from '../kdf/scrypt.js';
 import { type ScryptCaps, scryptCapExcess } from '../kdf/scrypt-params.js';
 import { defineScheme, type UpdatePolicy } from '../scheme.js';
+import { randomAlphanumeric } from '../../internal/random.js';
 
 export type { Digest, DigestName };
-export { sliceTimer } from '../../internal/slice.js';
+export { sliceTimer } from '../../platform/slice.js';
 
 /** Output sizes in bytes. */
 export const DIGEST_BYTES: Record<DigestName, number> = { md5: 16, sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
@@ -20,11 +20,6 @@ export const DIGEST_BYTES: Record<DigestName, number> = { md5: 16, sha1: 20, sha
  */
 export function digestFunction(name: DigestName): Digest {
   return hashingPlatform().digest(name);
-}
-
-/** The parts one after the other (@noble/hashes' concatBytes, over an array). */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  return concatAll(...parts);
 }
 
 /**
@@ -53,19 +48,6 @@ export function relabelledSync<T>(name: string, run: () => T): T {
   } catch (error) {
     throw relabel(error, name);
   }
-}
-
-const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-
-/** n random alphanumerics without modulo bias (248 = 4 * 62): Django's get_random_string, Werkzeug's gen_salt. */
-export function randomAlphanumeric(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248 && out.length < length) out += ALPHANUMERIC[byte % 62]!;
-    }
-  }
-  return out;
 }
 
 /**

@@ -8,7 +8,8 @@
 import { MalformedHashError } from '../../errors.js';
 import { constantTimeEqualString, encodeHash64, utf8 } from '../encodings.js';
 import { defineScheme } from '../scheme.js';
-import { concatBytes as concat, digestFunction } from './legacy-util.js';
+import { concatBytes } from '../../internal/bytes.js';
+import { digestFunction } from './legacy-util.js';
 
 /**
  * Nothing to configure: the format has no cost parameter.
@@ -25,19 +26,19 @@ const ORDER = [12, 6, 0, 13, 7, 1, 14, 8, 2, 15, 9, 3, 5, 10, 4, 11];
 /** The 16-byte MD5-crypt digest; `magic` is `$1$` or `$apr1$`. */
 export function md5CryptDigest(password: Uint8Array, salt: Uint8Array, magic: Uint8Array): Uint8Array {
   const md5 = digestFunction('md5');
-  const alternate = md5(concat([password, salt, password]));
+  const alternate = md5(concatBytes(password, salt, password));
   const parts: Uint8Array[] = [password, magic, salt];
   for (let left = password.length; left > 0; left -= 16) parts.push(alternate.subarray(0, Math.min(16, left)));
   // The famous quirk: a NUL byte for each set bit of the length, the password's first byte otherwise.
   const zero = new Uint8Array(1);
   for (let n = password.length; n > 0; n >>>= 1) parts.push(n & 1 ? zero : password.subarray(0, 1));
-  let result = md5(concat(parts));
+  let result = md5(concatBytes(...parts));
   for (let i = 0; i < ROUNDS; i++) {
     const round: Uint8Array[] = [i & 1 ? password : result];
     if (i % 3) round.push(salt);
     if (i % 7) round.push(password);
     round.push(i & 1 ? result : password);
-    result = md5(concat(round));
+    result = md5(concatBytes(...round));
   }
   return result;
 }

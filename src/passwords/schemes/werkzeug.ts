@@ -15,7 +15,8 @@ import { constantTimeEqual, constantTimeEqualString, fromHex, parseDecimal, toHe
 import { pbkdf2, type Pbkdf2Digest } from '../kdf/pbkdf2.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { defineScheme } from '../scheme.js';
-import { type StringSaltScryptSettings, randomAlphanumeric, stringSaltScryptScheme } from './legacy-util.js';
+import { type StringSaltScryptSettings, stringSaltScryptScheme } from './legacy-util.js';
+import { randomAlphanumeric } from '../../internal/random.js';
 import { isInteger } from '../../internal/assert.js';
 import { DEFAULT_SCRYPT_CAPS, checkScryptCaps, scryptParamsProblem } from '../kdf/scrypt-params.js';
 

@@ -1,0 +1,339 @@
+#!/usr/bin/env node
+/**
+ * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
+ *   gatehouse serve [--port 8000] [--host 127.0.0.1 | --unix-socket PATH] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]] [--throttle-store URL] [--trusted-proxy ADDR] [--headers-timeout S] ...
+ *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/cli/users.ts)
+ *   gatehouse hash [--scheme NAME] [--preset NAME [--coexist]]   password from stdin (or a hidden prompt)
+ *   gatehouse verify [HASH | --hash-file FILE] [--preset NAME]   (or $GATEHOUSE_HASH) password from stdin;
+ *                                      exit 0 match, 1 no match, 2 bad hash
+ *   gatehouse secret                   32 random bytes as hex (for SECRET_KEY)
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { GatehouseError } from '../errors.js';
+import { createAuthHandler } from '../http/index.js';
+import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand } from './users.js';
+import { CONTEXT_OPTIONS, PRESET_LIST, cliContext, databaseLayout } from './context.js';
+import { readPassword } from './password-input.js';
+import { HELP, UsageError, parse } from './usage.js';
+import { throttleFromCli } from './throttle.js';
+import { serve } from '../node/index.js';
+import { createJsonFileUserStore } from '../node/json-file-store.js';
+import { createMemoryUserStore, type UserStore } from '../users/index.js';
+import { trustedProxies } from '../throttle/address.js';
+import type { ThrottleOptions } from '../http/auth/login-guard.js';
+
+
+const USAGE = `Usage: gatehouse <command> [options]
+
+Commands:
+  serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
+    --port N           port to listen on (default 8000; 0 picks a free one)
+    --host HOST        address to bind (default 127.0.0.1)
+    --unix-socket PATH listen on this Unix domain socket instead of --host/--port
+                       (behind a proxy on the same host: add --trusted-proxy unix)
+    --users FILE       JSON users file shaped like the tutorial's fake_users_db
+                       (default: johndoe, password "secret")
+    --database URL     users in a database: sqlite:./users.db, postgres://user@host:5432/db
+                       ($GATEHOUSE_DATABASE); create the table with db migrate
+    --seed-demo        with sqlite: create a missing file with the tutorial's users (npm start)
+    --scopes           require the tutorial's "me" and "items" scopes
+    --preset NAME      read the hashes of a migration preset: ${PRESET_LIST};
+                       with --database, --preset django serves Django's own auth_user (coexisting)
+    --coexist          with --preset: keep writing the old system's format (not for everything)
+    --throttle-store URL  where failed-login counts live, shared by servers on it:
+                       memory (default), redis://HOST:PORT, postgres://..., sqlite:PATH
+                       ($GATEHOUSE_THROTTLE_STORE: keeps a password in the URL out of ps)
+    --throttle-options JSON  login throttle policy, e.g. '{"username":{"freeFailures":3}}'
+    --no-throttle      do not throttle failed logins
+    --headers-timeout S  seconds a client has to send its request headers (default 10)
+    --request-timeout S  seconds a client has to send its whole request (default 30)
+    --max-connections N  open connections at most (default 1024)
+    --max-connections-per-address N  open connections one client address (IPv6: /64)
+                       may hold (default: an eighth of --max-connections, at least 16);
+                       trusted proxies and Unix socket connections are not limited
+    --trusted-proxy ADDR  a reverse proxy whose X-Forwarded-For / Forwarded is believed:
+                       an address, a CIDR range, or "unix" for connections over a Unix
+                       socket; repeat for several (added to --throttle-options' trustedProxies)
+    --login-queue N    logins waiting for a password check, all clients (default 100)
+    --login-queue-per-client N  logins one client address may have waiting (default 8;
+                       raise it behind a proxy that is not a --trusted-proxy)
+    Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
+    Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
+  hash               Hash a password read from stdin (or a hidden prompt) and print it
+    --scheme NAME      bcrypt (default, cost 12), scrypt, pbkdf2_sha256, ...
+    --preset NAME, --coexist   hash as that preset does (e.g. --preset django --coexist)
+  verify [HASH]      Check a password read from stdin against a hash
+    --hash-file FILE   read the hash from FILE (its first line) instead of the argument
+                       or from $GATEHOUSE_HASH when neither is given; an argument is
+                       visible to other users in \`ps\`, a file or the environment is not
+    --preset NAME      the preset's schemes only
+                       exit 0: match, 1: no match, 2: unreadable hash
+  secret             Print 32 random bytes as hex, for SECRET_KEY
+${DATABASE_USAGE}
+Options:
+  -h, --help         Show this help
+`;
+
+
+
+/** Exit statuses: 0 ok, 1 failure (no match, runtime error), 2 usage or unreadable input. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  switch (command) {
+    case 'serve':
+      return serveCommand(rest);
+    case 'hash':
+      return hashCommand(rest);
+    case 'verify':
+      return verifyCommand(rest);
+    case 'db':
+    case 'user':
+      if (rest[0] === '-h' || rest[0] === '--help') return help();
+      return runDatabaseCommand(command, rest);
+    case 'secret':
+      if (parse({ args: rest, options: HELP }).values.help) return help();
+      process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
+      return 0;
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+
+async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parse({
+    args,
+    options: {
+      ...HELP,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'unix-socket': { type: 'string' },
+      users: { type: 'string' },
+      database: { type: 'string' },
+      'seed-demo': { type: 'boolean', default: false },
+      scopes: { type: 'boolean', default: false },
+      ...CONTEXT_OPTIONS,
+      'throttle-store': { type: 'string' },
+      'throttle-options': { type: 'string' },
+      'no-throttle': { type: 'boolean', default: false },
+      'headers-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-connections-per-address': { type: 'string' },
+      'trusted-proxy': { type: 'string', multiple: true },
+      'login-queue': { type: 'string' },
+      'login-queue-per-client': { type: 'string' },
+    },
+  });
+  if (values.help) return help();
+  const socketPath = values['unix-socket'];
+  if (socketPath !== undefined && (values.port !== undefined || values.host !== undefined)) {
+    throw new UsageError('--unix-socket excludes --port and --host');
+  }
+  if (socketPath === '') throw new UsageError('--unix-socket needs a path');
+  const portText = values.port ?? '8000';
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
+  const headersTimeout = seconds(values['headers-timeout'], '--headers-timeout');
+  const requestTimeout = seconds(values['request-timeout'], '--request-timeout');
+  const maxConnections = count(values['max-connections'], '--max-connections', 1);
+  const maxConnectionsPerAddress = count(values['max-connections-per-address'], '--max-connections-per-address', 1);
+  const proxies = values['trusted-proxy'] ?? [];
+  try {
+    trustedProxies(proxies); // a bad entry stops here, as a usage error
+  } catch (error) {
+    throw new UsageError(`--trusted-proxy: ${(error as Error).message}`);
+  }
+  const loginQueue = count(values['login-queue'], '--login-queue', 0);
+  const loginQueuePerClient = count(values['login-queue-per-client'], '--login-queue-per-client', 0);
+
+  let key = process.env.SECRET_KEY;
+  if (!key) {
+    key = randomBytes(32).toString('hex');
+    process.stderr.write('gatehouse: SECRET_KEY is not set: signing with a random key (tokens end with this process)\n');
+  }
+  let users: UserStore;
+  let closeUsers = async () => {};
+  if (values.users !== undefined && values.database !== undefined) throw new UsageError('--users and --database exclude each other');
+  const database = values.users === undefined ? (values.database ?? process.env.GATEHOUSE_DATABASE) : undefined;
+  if (values['seed-demo'] && !database?.startsWith('sqlite:')) throw new UsageError('--seed-demo needs --database sqlite:PATH');
+  const context = cliContext({ ...values, database: database !== undefined });
+  const layout = database === undefined ? undefined : databaseLayout(values.preset);
+  if (layout && values['seed-demo']) throw new UsageError(`--seed-demo cannot fill ${values.preset}'s table: its own app creates it`);
+  if (database) {
+    ({ store: users, close: closeUsers } = await openServeDatabase(database, values['seed-demo'], layout));
+  } else if (values.users !== undefined) {
+    users = createJsonFileUserStore(values.users);
+    await users.findUser(''); // read the file now: a bad path or bad JSON stops here, not at the first login
+  } else {
+    users = createMemoryUserStore(TUTORIAL_USERS);
+  }
+
+  // The environment keeps a store password out of the command line (ps shows it to every local user);
+  // --throttle-store and --no-throttle override it.
+  const throttleStore = values['throttle-store'] ?? (values['no-throttle'] ? undefined : process.env.GATEHOUSE_THROTTLE_STORE || undefined);
+  const throttle = await throttleFromCli(throttleStore, values['throttle-options'], values['no-throttle']);
+  const throttleOptions = withTrustedProxies(throttle.options, proxies);
+  const handler = createAuthHandler({
+    users,
+    key,
+    context,
+    scopes: values.scopes,
+    throttle: throttleOptions,
+    loginQueue,
+    loginQueuePerClient,
+    // The operator learns which account is broken (never its hash); the client sees a plain 401.
+    onHashRefused: ({ username, scheme, code, reason }) => {
+      process.stderr.write(
+        `gatehouse: refused to check the stored hash of user ${JSON.stringify(username)} (${scheme ?? 'unknown scheme'}, ${code}: ${reason})\n`,
+      );
+    },
+  });
+  // A key that cannot sign (too short, ...) stops here rather than at the first login.
+  await handler.auth.ready.catch((error: Error) => {
+    throw new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);
+  });
+  const server = await serve(handler, {
+    ...(socketPath === undefined ? { port, host: values.host ?? '127.0.0.1' } : { path: socketPath }),
+    headersTimeout,
+    requestTimeout,
+    maxConnections,
+    maxConnectionsPerAddress,
+    // The same proxies are not limited per address (they carry many clients).
+    trustedProxies: throttleOptions === false ? proxies : (throttleOptions.trustedProxies ?? []),
+  }).catch((error: unknown) => {
+    throw error instanceof GatehouseError ? new UsageError(error.message) : error;
+  });
+  process.stdout.write(`gatehouse: serving on ${server.url} (docs: ${server.url}/docs)\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close(3000).then(closeUsers).then(throttle.close).catch(() => {}).then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+/** The throttle's options with the --trusted-proxy entries added to any from --throttle-options. */
+function withTrustedProxies(options: ThrottleOptions | false, proxies: string[]): ThrottleOptions | false {
+  if (options === false || proxies.length === 0) return options;
+  const given: unknown = options.trustedProxies ?? [];
+  if (!Array.isArray(given)) throw new UsageError('--throttle-options: trustedProxies must be an array');
+  return { ...options, trustedProxies: [...(given as string[]), ...proxies] };
+}
+
+async function hashCommand(args: string[]): Promise<number> {
+  const { values } = parse({ args, options: { ...HELP, scheme: { type: 'string' }, ...CONTEXT_OPTIONS } });
+  if (values.help) return help();
+  const context = cliContext(values);
+  const { scheme } = values;
+  if (scheme !== undefined && !context.schemes.includes(scheme)) {
+    throw new UsageError(`unknown scheme ${JSON.stringify(scheme)} (known: ${context.schemes.join(', ')})`);
+  }
+  const password = await readPassword(true);
+  try {
+    process.stdout.write(`${await context.hash(password, scheme === undefined ? {} : { scheme })}\n`);
+  } catch (error) {
+    if (error instanceof GatehouseError) {
+      process.stderr.write(`gatehouse: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  return 0;
+}
+
+/** Milliseconds of a `--flag SECONDS` value, or undefined when not given. */
+function seconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(?:\.\d+)?$/.test(value) || !(Number(value) >= 0.001) || Number(value) > 86400) {
+    throw new UsageError(`${flag} must be a number of seconds (0.001 to 86400)`);
+  }
+  return Math.round(Number(value) * 1000);
+}
+
+/** A whole number of at least `min` (and at most 10,000,000) given to `flag`, or undefined. */
+function count(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,8}$/.test(value) || Number(value) < min || Number(value) > 10_000_000) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to 10000000`);
+  }
+  return Number(value);
+}
+
+/** The hash to verify: the argument, else the first line of --hash-file, else $GATEHOUSE_HASH. */
+async function hashToVerify(positionals: string[], hashFile: string | undefined): Promise<string> {
+  const sources = (positionals.length > 0 ? 1 : 0) + (hashFile !== undefined ? 1 : 0);
+  if (positionals.length > 1 || sources > 1) throw new UsageError('verify takes one hash: an argument or --hash-file');
+  if (positionals.length === 1) return positionals[0]!;
+  if (hashFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(hashFile, 'utf8');
+    } catch (cause) {
+      throw new UsageError(`cannot read --hash-file ${hashFile}: ${(cause as { code?: string }).code ?? 'error'}`);
+    }
+    return text.replace(/^\ufeff/, '').split(/\r?\n/, 1)[0]!.trim();
+  }
+  const fromEnv = process.env.GATEHOUSE_HASH;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv.trim();
+  throw new UsageError('verify needs a hash: an argument, --hash-file FILE or $GATEHOUSE_HASH');
+}
+
+async function verifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse({
+    args,
+    options: { ...HELP, 'hash-file': { type: 'string' }, preset: CONTEXT_OPTIONS.preset },
+    allowPositionals: true,
+  });
+  if (values.help) return help();
+  const hash = await hashToVerify(positionals, values['hash-file']);
+  const context = cliContext(values);
+  if (context.identify(hash) === null) {
+    process.stderr.write('gatehouse: the hash is not in a format gatehouse knows\n');
+    return 2;
+  }
+  const password = await readPassword(false);
+  let valid: boolean;
+  try {
+    valid = await context.verify(password, hash);
+  } catch (error) {
+    if (error instanceof GatehouseError) {
+      process.stderr.write(`gatehouse: cannot verify: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  process.stderr.write(valid ? 'gatehouse: password matches\n' : 'gatehouse: password does not match\n');
+  return valid ? 0 : 1;
+}
+
+function help(): number {
+  process.stdout.write(USAGE);
+  return 0;
+}
+
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`gatehouse: ${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`gatehouse: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,125 @@
+/**
+ * gatehouse/postgres: users in PostgreSQL, shared by every server process that points at it.
+ * Takes a `pg.Pool`, a `pg.Client`, or anything with `query(text, params)` resolving to `{ rows }`;
+ * a `postgres://` URL makes a pool with `pg` (an optional peer dependency, loaded only then).
+ */
+import { importPgPool } from './drivers.js';
+import { ConfigurationError, UserStoreError } from '../../errors.js';
+import type { SqlValue } from './layouts.js';
+import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
+
+export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from './store.js';
+export { DEFAULT_LAYOUT, sqlBoolean } from './layouts.js';
+export { LAYOUTS } from './known-layouts.js';
+export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
+export { DJANGO_LAYOUT } from './django.js';
+
+/**
+ * What the store needs of pg's Pool or Client (or another driver shaped like them).
+ *
+ * @example
+ * import pg from 'pg';
+ * const users = createPostgresUserStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ */
+export interface PostgresQueryable {
+  /** Runs one parameterised statement (`$1`, `$2`, ...). */
+  query(text: string, params?: unknown[]): PromiseLike<{ rows?: unknown[] } | undefined>;
+}
+
+/**
+ * Options of createPostgresUserStore.
+ *
+ * @example
+ * const users = createPostgresUserStore(process.env.DATABASE_URL!, { poolSize: 20, layout: 'django' });
+ */
+export interface PostgresUserStoreOptions extends SqlUserStoreOptions {
+  /** With a URL: connections the pool keeps at most. Default 10. */
+  poolSize?: number;
+}
+
+// SQLSTATE classes: connection exception, insufficient resources, operator intervention (shutdown,
+// statement timeout), system error.
+const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58']);
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * A server error with an SQLSTATE is "unavailable" only for those classes; anything else pg throws
+ * (ECONNREFUSED, "Connection terminated", a connect timeout) happened before a server could answer.
+ */
+function postgresUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && SQLSTATE.test(code)) return UNAVAILABLE_CLASSES.has(code.slice(0, 2));
+  return true;
+}
+
+function driverFor(client: PostgresQueryable, close?: () => unknown): SqlDriver {
+  return {
+    dialect: 'postgres',
+    async query(sql, params: readonly SqlValue[]) {
+      const result = await client.query(sql, params as SqlValue[]);
+      return result?.rows;
+    },
+    // No parameters: the simple protocol, which runs several statements as one transaction.
+    exec: (sql) => client.query(sql),
+    unavailable: postgresUnavailable,
+    close,
+  };
+}
+
+interface PgPool extends PostgresQueryable {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  end(): Promise<void>;
+}
+
+async function openPool(url: string, options: PostgresUserStoreOptions): Promise<SqlDriver> {
+  const Pool = await importPgPool<PgPool>('createPostgresUserStore(url)');
+  const timeout = options.timeoutMs ?? 5000;
+  const pool = new Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: timeout,
+    query_timeout: timeout,
+    // Idle connections do not keep the process alive (a CLI command, a server that stopped).
+    allowExitOnIdle: true,
+  });
+  // An idle connection the server dropped (a restart): pg removes it from the pool and emits this;
+  // without a listener the process would exit. The next query connects anew.
+  pool.on('error', (cause) => {
+    try {
+      options.onError?.(new UserStoreError('ERR_USER_STORE_UNAVAILABLE', 'an idle database connection failed', { cause }));
+    } catch {
+      // a failing reporter changes nothing
+    }
+  });
+  return driverFor(pool, () => pool.end());
+}
+
+/**
+ * Users in PostgreSQL. A URL makes a pool that `store.close()` ends; a pool or client handed in is
+ * used as it is and stays open (give your pool an 'error' listener, as pg asks). The table is `users`
+ * unless the options map another; `store.migrate()` (or `gatehouse db migrate`) creates it.
+ *
+ * @example
+ * import { createPostgresUserStore } from 'gatehouse/postgres';
+ * const users = createPostgresUserStore(process.env.DATABASE_URL!);
+ * await users.migrate();
+ * const handler = createAuthHandler({ users, key: process.env.SECRET_KEY! });
+ *
+ * @example
+ * import pg from 'pg';
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * pool.on('error', (error) => console.error('idle client', error));
+ * const users = createPostgresUserStore(pool, { table: 'app.accounts', cache: { ttl: 1000 } });
+ */
+export function createPostgresUserStore(poolOrUrl: string | PostgresQueryable, options: PostgresUserStoreOptions = {}): SqlUserStore {
+  if (typeof poolOrUrl === 'string') {
+    if (!/^postgres(ql)?:\/\//.test(poolOrUrl)) throw new ConfigurationError('createPostgresUserStore needs a postgres:// URL or a pool');
+    const poolSize = options.poolSize ?? 10;
+    if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new ConfigurationError('poolSize must be a positive integer');
+    return new SqlTableUserStore('postgres', () => openPool(poolOrUrl, options), options);
+  }
+  if (poolOrUrl === null || typeof poolOrUrl !== 'object' || typeof poolOrUrl.query !== 'function') {
+    throw new ConfigurationError('createPostgresUserStore needs a postgres:// URL, a pg Pool or Client, or an object with query(text, params)');
+  }
+  return new SqlTableUserStore('postgres', driverFor(poolOrUrl), options);
+}

