@@ -252,6 +252,6 @@ for (const [name, open] of Object.entries(backends)) {
       } finally {
         await shared.close();
       }
-    }, 180_000); // every failure on the cost-4 hash is padded to a bcrypt-12 verify (harden runtime): 200 of them
+    }, 300_000); // every failure on the cost-4 hash is padded to a bcrypt-12 verify (harden runtime): 200 of them
   });
 }
