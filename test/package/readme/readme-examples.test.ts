@@ -97,12 +97,12 @@ async function start(command: string, args: string[], port: number): Promise<Chi
 }
 
 function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolveStop) => {
+  return new Promise<void>((resolveStop) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
     child.once('exit', () => resolveStop());
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  }).finally(() => children.delete(child)) as Promise<void>;
+  }).finally(() => children.delete(child));
 }
 
 beforeAll(() => {
