@@ -1,5 +1,6 @@
 /**
- * Builds the API reference (typedoc, typedoc.json: docs/api/, every entry of package.json exports)
+ * Builds the API reference (typedoc, typedoc.json: HTML in docs/api/, git-ignored; every entry of
+ * package.json exports)
  * and holds the line on doc comments: fails on any typedoc warning or error (notDocumented lists a
  * public export or member without a doc comment) and on any export whose doc comment has no
  * `@example`.
@@ -16,7 +17,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-typedoc-'));
 const jsonPath = join(scratch, 'api.json');
 
 // Warnings are collected rather than treated as errors (typedoc.json) so that all are listed at once.
-const run = spawnSync(join(ROOT, 'node_modules/.bin/typedoc'), ['--treatValidationWarningsAsErrors', 'false', '--json', jsonPath], {
+const run = spawnSync(join(ROOT, 'node_modules/.bin/typedoc'), ['--treatValidationWarningsAsErrors', 'false', '--out', join(ROOT, 'docs/api'), '--json', jsonPath], {
   cwd: ROOT,
   encoding: 'utf8',
   env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
