@@ -17,7 +17,7 @@ import type { LoginThrottle } from '../../throttle/policy.js';
 import { createAuthKey } from './key.js';
 import { createLogin } from './login.js';
 import { createReporter } from './report.js';
-import { type Authenticate, type RequireUserOptions, createAuthenticate, failureOf, keyUnavailable } from './require-user.js';
+import { AUTHENTICATE_PARTS, type Authenticate, type RequireUserOptions, createAuthenticate, failureOf, keyUnavailable } from './require-user.js';
 import { declaredScopes, scopeGranter } from './scopes.js';
 import { toStore } from './users.js';
 
@@ -243,5 +243,6 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     requireUser,
     throttle: guard?.throttle ?? null,
   };
+  Object.defineProperty(auth, AUTHENTICATE_PARTS, { value: authenticate });
   return { auth, login, authenticate };
 }

@@ -36,6 +36,12 @@ export type AuthPartsResult<U> =
 /** @internal requireUser's answer, without a promise when none was needed; may throw what requireUser rejects with. */
 export type Authenticate<U> = (request: Request, options?: RequireUserOptions) => AuthPartsResult<U> | Promise<AuthPartsResult<U>>;
 
+/**
+ * @internal Key of the non-enumerable Authenticate an Auth of createAuth carries (the answer as
+ * parts, for gatehouse/node's middleware). Symbol.for, so that separately bundled entry points agree.
+ */
+export const AUTHENTICATE_PARTS: unique symbol = Symbol.for('gatehouse.authenticate-parts') as never;
+
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
 const NO_SCOPES: readonly string[] = [];
 
