@@ -34,17 +34,15 @@ export interface UserRequest<U extends UserRecord = UserRecord> {
 export type NodeNext = (error?: unknown) => void;
 
 /**
- * A `(req, res, next)` middleware, as Express, Connect and router take them.
+ * A `(req, res, next)` middleware, as Express, Connect and router take them. The request is typed
+ * as node's, so that it fits any framework's: the user it sets is read as `(req as typeof req &
+ * UserRequest).user`, or as `req.user` where the app declares `user` on its framework's request.
  *
  * @example
  * const middleware: RequireUserMiddleware = requireUserMiddleware(auth);
  * app.use('/api', middleware);
  */
-export type RequireUserMiddleware<U extends UserRecord = UserRecord> = (
-  req: IncomingMessage & { user?: U },
-  res: ServerResponse,
-  next: NodeNext,
-) => void;
+export type RequireUserMiddleware = (req: IncomingMessage, res: ServerResponse, next: NodeNext) => void;
 
 const BAD_REQUEST_BODY = '{"detail":"Bad Request"}';
 
@@ -72,7 +70,7 @@ const BAD_REQUEST_BODY = '{"detail":"Bad Request"}';
 export function requireUserMiddleware<U extends UserRecord = UserRecord>(
   auth: Auth<U> | AuthHandler<U>,
   options: RequireUserOptions = {},
-): RequireUserMiddleware<U> {
+): RequireUserMiddleware {
   const given = typeof auth === 'function' ? (auth as AuthHandler<U>).auth : auth;
   if (given === null || typeof given !== 'object' || typeof given.requireUser !== 'function') {
     throw new ConfigurationError('requireUserMiddleware needs what createAuth or createAuthHandler returns');
@@ -101,7 +99,7 @@ export function requireUserMiddleware<U extends UserRecord = UserRecord>(
       // An Auth made some other way: its Response, written as any other.
       given.requireUser(request, required).then((result) => {
         if (!result.response) {
-          req.user = result.user;
+          (req as IncomingMessage & UserRequest<U>).user = result.user;
           next();
           return;
         }
@@ -111,7 +109,7 @@ export function requireUserMiddleware<U extends UserRecord = UserRecord>(
     }
     const settle = (result: AuthPartsResult<U>) => {
       if (!result.parts) {
-        req.user = result.user;
+        (req as IncomingMessage & UserRequest<U>).user = result.user;
         next();
         return;
       }
