@@ -4,11 +4,12 @@
  *   curl -d 'username=johndoe&password=secret' http://127.0.0.1:8000/token
  *   curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/profile
  * gatehouse's routes run through createNodeListener (Express hands it the untouched request: no body
- * parser before it); `requireUser` is an Express middleware that sets `req.user`.
+ * parser before it); requireUserMiddleware sets `req.user`, or answers gatehouse's 401 (with
+ * WWW-Authenticate) as its own routes do.
  */
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import { CryptContext, createAuthHandler, type UserRecord } from 'gatehouse';
-import { createNodeListener } from 'gatehouse/node';
+import { createNodeListener, requireUserMiddleware } from 'gatehouse/node';
 import { TUTORIAL_SECRET_KEY, fakeUsersDb, greeting } from '../shared/seed.ts';
 
 declare global {
@@ -24,28 +25,15 @@ const gatehouse = createAuthHandler({
   users: fakeUsersDb,
   key: process.env.SECRET_KEY ?? TUTORIAL_SECRET_KEY,
   context: new CryptContext({ schemes: ['bcrypt'], deprecated: 'auto' }),
+  routes: { items: false }, // the tutorial's /users/me/items/ is not this app's
 });
-
-/** Sets `req.user` from the bearer token, or answers gatehouse's 401 (with WWW-Authenticate). */
-const requireUser: RequestHandler = async (req, res, next) => {
-  const authorization = req.get('authorization');
-  const request = new Request(new URL(req.originalUrl, 'http://localhost'), {
-    headers: authorization ? { authorization } : {},
-  });
-  const { user, response } = await gatehouse.auth.requireUser(request);
-  if (response) {
-    res.status(response.status).set(Object.fromEntries(response.headers)).send(await response.text());
-    return;
-  }
-  req.user = user;
-  next();
-};
+const requireUser = requireUserMiddleware(gatehouse);
 
 const app = express();
 app.get('/profile', requireUser, (req, res) => {
   res.json(greeting(req.user!, 'express'));
 });
-// Everything else: POST /token, /docs, /openapi.json (and gatehouse's JSON 404).
+// Everything else: POST /token, /users/me/, /docs, /openapi.json (and gatehouse's JSON 404).
 app.use(createNodeListener(gatehouse));
 
 const server = app.listen(Number(process.env.PORT ?? 8000), '127.0.0.1', () => {

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { GatehouseError } from '../errors.js';
 import { createAuthHandler } from '../http/index.js';
+import { TokenKeyError } from '../tokens/index.js';
 import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand } from './users.js';
 import { CONTEXT_OPTIONS, PRESET_LIST, cliContext, databaseLayout } from './context.js';
 import { readPassword } from './password-input.js';
@@ -179,24 +180,30 @@ async function serveCommand(args: string[]): Promise<number> {
   const throttleStore = values['throttle-store'] ?? (values['no-throttle'] ? undefined : process.env.GATEHOUSE_THROTTLE_STORE || undefined);
   const throttle = await throttleFromCli(throttleStore, values['throttle-options'], values['no-throttle']);
   const throttleOptions = withTrustedProxies(throttle.options, proxies);
-  const handler = createAuthHandler({
-    users,
-    key,
-    context,
-    scopes: values.scopes,
-    throttle: throttleOptions,
-    loginQueue,
-    loginQueuePerClient,
-    // The operator learns which account is broken (never its hash); the client sees a plain 401.
-    onHashRefused: ({ username, scheme, code, reason }) => {
-      process.stderr.write(
-        `gatehouse: refused to check the stored hash of user ${JSON.stringify(username)} (${scheme ?? 'unknown scheme'}, ${code}: ${reason})\n`,
-      );
-    },
-  });
   // A key that cannot sign (too short, ...) stops here rather than at the first login.
+  const signingKeyError = (error: Error) => new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);
+  let handler: ReturnType<typeof createAuthHandler>;
+  try {
+    handler = createAuthHandler({
+      users,
+      key,
+      context,
+      scopes: values.scopes,
+      throttle: throttleOptions,
+      loginQueue,
+      loginQueuePerClient,
+      // The operator learns which account is broken (never its hash); the client sees a plain 401.
+      onHashRefused: ({ username, scheme, code, reason }) => {
+        process.stderr.write(
+          `gatehouse: refused to check the stored hash of user ${JSON.stringify(username)} (${scheme ?? 'unknown scheme'}, ${code}: ${reason})\n`,
+        );
+      },
+    });
+  } catch (error) {
+    throw error instanceof TokenKeyError ? signingKeyError(error) : error;
+  }
   await handler.auth.ready.catch((error: Error) => {
-    throw new Error(`SECRET_KEY cannot sign tokens: ${error.message}`);
+    throw signingKeyError(error);
   });
   const server = await serve(handler, {
     ...(socketPath === undefined ? { port, host: values.host ?? '127.0.0.1' } : { path: socketPath }),

@@ -65,6 +65,29 @@ export const DEFAULT_PATHS: Readonly<AuthPaths> = Object.freeze({
 });
 
 /**
+ * Which of the handler's routes are mounted, and where: `true` mounts a route at its path (`paths`,
+ * else the tutorial's), a string mounts it at that path, `false` leaves it out (its path then
+ * answers 404 like any other, and /openapi.json does not list it). Every route is mounted by
+ * default: FastAPI's tutorial app, /users/me/items/ included.
+ *
+ * @example
+ * // A login endpoint and /users/me/ for an app that has its own routes; no tutorial items.
+ * createAuthHandler({ users, key, routes: { token: '/auth/token', me: '/auth/me', items: false } });
+ */
+export interface AuthRoutes {
+  /** POST /token, the login. Default true. */
+  token?: boolean | string;
+  /** GET /users/me/, the user's public fields. Default true. */
+  me?: boolean | string;
+  /** GET /users/me/items/, the tutorial's `[{"item_id":"Foo",...}]`. Default true. */
+  items?: boolean | string;
+  /** GET /openapi.json. Default true, unless `docs: false`. */
+  openapi?: boolean | string;
+  /** GET /docs (Swagger UI, its assets and oauth2-redirect under it); needs `openapi`. Default true, unless `docs: false`. */
+  docs?: boolean | string;
+}
+
+/**
  * Options of the /openapi.json and /docs routes.
  *
  * @example
@@ -95,10 +118,17 @@ export interface DocsOptions {
  * createAuthHandler({ users, key, paths: { token: '/login' }, docs: false, origin: 'https://api.example.com' });
  */
 export interface AuthHandlerOptions<U extends UserRecord = UserRecord> extends AuthOptions<U> {
+  /** Where the routes live (see `routes` to leave some out). */
   paths?: Partial<AuthPaths>;
+  /** Which routes are mounted, and where (see AuthRoutes). Default: all of them. */
+  routes?: AuthRoutes;
   /** OpenAPI and Swagger UI routes; `false` turns them off. Default on. */
   docs?: boolean | DocsOptions;
-  /** Told about genuine internal errors (answered 500). Default: console.error. */
+  /**
+   * Told about genuine internal errors (answered 500), and, as createAuth's `onError`, about user
+   * store failures and unusable signing keys (answered 503). Default: console.error, one line per
+   * 503 cause at most once a minute.
+   */
   onError?: (error: unknown, request: Request) => unknown;
   /**
    * The public origin (`https://api.example.com`) for the `Location` of the trailing-slash
@@ -133,14 +163,52 @@ const INTERNAL_ERROR = '{"detail":"Internal Server Error"}';
 const HTML_TYPE = ['content-type', 'text/html; charset=utf-8'] as const;
 const JSON_TYPE: HeaderList = [['content-type', 'application/json'], NOSNIFF];
 
-function resolvePaths(given: Partial<AuthPaths> | undefined): AuthPaths {
+type RouteName = keyof AuthPaths;
+const ROUTE_NAMES = Object.keys(DEFAULT_PATHS) as RouteName[];
+
+function isPath(path: unknown): path is string {
+  return typeof path === 'string' && /^\/[\x21-\x7e]*$/.test(path) && !/[?#%\\]/.test(path) && !path.startsWith('//');
+}
+
+/** Every route's path (a route left out keeps its default: the token's is the OpenAPI tokenUrl), and those mounted. */
+function resolveRoutes(options: AuthHandlerOptions<any>): { paths: AuthPaths; mounted: ReadonlySet<RouteName> } {
+  const given = options.paths;
   const paths = { ...DEFAULT_PATHS, ...given };
   for (const [name, path] of Object.entries(paths)) {
-    if (typeof path !== 'string' || !/^\/[\x21-\x7e]*$/.test(path) || /[?#%\\]/.test(path) || path.startsWith('//')) {
-      throw new ConfigurationError(`paths.${name} must be a path starting with '/'`);
+    if (!isPath(path)) throw new ConfigurationError(`paths.${name} must be a path starting with '/'`);
+  }
+  const { routes } = options;
+  if (routes !== undefined && (routes === null || typeof routes !== 'object' || Array.isArray(routes))) {
+    throw new ConfigurationError('routes must be an object of route name → true, false or a path');
+  }
+  for (const name of Object.keys(routes ?? {})) {
+    if (!(ROUTE_NAMES as string[]).includes(name)) {
+      throw new ConfigurationError(`unknown route ${JSON.stringify(name)} (known: ${ROUTE_NAMES.join(', ')})`);
     }
   }
-  return paths;
+  const mounted = new Set<RouteName>();
+  for (const name of ROUTE_NAMES) {
+    const route = routes?.[name];
+    if (route === false) continue;
+    if (typeof route === 'string') {
+      if (!isPath(route)) throw new ConfigurationError(`routes.${name} must be true, false or a path starting with '/'`);
+      if (given?.[name] !== undefined && given[name] !== route) {
+        throw new ConfigurationError(`routes.${name} and paths.${name} name different paths: give one`);
+      }
+      paths[name] = route;
+    } else if (route !== undefined && route !== true) {
+      throw new ConfigurationError(`routes.${name} must be true, false or a path starting with '/'`);
+    }
+    if (options.docs === false && (name === 'docs' || name === 'openapi')) {
+      if (route !== undefined) throw new ConfigurationError(`docs: false turns the docs routes off: routes.${name} contradicts it`);
+      continue;
+    }
+    mounted.add(name);
+  }
+  if (mounted.has('docs') && !mounted.has('openapi')) {
+    throw new ConfigurationError('routes.docs needs routes.openapi: the docs page loads the OpenAPI document');
+  }
+  return { paths, mounted };
 }
 
 /**
@@ -151,8 +219,8 @@ function resolvePaths(given: Partial<AuthPaths> | undefined): AuthPaths {
  * export default { fetch: handler }; // Workers, Bun, Deno; or serve(handler) from gatehouse/node
  */
 export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
+  const { paths, mounted } = resolveRoutes(options);
   const { auth, login, authenticate } = createAuthCore(options);
-  const paths = resolvePaths(options.paths);
   const origin = publicOrigin(options.origin);
   const onError =
     options.onError ?? ((error: unknown) => console.error('gatehouse: internal error while handling a request:', error));
@@ -162,12 +230,16 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
     routes.set(path, { methods, allow: methods.join(', '), run });
   };
 
-  if (auth.scopes && !(Object.hasOwn(auth.scopes, 'me') && Object.hasOwn(auth.scopes, 'items'))) {
-    throw new ConfigurationError('with scopes, the tutorial routes need "me" and "items" declared (or scopes: true)');
+  // The scopes the mounted tutorial routes require must be declared.
+  const needed = [...new Set([...(mounted.has('me') ? ROUTE_SCOPES.me : []), ...(mounted.has('items') ? ROUTE_SCOPES.items : [])])];
+  if (auth.scopes && !needed.every((name) => Object.hasOwn(auth.scopes!, name))) {
+    throw new ConfigurationError(
+      `with scopes, the tutorial routes need ${needed.map((name) => JSON.stringify(name)).join(' and ')} declared (or scopes: true)`,
+    );
   }
   const meRequires = { scopes: auth.scopes ? ROUTE_SCOPES.me : undefined };
   const itemsRequires = { scopes: auth.scopes ? ROUTE_SCOPES.items : undefined };
-  add(paths.token, ['POST'], login);
+  if (mounted.has('token')) add(paths.token, ['POST'], login);
   // Routes behind authentication answer without a promise when authentication needed none.
   const authenticated = (required: RequireUserOptions, answer: (user: U) => ResponseParts): RouteRun => {
     return (request) => {
@@ -176,20 +248,27 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
       return isThenable(result) ? result.then(send) : send(result);
     };
   };
-  const publicUserJson = publicUserSerializer();
-  add(
-    paths.me,
-    ['GET'],
-    authenticated(meRequires, (user) => new ResponseParts(200, PRIVATE_JSON_HEADERS, publicUserJson(user))),
-  );
-  add(
-    paths.items,
-    ['GET'],
-    authenticated(itemsRequires, (user) =>
-      new ResponseParts(200, PRIVATE_JSON_HEADERS, JSON.stringify([{ item_id: 'Foo', owner: user.username }])),
-    ),
-  );
-  if (options.docs !== false) addDocsRoutes(add, paths, auth, options.docs === true ? {} : (options.docs ?? {}));
+  if (mounted.has('me')) {
+    const publicUserJson = publicUserSerializer();
+    add(
+      paths.me,
+      ['GET'],
+      authenticated(meRequires, (user) => new ResponseParts(200, PRIVATE_JSON_HEADERS, publicUserJson(user))),
+    );
+  }
+  if (mounted.has('items')) {
+    add(
+      paths.items,
+      ['GET'],
+      authenticated(itemsRequires, (user) =>
+        new ResponseParts(200, PRIVATE_JSON_HEADERS, JSON.stringify([{ item_id: 'Foo', owner: user.username }])),
+      ),
+    );
+  }
+  if (mounted.has('openapi')) {
+    const docs = typeof options.docs === 'object' && options.docs !== null ? options.docs : {};
+    addDocsRoutes(add, paths, mounted, auth, docs);
+  }
 
   const fail = (error: unknown, request: Request): ResponseParts => {
     // A hashing worker died under this login: the service is briefly short of a worker, not broken.
@@ -231,12 +310,14 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
 function addDocsRoutes(
   add: (path: string, methods: readonly string[], run: RouteRun) => void,
   paths: AuthPaths,
+  mounted: ReadonlySet<RouteName>,
   auth: Auth<any>,
   docs: DocsOptions,
 ): void {
   const title = docs.title ?? 'gatehouse';
+  const listed = (['token', 'me', 'items'] as const).filter((name) => mounted.has(name));
   const openapi = JSON.stringify(
-    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version }),
+    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version, routes: listed }),
   );
   // Sub-paths of the docs page: /docs/oauth2-redirect, /docs/swagger-ui.css, ...
   const base = paths.docs.replace(/\/+$/, '');
@@ -259,6 +340,7 @@ function addDocsRoutes(
   };
 
   add(paths.openapi, GET_HEAD, (request) => send(request, JSON_TYPE, openapi));
+  if (!mounted.has('docs')) return;
   const pageHeaders: HeaderList = [HTML_TYPE, ...docsPageHeaders(page, cdn ?? undefined)];
   const unavailableHeaders: HeaderList = [HTML_TYPE, ...docsPageHeaders(unavailablePage)];
   const redirectHeaders: HeaderList = [HTML_TYPE, ...docsPageHeaders(redirectPage, cdn ?? undefined)];

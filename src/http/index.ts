@@ -1,6 +1,6 @@
 /** The HTTP part of gatehouse: the tutorial's endpoints as a fetch handler, and its building blocks. */
 export { createAuthHandler, DEFAULT_PATHS } from './handler.js';
-export type { AuthHandler, AuthHandlerOptions, AuthPaths, DocsOptions } from './handler.js';
+export type { AuthHandler, AuthHandlerOptions, AuthPaths, AuthRoutes, DocsOptions } from './handler.js';
 export { createAuth, publicUser, TUTORIAL_SCOPES } from './auth/index.js';
 export type { Auth, AuthOptions, AuthResult, PublicUser, RequireUserOptions } from './auth/index.js';
 export { readLoginForm } from './form.js';

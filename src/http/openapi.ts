@@ -10,12 +10,17 @@
  * createOpenApiDocument({ paths: DEFAULT_PATHS, scopes: null, title: 'My API' });
  */
 export interface OpenApiOptions {
-  /** Route paths. */
+  /** Route paths. `token` is also the password flow's `tokenUrl`, listed or not. */
   paths: { token: string; me: string; items: string };
   /** Declared scopes (name → description), or null for the plain tutorial. */
   scopes: Readonly<Record<string, string>> | null;
   title?: string;
   version?: string;
+  /**
+   * The routes the document lists (those the handler mounts). Default: all three. As FastAPI does,
+   * only the schemas they use are listed, and the security scheme only when a protected route is.
+   */
+  routes?: ReadonlyArray<'token' | 'me' | 'items'>;
 }
 
 const SCHEME = 'OAuth2PasswordBearer';
@@ -39,12 +44,15 @@ export const ROUTE_SCOPES = { me: ['me'], items: ['items', 'me'] } as const;
  */
 export function createOpenApiDocument(options: OpenApiOptions): Record<string, unknown> {
   const { paths, scopes } = options;
+  const listed = new Set(options.routes ?? ['token', 'me', 'items']);
   const loginId = operationId('login_for_access_token', paths.token, 'post');
   const bodySchema = `Body_${loginId}`;
   const security = (route: keyof typeof ROUTE_SCOPES) => [{ [SCHEME]: scopes ? [...ROUTE_SCOPES[route]] : [] }];
 
-  const schemas: Record<string, unknown> = {
-    [bodySchema]: {
+  const schemas: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  if (listed.has('token')) {
+    schemas[bodySchema] = {
       properties: {
         grant_type: { ...nullable({ type: 'string', pattern: '^password$' }), title: 'Grant Type' },
         username: { type: 'string', title: 'Username' },
@@ -56,13 +64,13 @@ export function createOpenApiDocument(options: OpenApiOptions): Record<string, u
       type: 'object',
       required: ['username', 'password'],
       title: bodySchema,
-    },
-    HTTPValidationError: {
+    };
+    schemas.HTTPValidationError = {
       properties: { detail: { items: ref('ValidationError'), type: 'array', title: 'Detail' } },
       type: 'object',
       title: 'HTTPValidationError',
-    },
-    Token: {
+    };
+    schemas.Token = {
       properties: {
         access_token: { type: 'string', title: 'Access Token' },
         token_type: { type: 'string', title: 'Token Type' },
@@ -70,19 +78,8 @@ export function createOpenApiDocument(options: OpenApiOptions): Record<string, u
       type: 'object',
       required: ['access_token', 'token_type'],
       title: 'Token',
-    },
-    User: {
-      properties: {
-        username: { type: 'string', title: 'Username' },
-        email: { ...nullable({ type: 'string' }), title: 'Email' },
-        full_name: { ...nullable({ type: 'string' }), title: 'Full Name' },
-        disabled: { ...nullable({ type: 'boolean' }), title: 'Disabled' },
-      },
-      type: 'object',
-      required: ['username'],
-      title: 'User',
-    },
-    ValidationError: {
+    };
+    schemas.ValidationError = {
       properties: {
         loc: { items: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, type: 'array', title: 'Location' },
         msg: { type: 'string', title: 'Message' },
@@ -93,54 +90,72 @@ export function createOpenApiDocument(options: OpenApiOptions): Record<string, u
       type: 'object',
       required: ['loc', 'msg', 'type'],
       title: 'ValidationError',
-    },
-  };
+    };
+    operations[paths.token] = {
+      post: {
+        summary: 'Login For Access Token',
+        operationId: loginId,
+        requestBody: {
+          content: { 'application/x-www-form-urlencoded': { schema: ref(bodySchema) } },
+          required: true,
+        },
+        responses: {
+          '200': { description: 'Successful Response', content: jsonContent(ref('Token')) },
+          '422': { description: 'Validation Error', content: jsonContent(ref('HTTPValidationError')) },
+        },
+      },
+    };
+  }
+  if (listed.has('me')) {
+    schemas.User = {
+      properties: {
+        username: { type: 'string', title: 'Username' },
+        email: { ...nullable({ type: 'string' }), title: 'Email' },
+        full_name: { ...nullable({ type: 'string' }), title: 'Full Name' },
+        disabled: { ...nullable({ type: 'boolean' }), title: 'Disabled' },
+      },
+      type: 'object',
+      required: ['username'],
+      title: 'User',
+    };
+    operations[paths.me] = {
+      get: {
+        summary: 'Read Users Me',
+        operationId: operationId('read_users_me', paths.me, 'get'),
+        responses: { '200': { description: 'Successful Response', content: jsonContent(ref('User')) } },
+        security: security('me'),
+      },
+    };
+  }
+  if (listed.has('items')) {
+    operations[paths.items] = {
+      get: {
+        summary: 'Read Own Items',
+        operationId: operationId('read_own_items', paths.items, 'get'),
+        responses: { '200': { description: 'Successful Response', content: jsonContent({}) } },
+        security: security('items'),
+      },
+    };
+  }
 
+  const components: Record<string, unknown> = {};
+  // FastAPI lists schemas by name.
+  if (Object.keys(schemas).length > 0) {
+    components.schemas = Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+  if (listed.has('me') || listed.has('items')) {
+    components.securitySchemes = {
+      [SCHEME]: {
+        type: 'oauth2',
+        // Relative to the server root, as FastAPI's tokenUrl="token".
+        flows: { password: { scopes: { ...(scopes ?? {}) }, tokenUrl: paths.token.slice(1) } },
+      },
+    };
+  }
   return {
     openapi: '3.1.0',
     info: { title: options.title ?? 'gatehouse', version: options.version ?? '0.1.0' },
-    paths: {
-      [paths.token]: {
-        post: {
-          summary: 'Login For Access Token',
-          operationId: loginId,
-          requestBody: {
-            content: { 'application/x-www-form-urlencoded': { schema: ref(bodySchema) } },
-            required: true,
-          },
-          responses: {
-            '200': { description: 'Successful Response', content: jsonContent(ref('Token')) },
-            '422': { description: 'Validation Error', content: jsonContent(ref('HTTPValidationError')) },
-          },
-        },
-      },
-      [paths.me]: {
-        get: {
-          summary: 'Read Users Me',
-          operationId: operationId('read_users_me', paths.me, 'get'),
-          responses: { '200': { description: 'Successful Response', content: jsonContent(ref('User')) } },
-          security: security('me'),
-        },
-      },
-      [paths.items]: {
-        get: {
-          summary: 'Read Own Items',
-          operationId: operationId('read_own_items', paths.items, 'get'),
-          responses: { '200': { description: 'Successful Response', content: jsonContent({}) } },
-          security: security('items'),
-        },
-      },
-    },
-    components: {
-      // FastAPI lists schemas by name.
-      schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-      securitySchemes: {
-        [SCHEME]: {
-          type: 'oauth2',
-          // Relative to the server root, as FastAPI's tokenUrl="token".
-          flows: { password: { scopes: { ...(scopes ?? {}) }, tokenUrl: paths.token.slice(1) } },
-        },
-      },
-    },
+    paths: operations,
+    ...(Object.keys(components).length > 0 ? { components } : {}),
   };
 }

@@ -5,3 +5,5 @@ export { createJsonFileUserStore } from './json-file-store.js';
 export type { JsonFileUserStore } from './json-file-store.js';
 export { nodeDocsAssets } from '../http/docs-assets.js';
 export { installLightResponses } from './light-response.js';
+export { requireUserMiddleware } from './require-user.js';
+export type { NodeNext, RequireUserMiddleware, UserRequest } from './require-user.js';

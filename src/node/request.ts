@@ -241,12 +241,12 @@ function rewritesPath(target: string): boolean {
  * The request's absolute URL, as `new Request(url).url` would normalise it, or null when the
  * request target cannot be one (`*`, garbage) or would be rewritten (a backslash or a dot segment in
  * its path, see rewritesPath: answered 400). A Host header that is not a plain host (and so could
- * change the URL's path) is replaced by the local address.
+ * change the URL's path) is replaced by the local address. `target` defaults to the request's
+ * (Express's `originalUrl` for a router that rewrote `url`).
  */
-export function requestUrl(incoming: IncomingMessage): string | null {
+export function requestUrl(incoming: IncomingMessage, target: string = incoming.url ?? '/'): string | null {
   const scheme = (incoming.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http';
   const header = incoming.headers.host;
-  const target = incoming.url ?? '/';
   if (
     header !== undefined &&
     PLAIN_HOST.test(header) &&

@@ -142,7 +142,8 @@ function fail(incoming: IncomingMessage, res: ServerResponse, error: unknown, on
   else sendText(incoming, res, 500, ERROR_BODY);
 }
 
-function sendText(incoming: IncomingMessage, res: ServerResponse, status: number, json: string): void {
+/** @internal A JSON error body (400, 500) written at once, never cached. */
+export function sendText(incoming: IncomingMessage, res: ServerResponse, status: number, json: string): void {
   const flat = ['content-type', 'application/json', 'content-length', String(json.length), ...ERROR_HEADERS];
   res.writeHead(status, closeIfUnread(incoming, flat));
   res.end(json);
@@ -163,8 +164,8 @@ function announcesBody(incoming: IncomingMessage): boolean {
   return headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
 }
 
-/** Parts (gatehouse's own answers): status, headers and body written at once. */
-function writeParts(incoming: IncomingMessage, res: ServerResponse, parts: ResponseParts): void {
+/** @internal Parts (gatehouse's own answers): status, headers and body written at once. */
+export function writeParts(incoming: IncomingMessage, res: ServerResponse, parts: ResponseParts): void {
   const flat: string[] = [];
   for (const [name, value] of parts.headers) flat.push(name, value);
   writeHeadersAndBody(incoming, res, parts.status, flat, parts.body);
@@ -183,8 +184,8 @@ function writeHeadersAndBody(
   res.end(body ?? undefined); // node drops the body of a HEAD response
 }
 
-/** Write any other Response to `res`; resolves when done (or when the client has gone). */
-async function writeResponse(incoming: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+/** @internal Write any other Response to `res`; resolves when done (or when the client has gone). */
+export async function writeResponse(incoming: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
   const flat: string[] = [];
   let hasLength = false;
   for (const [name, value] of response.headers) {

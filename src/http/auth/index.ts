@@ -16,7 +16,8 @@ import { type ThrottleOptions, createLoginGuard } from './login-guard.js';
 import type { LoginThrottle } from '../../throttle/policy.js';
 import { createAuthKey } from './key.js';
 import { createLogin } from './login.js';
-import { type Authenticate, type RequireUserOptions, createAuthenticate } from './require-user.js';
+import { createReporter } from './report.js';
+import { AUTHENTICATE_PARTS, type Authenticate, type RequireUserOptions, createAuthenticate, failureOf, keyUnavailable } from './require-user.js';
 import { declaredScopes, scopeGranter } from './scopes.js';
 import { toStore } from './users.js';
 
@@ -33,7 +34,12 @@ export { publicUser, publicUserSerializer, type PublicUser } from './users.js';
 export interface AuthOptions<U extends UserRecord = UserRecord> {
   /** A user store, or a `fake_users_db`-shaped object (username → record). */
   users: UserStore<U> | Readonly<Record<string, U>>;
-  /** The signing key: a secret (string: its UTF-8 bytes), a private key, a TokenKey, ... */
+  /**
+   * The signing key: a secret (string: its UTF-8 bytes), a private key, a TokenKey, ... A secret too
+   * short for its algorithm (32 bytes for HS256) is refused here, with TokenKeyError: make one with
+   * `npx gatehouse secret` or `openssl rand -hex 32`. A key known only later (a promise, a resolver)
+   * that cannot be used makes the requests that need it answer 503 (told to `onError`).
+   */
   key: TokenKeyInput;
   /** Password hashing policy. Default: the library's default context. */
   context?: CryptContext;
@@ -98,9 +104,12 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    */
   clientAddress?: ClientAddressResolver;
   /**
-   * Told about internal errors the login recovers from (a throttle counter store that fails), unless
-   * the throttle has its own `onError`. createAuthHandler passes its own `onError` here. Default:
-   * console.error.
+   * Told about failures answered 503 (a user store that fails, with its UserStoreError; a signing key
+   * that cannot be used, with its TokenKeyError), every time, and about internal errors the login
+   * recovers from (a throttle counter store that fails) unless the throttle has its own `onError`.
+   * createAuthHandler passes its own `onError` here. Default: console.error; for the 503s one line
+   * per kind of failure at most once a minute (code, message and the driver's message, never a
+   * password, hash or key).
    */
   onError?: (error: unknown, request: Request) => unknown;
 }
@@ -194,11 +203,12 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     clientAddress,
   );
   const key = createAuthKey({ key: options.key, algorithm: options.algorithm, issuer: options.issuer, audience: options.audience, maxTokenAge });
+  const report = createReporter(options.onError);
   const grant = scopes ? scopeGranter(scopes, options.grantScopes) : null;
 
   const issueToken = (user: U, granted?: readonly string[]): Promise<string> =>
     key.sign(scopes ? { sub: user.username, scope: (granted ?? NO_SCOPES).join(' ') } : { sub: user.username }, tokenTtl);
-  const login = createLogin<U>({
+  const loginParts = createLogin<U>({
     store,
     context: options.context,
     onHashRefused: options.onHashRefused,
@@ -208,7 +218,19 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     clientAddress,
     issue: async (user, requested) => issueToken(user, grant ? await grant(user, requested) : undefined),
   });
-  const authenticate = createAuthenticate(store, key.verify);
+  // The store and key failures the login answers 503 are reported here (with the request).
+  const login = async (request: Request): Promise<ResponseParts> => {
+    let parts: ResponseParts;
+    try {
+      parts = await loginParts(request);
+    } catch (error) {
+      parts = keyUnavailable(error).parts; // rethrows anything else
+    }
+    const failure = failureOf(parts);
+    if (failure !== undefined) report(failure, request);
+    return parts;
+  };
+  const authenticate = createAuthenticate(store, key.verify, report);
   const requireUser = async (request: Request, required?: RequireUserOptions): Promise<AuthResult<U>> => {
     const result = await authenticate(request, required);
     return result.parts ? { response: toResponse(result.parts) } : { user: result.user, claims: result.claims };
@@ -221,5 +243,6 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     requireUser,
     throttle: guard?.throttle ?? null,
   };
+  Object.defineProperty(auth, AUTHENTICATE_PARTS, { value: authenticate });
   return { auth, login, authenticate };
 }

@@ -1,15 +1,17 @@
 /**
- * requireUser: the user a request's bearer token belongs to, or the 401/400/503 answer. Without
+ * requireUser: the user a request's bearer token belongs to, or the 401/400/503 answer (503: the
+ * user store failed, or the signing key cannot be used; told to the reporter). Without
  * promises where none is needed: a cached token and a store that answers at once (memory, SQLite)
  * give the result synchronously.
  */
 import { UserStoreError } from '../../errors.js';
-import { InvalidTokenError, type VerifiedClaims } from '../../tokens/index.js';
+import { InvalidTokenError, TokenKeyError, TokenSigningError, type VerifiedClaims } from '../../tokens/index.js';
 import type { TokenVerifier } from '../../tokens/verify.js';
 import { isThenable } from '../../internal/await.js';
 import { findUserNow, type UserRecord, type UserStore } from '../../users/store-interface.js';
 import { readBearerToken } from '../bearer.js';
 import { type HeaderList, type ResponseParts, detailParts } from '../response.js';
+import type { Reporter } from './report.js';
 import { hasScopes } from './scopes.js';
 import { isDisabled } from './users.js';
 
@@ -34,6 +36,12 @@ export type AuthPartsResult<U> =
 /** @internal requireUser's answer, without a promise when none was needed; may throw what requireUser rejects with. */
 export type Authenticate<U> = (request: Request, options?: RequireUserOptions) => AuthPartsResult<U> | Promise<AuthPartsResult<U>>;
 
+/**
+ * @internal Key of the non-enumerable Authenticate an Auth of createAuth carries (the answer as
+ * parts, for gatehouse/node's middleware). Symbol.for, so that separately bundled entry points agree.
+ */
+export const AUTHENTICATE_PARTS: unique symbol = Symbol.for('gatehouse.authenticate-parts') as never;
+
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
 const NO_SCOPES: readonly string[] = [];
 
@@ -43,15 +51,48 @@ function unauthorized(needed: readonly string[], detail: string): { parts: Respo
   return { parts: detailParts(401, detail, challenge) };
 }
 
+/** The failure each 503 of storeUnavailable and keyUnavailable answered, for its reporter. */
+const FAILURES = new WeakMap<ResponseParts, unknown>();
+
 /** A user store that cannot answer (its database is down): 503, not 500; anything else goes on up. */
 export function storeUnavailable(error: unknown): { parts: ResponseParts } {
-  if (error instanceof UserStoreError) return { parts: detailParts(503, 'Service Unavailable') };
+  if (error instanceof UserStoreError) {
+    const parts = detailParts(503, 'Service Unavailable');
+    FAILURES.set(parts, error);
+    return { parts };
+  }
   throw error;
 }
 
-function invalidToken(needed: readonly string[], error: unknown): { parts: ResponseParts } {
-  if (error instanceof InvalidTokenError) return unauthorized(needed, 'Could not validate credentials');
+/**
+ * A signing key that cannot be used (its import failed, a key resolver failed, it cannot sign):
+ * 503, not 500, as for a backing service that is down; anything else goes on up.
+ */
+export function keyUnavailable(error: unknown): { parts: ResponseParts } {
+  if (error instanceof TokenKeyError || error instanceof TokenSigningError) {
+    const parts = detailParts(503, 'Service Unavailable');
+    FAILURES.set(parts, error);
+    return { parts };
+  }
   throw error;
+}
+
+/** @internal The store or key failure an answer of storeUnavailable / keyUnavailable stands for, if it is one. */
+export function failureOf(parts: ResponseParts): unknown {
+  return FAILURES.get(parts);
+}
+
+function invalidToken(needed: readonly string[], error: unknown, request: Request, report: Reporter): { parts: ResponseParts } {
+  if (error instanceof InvalidTokenError) return unauthorized(needed, 'Could not validate credentials');
+  const result = keyUnavailable(error);
+  report(error, request);
+  return result;
+}
+
+function unavailable(error: unknown, request: Request, report: Reporter): { parts: ResponseParts } {
+  const result = storeUnavailable(error);
+  report(error, request);
+  return result;
 }
 
 function checkUser<U extends UserRecord>(required: RequireUserOptions, claims: VerifiedClaims, user: U | null | undefined): AuthPartsResult<U> {
@@ -63,20 +104,32 @@ function checkUser<U extends UserRecord>(required: RequireUserOptions, claims: V
   return { user, claims };
 }
 
-function findUser<U extends UserRecord>(store: UserStore<U>, required: RequireUserOptions, claims: VerifiedClaims): AuthPartsResult<U> | Promise<AuthPartsResult<U>> {
+function findUser<U extends UserRecord>(
+  store: UserStore<U>,
+  required: RequireUserOptions,
+  claims: VerifiedClaims,
+  request: Request,
+  report: Reporter,
+): AuthPartsResult<U> | Promise<AuthPartsResult<U>> {
   let found: ReturnType<typeof findUserNow<U>>;
   try {
     found = findUserNow(store, claims.sub); // a value for stores that answer at once (memory, SQLite)
   } catch (error) {
-    return storeUnavailable(error);
+    return unavailable(error, request, report);
   }
   return isThenable(found)
-    ? found.then((user) => checkUser(required, claims, user), storeUnavailable)
+    ? found.then(
+        (user) => checkUser(required, claims, user),
+        (error: unknown) => unavailable(error, request, report),
+      )
     : checkUser(required, claims, found);
 }
 
-/** @internal requireUser over `store` and `verify`, answering with parts. */
-export function createAuthenticate<U extends UserRecord>(store: UserStore<U>, verify: TokenVerifier): Authenticate<U> {
+/**
+ * @internal requireUser over `store` and `verify`, answering with parts; the store and key failures
+ * it answers 503 go to `report`.
+ */
+export function createAuthenticate<U extends UserRecord>(store: UserStore<U>, verify: TokenVerifier, report: Reporter): Authenticate<U> {
   return (request, required = {}) => {
     const token = readBearerToken(request);
     if (token === null) return { parts: detailParts(401, 'Not authenticated', BEARER) };
@@ -85,14 +138,14 @@ export function createAuthenticate<U extends UserRecord>(store: UserStore<U>, ve
     try {
       claims = verify(token);
     } catch (error) {
-      return invalidToken(needed, error);
+      return invalidToken(needed, error, request, report);
     }
     if (isThenable(claims)) {
       return claims.then(
-        (verified) => findUser(store, required, verified),
-        (error: unknown) => invalidToken(needed, error),
+        (verified) => findUser(store, required, verified, request, report),
+        (error: unknown) => invalidToken(needed, error, request, report),
       );
     }
-    return findUser(store, required, claims);
+    return findUser(store, required, claims, request, report);
   };
 }

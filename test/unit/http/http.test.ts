@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { createAuthHandler, createAuth, readBearerToken, readLoginForm, TUTORIAL_SCOPES } from '../../../src/http/index.js';
 import { ConfigurationError } from '../../../src/errors.js';
+import { importTokenKey } from '../../../src/tokens/index.js';
 import { CryptContext } from '../../../src/passwords/registry.js';
 import { createMemoryUserStore } from '../../../src/users/index.js';
 import {
@@ -668,9 +669,10 @@ describe('scopes (the tutorial\'s advanced variant)', () => {
     expect(doc.paths['/users/me/items/'].get.security).toEqual([{ OAuth2PasswordBearer: ['items', 'me'] }]);
   });
 
-  it('refuses badly declared scopes, and a bad key through `ready`', async () => {
+  it('refuses badly declared scopes, and a bad key at once (a promised one through `ready`)', async () => {
     expect(() => createAuthHandler({ users, key: KEY, scopes: { read: 'Read' }, grantScopes: () => [] })).toThrow(/"me" and "items"/);
-    await expect(createAuthHandler({ users, key: 'too short', scopes: true }).auth.ready).rejects.toThrow();
+    expect(() => createAuthHandler({ users, key: 'too short', scopes: true })).toThrow(/at least 32 bytes/);
+    await expect(createAuthHandler({ users, key: importTokenKey('too short'), scopes: true }).auth.ready).rejects.toThrow();
     await createAuthHandler({ users, key: KEY }).auth.ready;
     expect(() => createAuthHandler({ users, key: KEY, scopes: { 'a b': 'x' } })).toThrow(/scope name/);
     expect(() => createAuthHandler({ users, key: KEY, scopes: { a: 1 as unknown as string } })).toThrow(/description/);
