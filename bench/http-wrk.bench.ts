@@ -6,20 +6,27 @@
  *     @hono/node-server (the adapter alone)
  *   - dist-gatehouse: GET /users/me/ with a valid token through createAuthHandler on serve(),
  *     against hono-noauth (the same JSON without authentication on @hono/node-server)
- *   - cli-sqlite, cli-memory, cli-json: the same request through the real CLI, `node
- *     dist/cli/index.js serve` (what `npm start` runs), with the users in a seeded SQLite file
- *     (`--database sqlite:FILE --seed-demo`), in memory (no flag), or in a JSON file (`--users FILE`);
- *     each against hono-noauth. Not in the default set: BENCH_KINDS=cli-sqlite,cli-memory,cli-json,hono-noauth.
+ *   - cli-sqlite, cli-sqlite-kept, cli-memory, cli-json: the same request through the real CLI,
+ *     `node dist/cli/index.js serve` (what `npm start` runs), with the users in a seeded SQLite file
+ *     (`--database sqlite:FILE --seed-demo`; -kept: a file seeded so before, see startCli), in memory
+ *     (no flag), or in a JSON file (`--users FILE`); each against hono-noauth. Not in the default
+ *     set: BENCH_KINDS=cli-sqlite,cli-sqlite-kept,cli-memory,cli-json,hono-noauth.
  *     BENCH_CLI=path/to/cli/index.js runs another build (say, a copy of dist/ made before a change)
  *     as cli-*-b, so that two builds alternate in the same run: BENCH_KINDS=cli-sqlite,cli-sqlite-b,hono-noauth.
  *
  * Each ratio is given two ways: as req/s, and per CPU (the peer's server CPU time per request over
- * ours, from /proc: Linux only). On a machine shared with other work req/s swings with the load;
- * CPU per request much less.
+ * ours, from /proc: Linux only).
+ *
+ * BENCH_PAIRED=hono-noauth: on a machine shared with other work, req/s (and less so CPU per request)
+ * swings by several times from one run to the next. Then each kind runs at the same time as its own
+ * hono-noauth server, each under its own wrk: both see the same load at the same moment, take equal
+ * shares of the CPU, and the ratio of their req/s is taken in each round (median over the rounds).
  *
  *   npm run bench:http-wrk    BENCH_SECONDS=5 BENCH_CONNECTIONS=10 BENCH_ROUNDS=3 by default
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +37,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const KINDS = (process.env.BENCH_KINDS ?? 'dist-plain,hono-plain,dist-gatehouse,hono-noauth').split(',');
+const PAIRED = process.env.BENCH_PAIRED;
 
 interface Run {
   /** Requests per second (wrk). */
@@ -72,27 +80,9 @@ const CLI = new URL('../dist/cli/index.js', import.meta.url).pathname;
 const CLI_B = process.env.BENCH_CLI;
 let scratch: string | undefined;
 
-/**
- * `gatehouse serve` of the built CLI (or of BENCH_CLI for the *-b kinds), as a user starts it:
- * SECRET_KEY the key the bench token is signed with, a fresh seeded SQLite file each start.
- */
-async function startCli(kind: string): Promise<{ child: ChildProcess; url: string }> {
-  scratch ??= mkdtempSync(join(tmpdir(), 'gatehouse-wrk-'));
-  const other = kind.endsWith('-b');
-  if (other && !CLI_B) throw new Error(`${kind} needs BENCH_CLI=path/to/cli/index.js`);
-  const store = kind.replace(/^cli-|-b$/g, '');
-  const args = ['serve', '--port', '0'];
-  if (store === 'sqlite') {
-    const file = join(scratch, `users-${Date.now()}-${Math.random().toString(36).slice(2)}.db`);
-    args.push('--database', `sqlite:${file}`, '--seed-demo');
-  } else if (store === 'json') {
-    const file = join(scratch, 'users.json');
-    writeFileSync(file, JSON.stringify(SEED));
-    args.push('--users', file);
-  } else if (store !== 'memory') {
-    throw new Error(`unknown kind ${kind}`);
-  }
-  const child = spawn(process.execPath, [other ? CLI_B! : CLI, ...args], {
+/** `gatehouse serve` of the CLI at `cli` with `args`, running (SECRET_KEY: the key the bench token is signed with). */
+async function spawnCli(cli: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, SECRET_KEY: KEY },
   });
@@ -102,7 +92,37 @@ async function startCli(kind: string): Promise<{ child: ChildProcess; url: strin
     const match = /serving on (http:\/\/\S+?) /.exec(out);
     if (match) return { child, url: match[1]! };
   }
-  throw new Error(`gatehouse serve (${kind}) did not start:\n${out}`);
+  throw new Error(`gatehouse serve ${args.join(' ')} did not start:\n${out}`);
+}
+
+/**
+ * The built CLI (or BENCH_CLI for the *-b kinds) as a user starts it. cli-sqlite: a new file seeded
+ * by --seed-demo (npm start the first time: the seeding leaves frames in the WAL); cli-sqlite-kept:
+ * a file seeded so by a server that then stopped (npm start again, or users added by `gatehouse
+ * user add`: the database closed cleanly, its WAL empty, and SQLite then also asks the file its size
+ * at every read).
+ */
+async function startCli(kind: string): Promise<{ child: ChildProcess; url: string }> {
+  scratch ??= mkdtempSync(join(tmpdir(), 'gatehouse-wrk-'));
+  const other = kind.endsWith('-b');
+  if (other && !CLI_B) throw new Error(`${kind} needs BENCH_CLI=path/to/cli/index.js`);
+  const cli = other ? CLI_B! : CLI;
+  const store = kind.replace(/^cli-|-b$/g, '');
+  if (store === 'sqlite' || store === 'sqlite-kept') {
+    const url = `sqlite:${join(scratch, `users-${Date.now()}-${Math.random().toString(36).slice(2)}.db`)}`;
+    if (store === 'sqlite') return spawnCli(cli, ['--database', url, '--seed-demo']);
+    const { child } = await spawnCli(cli, ['--database', url, '--seed-demo']);
+    child.kill('SIGTERM'); // a graceful stop: the store closes the database
+    if (child.exitCode === null) await once(child, 'exit');
+    return spawnCli(cli, ['--database', url]);
+  }
+  if (store === 'json') {
+    const file = join(scratch, 'users.json');
+    writeFileSync(file, JSON.stringify(SEED));
+    return spawnCli(cli, ['--users', file]);
+  }
+  if (store === 'memory') return spawnCli(cli, []);
+  throw new Error(`unknown kind ${kind}`);
 }
 
 async function measure(kind: string, bearer: string): Promise<Run> {
@@ -117,7 +137,57 @@ async function measure(kind: string, bearer: string): Promise<Run> {
   }
 }
 
+const run = promisify(execFile);
+
+/** wrk without blocking this process (two run at once in the paired mode). */
+async function wrkAsync(url: string, seconds: number, bearer: string): Promise<{ rate: number; requests: number }> {
+  const { stdout } = await run('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-H', `Authorization: Bearer ${bearer}`, url]);
+  if (/Non-2xx/.test(stdout)) throw new Error(`non-2xx answers from ${url}:\n${stdout}`);
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+  const requests = /(\d+) requests in/.exec(stdout);
+  if (!rate || !requests) throw new Error(`no result from wrk:\n${stdout}`);
+  return { rate: Number(rate[1]), requests: Number(requests[1]) };
+}
+
+const start = (kind: string) => (kind.startsWith('cli-') ? startCli(kind) : startServer(kind));
+
+/** `kind` and `peer` served at once, each under its own wrk: kind's req/s over peer's, and peer's CPU per request over kind's. */
+async function pairedRatio(kind: string, peer: string, bearer: string): Promise<Run> {
+  const [a, b] = await Promise.all([start(kind), start(peer)]);
+  try {
+    const both = (seconds: number) =>
+      Promise.all([wrkAsync(`${a.url}/users/me/`, seconds, bearer), wrkAsync(`${b.url}/users/me/`, seconds, bearer)]);
+    await both(1); // warm-up
+    const [ca, cb] = [cpuTicks(a.child.pid), cpuTicks(b.child.pid)];
+    const [ra, rb] = await both(SECONDS);
+    const cpuA = (cpuTicks(a.child.pid) - ca) / ra.requests;
+    const cpuB = (cpuTicks(b.child.pid) - cb) / rb.requests;
+    return { rate: ra.rate / rb.rate, cpu: cpuB / cpuA };
+  } finally {
+    await Promise.all([stop(a.child), stop(b.child)]);
+  }
+}
+
+async function paired(peer: string) {
+  const bearer = johndoeToken();
+  const kinds = KINDS.filter((kind) => kind !== peer);
+  const ratios = new Map<string, Run[]>(kinds.map((kind) => [kind, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of kinds) ratios.get(kind)!.push(await pairedRatio(kind, peer, bearer));
+  }
+  console.log(`wrk -t1 -c${CONNECTIONS}, ${SECONDS} s, each kind at the same time as ${peer}, ${ROUNDS} rounds interleaved`);
+  for (const [what, key] of [[`req/s of the kind over ${peer}'s in the same seconds`, 'rate'], [`${peer}'s server CPU per request over the kind's (requests per CPU second, relative)`, 'cpu']] as const) {
+    console.log(`  ${what}: median [rounds]`);
+    for (const [kind, values] of ratios) {
+      const list = values.map((r) => r[key]);
+      console.log(`  ${kind.padEnd(18)} ${median(list).toFixed(2)}x  [${list.map((r) => r.toFixed(2)).join(', ')}]`);
+    }
+  }
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+}
+
 async function main() {
+  if (PAIRED) return paired(PAIRED);
   const bearer = johndoeToken();
   const runs = new Map<string, Run[]>(KINDS.map((kind) => [kind, []]));
   for (let round = 0; round < ROUNDS; round++) {
