@@ -11,7 +11,7 @@
 import { ConfigurationError } from '../../errors.js';
 import { openSqliteFile } from './drivers.js';
 import type { SqlValue } from './layouts.js';
-import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
+import { type PreparedQuery, type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
 
 export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from './store.js';
 export { DEFAULT_LAYOUT, sqlBoolean } from './layouts.js';
@@ -111,6 +111,20 @@ function isD1(db: unknown): db is D1Database {
   return typeof (db as D1Database).prepare === 'function' && typeof (db as D1Database).batch === 'function';
 }
 
+/**
+ * findUser's statement, prepared once: with better-sqlite3 in raw mode (rows as arrays: no object
+ * built per row, no property names set); node:sqlite and bun:sqlite give their row objects.
+ */
+function prepareQuery(db: SqliteDatabase, sql: string): PreparedQuery {
+  const statement = db.prepare(sql);
+  const raw = (statement as { raw?: unknown }).raw;
+  if (typeof raw === 'function') {
+    raw.call(statement, true);
+    return { arrays: true, rows: (value) => statement.all(value) };
+  }
+  return { arrays: false, rows: (value) => statement.all(value) };
+}
+
 /** A synchronous database as a driver; prepared statements are kept (the store has a handful). */
 function syncDriver(db: SqliteDatabase, close?: () => unknown): SqlDriver {
   const statements = new Map<string, SqliteStatement>();
@@ -124,6 +138,7 @@ function syncDriver(db: SqliteDatabase, close?: () => unknown): SqlDriver {
       }
       return statement.all(...bindable(params));
     },
+    prepare: (sql) => prepareQuery(db, sql),
     exec: (sql) => db.exec(sql),
     unavailable: sqliteUnavailable,
     close: close && (() => {

@@ -38,6 +38,8 @@ export interface FieldSlot {
   readonly field: ResolvedField;
   /** The row keys of its columns (c2, c3, ...). */
   readonly keys: readonly string[];
+  /** The same columns' positions in the select list (2, 3, ...): where they sit in a row of arrays. */
+  readonly at: readonly number[];
 }
 
 export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
@@ -50,9 +52,10 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   for (const name of ['email', 'full_name', 'disabled'] as const) {
     const field = layout.fields[name];
     if (!field) continue;
-    const keysFrom = (start: number) => field.columns.map((_, i) => `c${start + i}`);
-    slots.push({ name, field, keys: keysFrom(columns.length) });
-    listSlots.push({ name, field, keys: keysFrom(listColumns.length) });
+    const atFrom = (start: number) => field.columns.map((_, i) => start + i);
+    const slot = (start: number): FieldSlot => ({ name, field, keys: atFrom(start).map((i) => `c${i}`), at: atFrom(start) });
+    slots.push(slot(columns.length));
+    listSlots.push(slot(listColumns.length));
     columns.push(...field.columns);
     listColumns.push(...field.columns);
   }

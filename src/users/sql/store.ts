@@ -43,6 +43,21 @@ export interface SqlDriver {
   unavailable(error: unknown): boolean;
   /** Present when the store opened the database itself and so closes it. */
   close?(): unknown;
+  /**
+   * Present on synchronous drivers: `sql` (one `?` parameter) prepared now, once, as a function
+   * giving its rows at once. findUser runs through it on every request.
+   */
+  prepare?(sql: string): PreparedQuery;
+}
+
+/**
+ * @internal A statement of a synchronous driver, prepared once: `rows(value)` runs it with its one
+ * parameter. Rows are arrays of the cells in select order when `arrays` (better-sqlite3's raw
+ * mode: no object per row, no property names), else objects keyed c0, c1, ...
+ */
+export interface PreparedQuery {
+  readonly arrays: boolean;
+  rows(value: string): unknown;
 }
 
 /**
@@ -171,6 +186,8 @@ export class SqlTableUserStore implements SqlUserStore {
   /** The table has the fold column (known once seen; looked for again while not). */
   #folded = false;
   #driver: SqlDriver | undefined;
+  /** findUser's statement on a synchronous driver, prepared at its first use and kept until close. */
+  #find: PreparedQuery | undefined;
   #opening: (() => Promise<SqlDriver>) | undefined;
   #pending: Promise<SqlDriver> | undefined;
 
@@ -206,13 +223,30 @@ export class SqlTableUserStore implements SqlUserStore {
       if (hit) cache.users.delete(username);
     }
     const writes = this.#writes;
-    return this.#run('findUser', this.#sql.find, [username], (rows) => {
-      if (rows.length > 1) throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'findUser: the username is not unique in the table'));
-      const user = rows.length === 0 ? null : this.#decode(rows[0], this.#slots, true);
-      // A write through this store since the read began may have made the row stale: not kept.
-      if (user && cache && writes === this.#writes) this.#remember(cache, user);
-      return user;
-    });
+    const driver = this.#driver;
+    // The hot path (every authenticated request): a synchronous driver's statement, prepared once,
+    // run with the name as it is; no parameter array, no closure, no promise.
+    if (driver?.prepare) {
+      let find = this.#find;
+      let rows: unknown;
+      try {
+        if (find === undefined) this.#find = find = driver.prepare(this.#sql.find);
+        rows = find.rows(username);
+      } catch (error) {
+        throw this.#fail('findUser', error);
+      }
+      return this.#found(this.#rows('findUser', rows), find.arrays, cache, writes);
+    }
+    return this.#run('findUser', this.#sql.find, [username], (rows) => this.#found(rows, false, cache, writes));
+  }
+
+  /** findUser's rows as its answer: null, the user, or ERR_USER_STORE_DATA for two rows. */
+  #found(rows: unknown[], arrays: boolean, cache: UserCache | null, writes: number): UserRecord | null {
+    if (rows.length > 1) throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'findUser: the username is not unique in the table'));
+    const user = rows.length === 0 ? null : this.#decode(rows[0], this.#slots, true, arrays);
+    // A write through this store since the read began may have made the row stale: not kept.
+    if (user && cache && writes === this.#writes) this.#remember(cache, user);
+    return user;
   }
 
   async updatePasswordHash(username: string, newHash: string, oldHash: string): Promise<boolean> {
@@ -395,6 +429,7 @@ export class SqlTableUserStore implements SqlUserStore {
     this.#cache?.users.clear();
     const driver = this.#driver ?? (this.#pending ? await this.#pending.catch(() => undefined) : undefined);
     this.#driver = undefined;
+    this.#find = undefined;
     this.#opening = undefined;
     this.#pending = undefined;
     if (driver?.close) await driver.close();
@@ -438,25 +473,30 @@ export class SqlTableUserStore implements SqlUserStore {
     return values;
   }
 
-  /** A row (untrusted) as a record: text fields are strings or null, disabled a boolean or null. */
-  #decode(row: unknown, slots: readonly FieldSlot[], withHash: boolean): UserRecord {
+  /**
+   * A row (untrusted) as a record: text fields are strings or null, disabled a boolean or null.
+   * The row is an object keyed c0, c1, ... or, from a PreparedQuery with `arrays`, an array.
+   */
+  #decode(row: unknown, slots: readonly FieldSlot[], withHash: boolean, arrays = false): UserRecord {
     if (row === null || typeof row !== 'object') throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'a row is not an object'));
-    const cells = row as Record<string, unknown>;
-    const username = cells.c0;
+    const cells = row as Record<string | number, unknown>;
+    const username = arrays ? cells[0] : cells.c0;
     if (typeof username !== 'string') throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'a username in the table is not text'));
     const user: Record<string, unknown> = withHash
-      ? { username, hashed_password: this.#layout.readHash(cells.c1), email: null, full_name: null, disabled: null }
+      ? { username, hashed_password: this.#layout.readHash(arrays ? cells[1] : cells.c1), email: null, full_name: null, disabled: null }
       : { username, email: null, full_name: null, disabled: null };
     let next = 1;
-    for (const { name, field, keys } of slots) {
+    for (const slot of slots) {
+      const { name, field } = slot;
+      const keys: readonly (string | number)[] = arrays ? slot.at : slot.keys;
       // The hot path (findUser on every request) reads plain columns without building arrays.
       const value = field.plain && name !== 'disabled' ? cells[keys[0]!] : field.read(keys.map((key) => cells[key]));
       user[name] = name === 'disabled' ? disabledFlag(value) : textOrNull(value);
       next += keys.length;
     }
     if (!withHash) {
-      if (this.#layout.createdAt) user.created_at = timestamp(cells[`c${next++}`]);
-      if (this.#layout.updatedAt) user.updated_at = timestamp(cells[`c${next}`]);
+      if (this.#layout.createdAt) user.created_at = timestamp(cells[arrays ? next++ : `c${next++}`]);
+      if (this.#layout.updatedAt) user.updated_at = timestamp(cells[arrays ? next : `c${next}`]);
     }
     return user as UserRecord;
   }
