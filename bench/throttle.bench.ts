@@ -107,10 +107,10 @@ async function throttleMicros(store: CounterStore): Promise<{ turn: number; chec
   const { throttle, turns } = createThrottleTurns({ store });
   const n = 2000;
   const login = async () => {
-    const { seen } = await turns.arrive('johndoe', '127.0.0.1');
-    const turn = await turns.take!('johndoe', '127.0.0.1', seen);
+    const arrival = await turns.arrive('johndoe', '127.0.0.1');
+    const turn = await arrival.take();
     if (!turn.allowed) throw new Error('refused');
-    await turn.succeeded();
+    await turn.record(true);
   };
   for (let i = 0; i < 200; i++) await login();
   let start = performance.now();

@@ -22,7 +22,7 @@ import { serve } from '../node/index.js';
 import { createJsonFileUserStore } from '../node/json-file-store.js';
 import { createMemoryUserStore, type UserStore } from '../users/index.js';
 import { trustedProxies } from '../throttle/address.js';
-import type { ThrottleOptions } from '../http/auth/login-guard.js';
+import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 
 
 const USAGE = `Usage: gatehouse <command> [options]

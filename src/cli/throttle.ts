@@ -1,6 +1,6 @@
 /** @internal `gatehouse serve`'s throttle options: --throttle-store URL, --throttle-options JSON, --no-throttle. */
 import { GatehouseError } from '../errors.js';
-import type { ThrottleOptions } from '../http/auth/login-guard.js';
+import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 import { openCounterStore } from '../throttle/open.js';
 import { UsageError } from './usage.js';
 

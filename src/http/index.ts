@@ -24,8 +24,8 @@ export type {
   ThrottleDecision,
   UsernameThrottleOptions,
 } from '../throttle/policy.js';
-export { loginThrottledResponse } from './auth/login-guard.js';
-export type { ThrottleOptions } from './auth/login-guard.js';
+export { loginThrottledResponse } from './auth/login-throttle.js';
+export type { ThrottleOptions } from './auth/login-throttle.js';
 export { clientAddressKey, resolveClientAddress, trustedProxies, type HeaderSource } from '../throttle/address.js';
 export type { ResolveClientAddressOptions, TrustedProxies } from '../throttle/address.js';
 export { createMemoryCounterStore } from '../throttle/memory.js';

@@ -176,32 +176,49 @@ export interface LoginThrottle {
 }
 
 /** @internal What an arrival saw: the counters the handler decides against again at the turn. */
-export interface SeenCounters {
+interface SeenCounters {
   readonly exact: Counter | null;
   readonly folded: Counter | null;
   readonly address: Counter | null;
 }
 
-/** @internal A login counted at its turn: tell how the password check went (a failure needs nothing). */
-export interface TakenTurn {
-  readonly allowed: true;
-  /** The password was right: the exact count starts again, the other counts take this attempt back. */
-  succeeded(): Promise<void>;
-  /** No password was checked after all (the user store failed): every count takes it back. */
-  cancelled(): Promise<void>;
+/**
+ * @internal A refusing ThrottleDecision.
+ *
+ * @example
+ * const refusal: ThrottleRefusal = { allowed: false, retryAfter: 1, reason: 'store' };
+ */
+export type ThrottleRefusal = Extract<ThrottleDecision, { allowed: false }>;
+
+/** @internal A login the throttle let through on arrival: its decision, and its turn to come. */
+export interface ThrottleArrival {
+  /** check()'s answer on arrival, from counts only read (a refusal writes nothing). */
+  readonly decision: ThrottleDecision;
+  /**
+   * At the password-check slot: counts the attempt (one atomic increment per counter; logins that
+   * queued together, on this server or others, must not all pass on the counts they saw on
+   * arrival) and decides on the counts made. With a store that has no decrement(): checks again,
+   * and counts a failure when it is recorded (not atomic across servers).
+   */
+  take(): Promise<ThrottleTurn | ThrottleRefusal>;
 }
 
-/** @internal The handler's atomic flow, beside the public LoginThrottle. */
-export interface ThrottleTurns {
-  /** check(), keeping the counters it read for take(). */
-  arrive(username: string, address: string | null, call?: ThrottleCallOptions): Promise<{ decision: ThrottleDecision; seen: SeenCounters }>;
+/** @internal A login counted at its turn: tell how the password check went. */
+export interface ThrottleTurn {
+  readonly allowed: true;
   /**
-   * Counts the attempt (one atomic increment per counter) when it gets its password-check slot,
-   * and decides on the counts made: null when the store has no decrement() to take a count back.
+   * The password check's outcome. Right: the exact count starts again, the other counts take this
+   * attempt back. Wrong (or unknown user): the attempt stays counted.
    */
-  take:
-    | ((username: string, address: string | null, seen: SeenCounters, call?: ThrottleCallOptions) => Promise<TakenTurn | Exclude<ThrottleDecision, { allowed: true }>>)
-    | null;
+  record(succeeded: boolean): Promise<void>;
+  /** No password was judged after all (the user store failed): the attempt counts for nothing. */
+  cancel(): Promise<void>;
+}
+
+/** @internal The handler's flow, beside the public LoginThrottle: arrive, then take the turn. */
+export interface ThrottleTurns {
+  /** check(), keeping what it read for the turn. */
+  arrive(username: string, address: string | null, call?: ThrottleCallOptions): Promise<ThrottleArrival>;
 }
 
 function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
@@ -326,7 +343,7 @@ function buildThrottle(options: LoginThrottleOptions): { throttle: LoginThrottle
     return refusal(userWait, addressWait);
   };
 
-  const arrive = async (username: string, clientAddress: string | null, options?: ThrottleCallOptions) => {
+  const readCounters = async (username: string, clientAddress: string | null, options?: ThrottleCallOptions) => {
     const key = keys(username, clientAddress);
     const at = now();
     try {
@@ -345,7 +362,7 @@ function buildThrottle(options: LoginThrottleOptions): { throttle: LoginThrottle
   };
 
   const check = async (username: string, clientAddress: string | null, options?: ThrottleCallOptions): Promise<ThrottleDecision> =>
-    (await arrive(username, clientAddress, options)).decision;
+    (await readCounters(username, clientAddress, options)).decision;
 
   /** Increments the counters in parallel: the counts made by those that answered; failures reported. */
   const incrementAll = async (wanted: ReadonlyArray<readonly [string, number]>, at: number, options?: ThrottleCallOptions) => {
@@ -397,49 +414,81 @@ function buildThrottle(options: LoginThrottleOptions): { throttle: LoginThrottle
     return before === (seen?.count ?? 0) && (seen === null || opensAt(seen, free) <= at);
   };
 
-  const decrement = store.decrement;
-  const take: ThrottleTurns['take'] =
-    typeof decrement !== 'function'
-      ? null
-      : async (username, clientAddress, seen, options) => {
-          const key = keys(username, clientAddress);
-          const at = now();
-          const wanted: Array<readonly [string, number]> = [];
-          if (user) wanted.push([key.exactUsername, forgetAfterMs], [key.username, forgetAfterMs]);
-          if (address && key.address !== null) wanted.push([key.address, windowMs]);
-          const { counts, failed } = await incrementAll(wanted, at, options);
-          // Takes this attempt's counts back (those that were made); `reset`: that counter starts again.
-          const takeBack = (reset?: string) =>
-            settleAll(
-              wanted.flatMap(([k], i) =>
-                counts[i] === null ? [] : [k === reset ? call('reset', () => store.reset(k)) : call('decrement', () => decrement.call(store, k, now()))],
-              ),
-              options,
-            );
-          if (failed && onStoreError === 'deny') {
-            await takeBack();
-            return STORE_REFUSAL;
-          }
-          // Decided on the counts made (a counter whose increment failed in 'allow' is not in the way).
-          const [exact, folded, byAddress] = user ? [counts[0], counts[1], counts[2]] : [null, null, counts[0]];
-          const userRefused =
-            (exact != null && !admits(exact, seen.exact, freeFailures, at)) || (folded != null && !admits(folded, seen.folded, foldedFreeFailures, at));
-          const addressRefused = byAddress != null && byAddress > maxFailures;
-          if (userRefused || addressRefused) {
-            await takeBack();
-            // The failures counted in between are taken as happening now: the wait runs from here.
-            const wait = (made: number | null | undefined, free: number) =>
-              made == null || made - 1 < free ? 0 : opensAt({ count: made - 1, expiresAt: at + forgetAfterMs }, free) - at;
-            return refusal(userRefused ? Math.max(wait(exact, freeFailures), wait(folded, foldedFreeFailures), 1) : 0, addressRefused ? windowMs : 0);
-          }
-          return {
-            allowed: true,
-            succeeded: () => takeBack(key.exactUsername),
-            cancelled: () => takeBack(),
-          };
-        };
+  /** The atomic turn: count now, decide on the counts made. */
+  const countedTurn = async (
+    username: string,
+    clientAddress: string | null,
+    seen: SeenCounters,
+    options: ThrottleCallOptions | undefined,
+    decrement: NonNullable<CounterStore['decrement']>,
+  ): Promise<ThrottleTurn | ThrottleRefusal> => {
+    const key = keys(username, clientAddress);
+    const at = now();
+    const wanted: Array<readonly [string, number]> = [];
+    if (user) wanted.push([key.exactUsername, forgetAfterMs], [key.username, forgetAfterMs]);
+    if (address && key.address !== null) wanted.push([key.address, windowMs]);
+    const { counts, failed } = await incrementAll(wanted, at, options);
+    // Takes this attempt's counts back (those that were made); `reset`: that counter starts again.
+    const takeBack = (reset?: string) =>
+      settleAll(
+        wanted.flatMap(([k], i) =>
+          counts[i] === null ? [] : [k === reset ? call('reset', () => store.reset(k)) : call('decrement', () => decrement.call(store, k, now()))],
+        ),
+        options,
+      );
+    if (failed && onStoreError === 'deny') {
+      await takeBack();
+      return STORE_REFUSAL;
+    }
+    // Decided on the counts made (a counter whose increment failed in 'allow' is not in the way).
+    const [exact, folded, byAddress] = user ? [counts[0], counts[1], counts[2]] : [null, null, counts[0]];
+    const userRefused =
+      (exact != null && !admits(exact, seen.exact, freeFailures, at)) || (folded != null && !admits(folded, seen.folded, foldedFreeFailures, at));
+    const addressRefused = byAddress != null && byAddress > maxFailures;
+    if (userRefused || addressRefused) {
+      await takeBack();
+      // The failures counted in between are taken as happening now: the wait runs from here.
+      const wait = (made: number | null | undefined, free: number) =>
+        made == null || made - 1 < free ? 0 : opensAt({ count: made - 1, expiresAt: at + forgetAfterMs }, free) - at;
+      return refusal(userRefused ? Math.max(wait(exact, freeFailures), wait(folded, foldedFreeFailures), 1) : 0, addressRefused ? windowMs : 0);
+    }
+    return {
+      allowed: true,
+      record: async (succeeded) => {
+        if (succeeded) await takeBack(key.exactUsername); // a failure stays counted
+      },
+      cancel: () => takeBack(),
+    };
+  };
 
-  return { throttle: { check, recordFailure, recordSuccess, counters, keys }, turns: { arrive, take } };
+  /** A store without decrement(): read again at the turn, count a failure after the check. */
+  const checkedTurn = async (username: string, clientAddress: string | null, options: ThrottleCallOptions | undefined): Promise<ThrottleTurn | ThrottleRefusal> => {
+    const decision = await check(username, clientAddress, options);
+    if (!decision.allowed) return decision;
+    return {
+      allowed: true,
+      record: async (succeeded) => {
+        if (!succeeded) await recordFailure(username, clientAddress, options);
+        // Nothing to reset when the check saw no failures: a success then costs no store write.
+        else if (decision.usernameFailures) await recordSuccess(username, options);
+      },
+      cancel: async () => {},
+    };
+  };
+
+  const decrement = store.decrement;
+  const arrive = async (username: string, clientAddress: string | null, options?: ThrottleCallOptions): Promise<ThrottleArrival> => {
+    const { decision, seen } = await readCounters(username, clientAddress, options);
+    return {
+      decision,
+      take: () =>
+        typeof decrement === 'function'
+          ? countedTurn(username, clientAddress, seen, options, decrement)
+          : checkedTurn(username, clientAddress, options),
+    };
+  };
+
+  return { throttle: { check, recordFailure, recordSuccess, counters, keys }, turns: { arrive } };
 }
 
 /**

@@ -9,10 +9,10 @@ import type { TokenAlgorithm, TokenKeyInput, VerifiedClaims } from '../../tokens
 import { parseDuration } from '../../tokens/claims.js';
 import type { AuthenticateOptions, UserRecord, UserStore } from '../../users/index.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../body.js';
-import type { ClientAddressResolver } from '../client-address.js';
-import { createLimiter } from '../limiter.js';
+import { type ClientAddressResolver, createLoginClientResolver } from '../client-address.js';
+import { createLoginQueue } from '../login-queue.js';
 import { type ResponseParts, toResponse } from '../response.js';
-import { type ThrottleOptions, createLoginGuard } from './login-guard.js';
+import { type ThrottleOptions, createLoginThrottleTurns } from './login-throttle.js';
 import type { LoginThrottle } from '../../throttle/policy.js';
 import { createAuthKey } from './key.js';
 import { createLogin } from './login.js';
@@ -188,7 +188,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const tokenTtl = options.tokenTtl ?? '30m';
   const maxTokenAge =
     options.maxTokenAge === false ? undefined : (options.maxTokenAge ?? parseDuration(tokenTtl, 'tokenTtl') + TOKEN_AGE_LEEWAY);
-  const limiter = createLimiter({
+  const loginQueue = createLoginQueue({
     concurrency: positiveInteger(options.loginConcurrency ?? hashingParallelism(), 'loginConcurrency'),
     maxQueue: positiveInteger(options.loginQueue ?? 100, 'loginQueue', 0),
     maxQueuePerClient: positiveInteger(options.loginQueuePerClient ?? 8, 'loginQueuePerClient', 0),
@@ -197,11 +197,10 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   if (clientAddress !== undefined && typeof clientAddress !== 'function') {
     throw new ConfigurationError('clientAddress must be a function of the request');
   }
-  const guard = createLoginGuard(
-    options.throttle,
-    options.onError,
-    clientAddress,
-  );
+  const loginThrottle = createLoginThrottleTurns(options.throttle, options.onError);
+  // One rule for who a login comes from, for the queue and the throttle: the throttle's settings
+  // (its own clientAddress, trusted proxies) when it is on.
+  const clientOf = createLoginClientResolver({ ...loginThrottle.addressing, clientAddress: loginThrottle.addressing.clientAddress ?? clientAddress });
   const key = createAuthKey({ key: options.key, algorithm: options.algorithm, issuer: options.issuer, audience: options.audience, maxTokenAge });
   const report = createReporter(options.onError);
   const grant = scopes ? scopeGranter(scopes, options.grantScopes) : null;
@@ -213,9 +212,9 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     context: options.context,
     onHashRefused: options.onHashRefused,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    limiter,
-    guard,
-    clientAddress,
+    loginQueue,
+    throttle: loginThrottle,
+    clientOf,
     issue: async (user, requested) => issueToken(user, grant ? await grant(user, requested) : undefined),
   });
   // The store and key failures the login answers 503 are reported here (with the request).
@@ -241,7 +240,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     login: async (request) => toResponse(await login(request)),
     issueToken,
     requireUser,
-    throttle: guard?.throttle ?? null,
+    throttle: loginThrottle.policy,
   };
   Object.defineProperty(auth, AUTHENTICATE_PARTS, { value: authenticate });
   return { auth, login, authenticate };

@@ -1,11 +1,15 @@
-/** POST /token: read the form, check the password in turn, answer with a token or an error. */
+/**
+ * POST /token: read the form, then in one sequence: ask the login throttle, wait for a slot in the
+ * login queue, count the attempt, check the password, tell the throttle how it went; answer with a
+ * token or an error.
+ */
 import type { CryptContext } from '../../passwords/index.js';
 import { type AuthenticateOptions, authenticateUser, type UserRecord, type UserStore } from '../../users/index.js';
-import { type ClientAddressResolver, loginQueueKey } from '../client-address.js';
+import type { LoginClient } from '../client-address.js';
 import { readLoginFormParts } from '../form.js';
-import { type Limiter, REFUSED } from '../limiter.js';
+import type { LoginQueue } from '../login-queue.js';
 import { type HeaderList, ResponseParts, TOKEN_HEADERS, detailParts } from '../response.js';
-import type { LoginGuard } from './login-guard.js';
+import { type LoginThrottleTurns, throttleRefusalParts } from './login-throttle.js';
 import { storeUnavailable } from './require-user.js';
 
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
@@ -16,35 +20,49 @@ export interface LoginDependencies<U extends UserRecord> {
   context: CryptContext | undefined;
   onHashRefused: AuthenticateOptions['onHashRefused'];
   maxBodyBytes: number;
-  limiter: Limiter;
-  guard: LoginGuard | null;
-  clientAddress: ClientAddressResolver | undefined;
+  /** The fair queue for password-check slots. */
+  loginQueue: LoginQueue;
+  /** The failed-login throttle (one that counts nothing when it is off). */
+  throttle: LoginThrottleTurns;
+  /** Who a login comes from: the throttle's address and the queue's key, resolved once. */
+  clientOf: (request: Request) => LoginClient;
   /** The token for a user who logged in with the scopes they asked for. */
   issue(user: U, requested: readonly string[]): Promise<string>;
 }
 
 /** The token endpoint, answering with parts. */
 export function createLogin<U extends UserRecord>(deps: LoginDependencies<U>): (request: Request) => Promise<ResponseParts> {
-  const { store, context, onHashRefused, maxBodyBytes, limiter, guard, clientAddress } = deps;
+  const { store, context, onHashRefused, maxBodyBytes, loginQueue, throttle, clientOf } = deps;
   return async (request) => {
     const form = await readLoginFormParts(request, maxBodyBytes);
     if (form instanceof ResponseParts) return form;
-    // The fair-queue key: the address the throttle counts (behind trusted proxies, the real client's).
-    const address = guard ? guard.addressOf(request) : null;
-    const client = address ?? loginQueueKey(request, clientAddress);
-    const attempt = guard && (await guard.admit(request, form.username, address)); // before any password work
-    if (attempt instanceof ResponseParts) return attempt;
-    const passwordCheck = () => authenticateUser(store, form.username, form.password, { context, onHashRefused });
-    const check = limiter.run(client, () => (attempt ? attempt.run(passwordCheck) : passwordCheck()));
-    if (check === null) return detailParts(429, 'Too Many Requests', RETRY);
-    let user: U | null | ResponseParts | typeof REFUSED;
+    const client = clientOf(request);
+
+    // Refused on the counts as they stand: before any password work, and without counting.
+    const arrival = await throttle.arrive(request, form.username, client.address);
+    if (!arrival.decision.allowed) return throttleRefusalParts(arrival.decision);
+
+    // Null: this client's queue, or the whole queue, is full, or this login lost its place in it.
+    const slot = await loginQueue.take(client.queueKey);
+    if (!slot) return detailParts(429, 'Too Many Requests', RETRY);
+    let user: U | null;
     try {
-      user = await check;
+      // Counted now, and decided again on the counts made (others may have failed while it waited).
+      const turn = await arrival.take();
+      if (!turn.allowed) return throttleRefusalParts(turn);
+      try {
+        user = await authenticateUser(store, form.username, form.password, { context, onHashRefused });
+      } catch (error) {
+        await turn.cancel(); // the user store failed: no password was judged
+        throw error;
+      }
+      await turn.record(user !== null);
     } catch (error) {
       return storeUnavailable(error).parts;
+    } finally {
+      slot.release();
     }
-    if (user === REFUSED) return detailParts(429, 'Too Many Requests', RETRY); // its place went to a smaller holder
-    if (user instanceof ResponseParts) return user;
+
     if (!user) return detailParts(401, 'Incorrect username or password', BEARER);
     const token = await deps.issue(user, form.scopes);
     return new ResponseParts(200, TOKEN_HEADERS, JSON.stringify({ access_token: token, token_type: 'bearer' }));
