@@ -10,11 +10,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.git', 'coverage', 'docs']);
 const CODE = /\.(?:[cm]?[jt]s|tsx|sh|json|capnp)$|^run$/;
 /** May name ../shared: they prefer the kit beside the clone and fall back to the in-repo copy. */
-const ALLOWED = new Set(['scripts/conformance.sh', '.ci/run', 'test/unit/standalone.test.ts']);
+const ALLOWED = new Set(['scripts/conformance.sh', '.ci/run', 'test/unit/repository/standalone.test.ts']);
 /** A fixture's provenance ("source": "/work/shared/vectors/hashes.json ...") is not a read. */
 const PROVENANCE = /^\s*"(?:source|description|generated_by|note)":/;
 /** An absolute path into the machine this was built on. */
