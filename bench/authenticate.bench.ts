@@ -8,13 +8,13 @@
  *
  * Then every scheme of the default context (scrypt ln=17 the default; issue 7, part 5): a wrong
  * password on a user with a hash of that scheme (made with the context's settings, or a vector from
- * ../shared/vectors/hashes.json for the verify-only legacy schemes) against an unknown user, per-round
+ * test/fixtures/hashes-all-systems.json for the verify-only legacy schemes) against an unknown user, per-round
  * ratio wrong/unknown, target 0.9-1.1. Hashes cheaper than the default are padded (hardenRuntime);
  * costlier ones cannot be, and are marked so.
  *
  *   npm run bench:auth [-- --rounds 21 --default-rounds 5 --only contexts|default]
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { getDefaultContext } from '../src/passwords/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
 import { lookupScheme } from '../src/passwords/registry.js';
@@ -84,10 +84,8 @@ console.log(`\ntargets\n${verdicts.join('\n')}`);
 if (only !== 'contexts') {
   const context = getDefaultContext();
   const PASSWORD = 'secret';
-  const vectorsPath = new URL('../../shared/vectors/hashes.json', import.meta.url);
-  const vectors: Array<{ password: string; hash: string }> = existsSync(vectorsPath)
-    ? JSON.parse(readFileSync(vectorsPath, 'utf8')).vectors
-    : [];
+  const vectorsPath = new URL('../test/fixtures/hashes-all-systems.json', import.meta.url);
+  const vectors: Array<{ password: string; hash: string }> = JSON.parse(readFileSync(vectorsPath, 'utf8')).vectors;
   const users: Record<string, { username: string; hashed_password: string }> = {};
   const passwords: Record<string, string> = {};
   const skipped: string[] = [];

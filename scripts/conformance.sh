@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Differential HTTP conformance: `gatehouse serve` from the built dist (run `npm run build` first)
-# against the transcript recorded from the real FastAPI tutorial app (../shared/conformance).
-# Exits with run.mjs's status (0 when every case matches).
+# against the transcript recorded from the real FastAPI tutorial app. The kit: $CONFORMANCE_DIR when
+# set, else ../shared/conformance when it sits beside the clone, else the in-repo copy
+# (test/fixtures/conformance). Exits with run.mjs's status (0 when every case matches).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-kit=${CONFORMANCE_DIR:-../shared/conformance}
+if [ -n "${CONFORMANCE_DIR:-}" ]; then
+  kit=$CONFORMANCE_DIR
+elif [ -f ../shared/conformance/run.mjs ]; then
+  kit=../shared/conformance
+else
+  kit=test/fixtures/conformance
+fi
+echo "conformance: kit $kit"
 [ -f dist/cli/index.js ] || { echo "conformance: dist/cli/index.js is missing: run npm run build first" >&2; exit 2; }
 [ -f "$kit/run.mjs" ] || { echo "conformance: $kit/run.mjs not found" >&2; exit 2; }
 

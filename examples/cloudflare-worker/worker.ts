@@ -3,7 +3,8 @@
  *   npm run build
  *   npx esbuild examples/cloudflare-worker/worker.ts --bundle --format=esm \
  *     --conditions=workerd,worker,browser --outfile=examples/cloudflare-worker/dist/worker.js
- *   cd examples/cloudflare-worker && npx workerd serve config.capnp
+ *   npm run runtimes:install   (workerd comes with the test runtimes)
+ *   cd examples/cloudflare-worker && ../../test/runtimes/node_modules/.bin/workerd serve config.capnp
  *   curl -d 'username=johndoe&password=secret' http://127.0.0.1:8000/token
  *   curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/profile
  * Workers cannot read node_modules at run time, so /docs gets swagger-ui-dist's files through an

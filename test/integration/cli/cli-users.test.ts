@@ -88,7 +88,7 @@ describe('gatehouse db / user on SQLite', () => {
 
   it('import reads a fake_users_db file, skips names that exist, refuses a malformed file whole', async () => {
     const file = join(temp, 'seed.json');
-    const users = JSON.parse(readFileSync(join(root, '../shared/conformance/users.json'), 'utf8'));
+    const users = JSON.parse(readFileSync(join(root, 'test/fixtures/conformance/users.json'), 'utf8'));
     writeFileSync(file, JSON.stringify(users));
     const first = await run(['user', 'import', file, '--database', url], '', ENV);
     expect(first).toMatchObject({ code: 0, stdout: 'gatehouse: imported 2 user(s)\n' });

@@ -2,7 +2,8 @@
  * The SQL user stores against real databases, one suite for each:
  * - SQLite files through better-sqlite3, and through node:sqlite where the runtime has it (Node 22.5+;
  *   bun:sqlite and Deno's node:sqlite run test/integration/runtimes/sqlite-store.mjs, see sqlite-runtimes.test.ts);
- * - Cloudflare D1 as miniflare runs it locally (workerd's own D1 over SQLite);
+ * - Cloudflare D1 as miniflare runs it locally (workerd's own D1 over SQLite; miniflare is a package
+ *   of test/runtimes, which `npm test` installs: skipped, saying so, without it, a failure in CI);
  * - PostgreSQL: a throwaway cluster (test/helpers/postgres.ts) or $PG_URL; skipped with the reason
  *   outside CI when there is none, a failure in CI.
  * A few fake drivers inject what no real database returns (non-rows, hostile thenables, no answer).
@@ -12,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcryptjs from 'bcryptjs';
 import Database from 'better-sqlite3';
-import { Miniflare } from 'miniflare';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, UserStoreError } from '../../../src/errors.js';
@@ -25,6 +25,7 @@ import type { SqlUserStore, SqlUserStoreOptions } from '../../../src/users/sql/s
 import { type FieldMapping, DEFAULT_LAYOUT, sqlBoolean } from '../../../src/users/sql/layouts.js';
 import { KEY } from '../../helpers/http.js';
 import { startTestPostgres } from '../../helpers/postgres.js';
+import { INSTALL_RUNTIMES, importRuntimePackage } from '../../helpers/runtimes.js';
 
 /** The policy: bcrypt cost 5, so cost-4 hashes are outdated and get upgraded at login. */
 const context = new CryptContext({ schemes: ['bcrypt'], deprecated: 'auto', settings: { bcrypt: { rounds: 5 } } });
@@ -117,14 +118,23 @@ const nodeSqliteTarget: Target = {
   },
 };
 
+/** What these tests use of miniflare (test/runtimes): typed here, so the typecheck does not need it installed. */
+interface Miniflare {
+  getD1Database(name: string): Promise<unknown>;
+  dispose(): Promise<void>;
+}
+const miniflarePackage = await importRuntimePackage<{ Miniflare: new (options: object) => Miniflare }>('miniflare');
+if (!miniflarePackage && process.env.CI === 'true') throw new Error(`miniflare is not installed in test/runtimes: ${INSTALL_RUNTIMES}`);
+
 let miniflare: Miniflare | undefined;
 let d1Count = 0;
 const D1_DATABASES = 40;
 const d1Target: Target = {
   name: 'Cloudflare D1 (miniflare: workerd\'s D1, local)',
+  skip: miniflarePackage ? undefined : `miniflare is not installed in test/runtimes: ${INSTALL_RUNTIMES}`,
   async fresh(options = {}) {
     if (!miniflare) {
-      miniflare = new Miniflare({
+      miniflare = new miniflarePackage!.Miniflare({
         modules: true,
         script: 'export default { fetch() { return new Response("") } }',
         d1Databases: Object.fromEntries(Array.from({ length: D1_DATABASES }, (_, i) => [`DB${i}`, `db-${i}`])),

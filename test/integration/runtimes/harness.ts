@@ -10,6 +10,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RUNTIMES_MODULES } from '../../helpers/runtimes.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const RUNTIMES_DIR = join(ROOT, 'test/integration/runtimes');
@@ -29,10 +30,18 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** The project's copy (node_modules/.bin), else the first on PATH, else null. */
+/**
+ * The runtime matrix's copy (test/runtimes/node_modules/.bin, see test/helpers/runtimes.ts), else
+ * the project's (node_modules/.bin), else `extraCandidates`, else the first on PATH, else null.
+ */
 export function findBinary(name: string, extraCandidates: string[] = []): string | null {
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  const candidates = [join(ROOT, 'node_modules/.bin', name), ...extraCandidates, ...dirs.map((dir) => join(dir, name))];
+  const candidates = [
+    join(RUNTIMES_MODULES, '.bin', name),
+    join(ROOT, 'node_modules/.bin', name),
+    ...extraCandidates,
+    ...dirs.map((dir) => join(dir, name)),
+  ];
   return candidates.find((path) => existsSync(path) && isExecutable(path)) ?? null;
 }
 

@@ -4,8 +4,9 @@
  * the same exact answers are expected from every runtime. A runtime whose binary is missing is
  * skipped (with its name in the test title); everything else that goes wrong fails.
  *
- * Needs `npm run build` first. Binaries: node_modules/.bin/{deno,bun,workerd} (npm packages),
- * /usr/bin/chromium (Debian) driven by playwright-core.
+ * Needs `npm run build` first. Binaries: test/runtimes/node_modules/.bin/{deno,bun,workerd} and the
+ * Node 22 / 24 of test/runtimes (the runtime matrix's own package, which `npm test` installs:
+ * test/helpers/runtimes.ts), /usr/bin/chromium (Debian) driven by playwright-core.
  */
 import * as nodeCrypto from 'node:crypto';
 import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
@@ -35,6 +36,7 @@ import {
 } from './harness.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../helpers/chromium.js';
 import { NODE_VERSIONS } from './node-versions.js';
+import { INSTALL_RUNTIMES } from '../../helpers/runtimes.js';
 
 /** The password smoke.mjs hashes in its freshHashes step. */
 const FRESH_PASSWORD = 'pässwörd 🔑';
@@ -53,7 +55,7 @@ const binaries = {
 /** A test per runtime; skipped, saying why, only when its binary is missing. */
 function runtimeTest(title: string, binary: string | null, name: string, body: (binary: string) => Promise<void>) {
   if (binary) it(title, () => body(binary), RUN_TIMEOUT_MS + 30_000);
-  else it.skip(`${title} (skipped: no ${name} binary in node_modules/.bin, on PATH or at /usr/bin)`, () => {});
+  else it.skip(`${title} (skipped: no ${name} binary in test/runtimes, on PATH or at /usr/bin; ${INSTALL_RUNTIMES})`, () => {});
 }
 
 let workDir: string;
@@ -194,7 +196,7 @@ describe('gatehouse on other runtimes (against dist/)', () => {
     await expectSmokeResult(result, NODE_ENV);
   }, RUN_TIMEOUT_MS + 30_000);
 
-  // The rest of the Node matrix (node22 / node24 dev dependencies), the same checks.
+  // The rest of the Node matrix (node22 / node24 of test/runtimes), the same checks.
   for (const { label, binary } of NODE_VERSIONS.slice(1)) {
     runtimeTest(label, binary, label, async (node) => {
       const result = await runCli(node, []);

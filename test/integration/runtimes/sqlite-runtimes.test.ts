@@ -11,6 +11,7 @@ import bcryptjs from 'bcryptjs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST_INDEX, RUNTIMES_DIR, findBinary, lastJsonLine, run, stopAll } from './harness.js';
+import { INSTALL_RUNTIMES } from '../../helpers/runtimes.js';
 
 const HOSTILE = `o'neil"; DROP TABLE users; --`;
 const script = join(RUNTIMES_DIR, 'sqlite-store.mjs');
@@ -37,7 +38,7 @@ const runtimes = [
 describe('the SQLite store on other runtimes\' SQLite', () => {
   for (const { name, binary, args, runtime } of runtimes) {
     const test = binary ? it : it.skip;
-    test(`${name}${binary ? '' : ` (skipped: no ${runtime} binary)`}`, async () => {
+    test(`${name}${binary ? '' : ` (skipped: no ${runtime} binary; ${INSTALL_RUNTIMES})`}`, async () => {
       const file = join(temp, `${runtime}.db`);
       const seen = lastJsonLine(await run(binary!, args(file), { timeoutMs: 60_000 }));
       expect(seen).toEqual({

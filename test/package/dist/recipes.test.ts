@@ -3,8 +3,8 @@
  * resolves through the package's own name to dist/): the server starts on a free 127.0.0.1 port,
  * then the test logs in as FastAPI's johndoe / "secret", calls the framework's own protected route
  * with and without the token, and loads /docs. The Node frameworks run on every Node of the
- * matrix (this one, and Node 22 and 24 from the node22/node24 dev dependencies); Deno, Bun and
- * workerd from their npm packages. A missing runtime binary skips its test, saying so.
+ * matrix (this one, and Node 22 and 24 of test/runtimes, which `npm test` installs); Deno, Bun and
+ * workerd from their npm packages there. A missing runtime binary skips its test, saying so.
  *
  * Needs `npm run build` first.
  */

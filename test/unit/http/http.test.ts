@@ -1,5 +1,5 @@
 /**
- * The handler through Request objects, against /work/shared/spec/http-contract.md (FastAPI's
+ * The handler through Request objects, against test/fixtures/conformance/http-contract.md (FastAPI's
  * behaviour): every row of the contract table, the 422 shapes, the form rules, limits, redirects,
  * 405/HEAD, the scopes variant, OpenAPI and /docs.
  */
