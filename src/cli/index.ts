@@ -58,7 +58,7 @@ const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (PO
     Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
     Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
     Logins rehash other formats to ${defaultHashDescription()}, the library's default.
-    Stops on SIGINT, SIGTERM and SIGHUP; run by npm (npm start), also when npm's shell ends.
+    Stops on SIGINT, SIGTERM and SIGHUP; run by npm (npm start), also when npm ends.
 `;
 
 const HASH_HELP = `  hash               Hash a password read from stdin (or a hidden prompt) and print it;
@@ -260,10 +260,12 @@ async function serveCommand(args: string[]): Promise<number> {
 }
 
 /**
- * Under a package manager's script (`npm start`: npm -> sh -c -> node), a signal to npm reaches the
- * shell, which ends without passing it on: the server would be left running, a child of init. So
- * there the server stops when the process that started it ends (its parent changes). Elsewhere a
- * parent that ends is not a reason to stop (`nohup gatehouse serve &` outlives its shell).
+ * Under a package manager's script (npm -> sh -c -> node), a signal to npm reaches the shell, which
+ * does not pass it on: the start script execs node so that npm signals the server itself. When npm
+ * ends without passing anything on (killed outright; a script without exec, whose shell dies of
+ * SIGTERM), the server would be left running as a child of init: so under npm the server also stops
+ * when the process that started it ends (its parent changes). Elsewhere a parent that ends is not a
+ * reason to stop (`nohup gatehouse serve &` outlives its shell).
  */
 function watchParent(stop: () => void): ReturnType<typeof setInterval> | undefined {
   if (!process.env.npm_lifecycle_event) return undefined;
