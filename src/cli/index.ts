@@ -13,10 +13,10 @@ import { readFile } from 'node:fs/promises';
 import { GatehouseError } from '../errors.js';
 import { createAuthHandler } from '../http/index.js';
 import { TokenKeyError } from '../tokens/index.js';
-import { DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand } from './users.js';
-import { CONTEXT_OPTIONS, PRESET_LIST, cliContext, databaseLayout } from './context.js';
+import { DATABASE_ACTIONS, DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand } from './users.js';
+import { CONTEXT_OPTIONS, PRESET_LIST, cliContext, databaseLayout, defaultHashDescription } from './context.js';
 import { readPassword } from './password-input.js';
-import { HELP, UsageError, parse } from './usage.js';
+import { HELP, UsageError, parse, unknown } from './usage.js';
 import { throttleFromCli } from './throttle.js';
 import { serve } from '../node/index.js';
 import { createJsonFileUserStore } from '../node/json-file-store.js';
@@ -25,10 +25,7 @@ import { trustedProxies } from '../throttle/address.js';
 import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 
 
-const USAGE = `Usage: gatehouse <command> [options]
-
-Commands:
-  serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
+const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
     --port N           port to listen on (default 8000; 0 picks a free one)
     --host HOST        address to bind (default 127.0.0.1)
     --unix-socket PATH listen on this Unix domain socket instead of --host/--port
@@ -61,21 +58,45 @@ Commands:
                        raise it behind a proxy that is not a --trusted-proxy)
     Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
     Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
-  hash               Hash a password read from stdin (or a hidden prompt) and print it
-    --scheme NAME      bcrypt (default, cost 12), scrypt, pbkdf2_sha256, ...
+    Logins rehash other formats to ${defaultHashDescription()}, the library's default.
+    Stops on SIGINT, SIGTERM and SIGHUP; run by npm (npm start), also when npm ends.
+`;
+
+const HASH_HELP = `  hash               Hash a password read from stdin (or a hidden prompt) and print it;
+                     an empty password is refused
+    --scheme NAME      scrypt, bcrypt, pbkdf2_sha256, ...; default ${defaultHashDescription()}:
+                       the library's default context, as getDefaultContext().hash() writes
     --preset NAME, --coexist   hash as that preset does (e.g. --preset django --coexist)
-  verify [HASH]      Check a password read from stdin against a hash
+`;
+
+const VERIFY_HELP = `  verify [HASH]      Check a password read from stdin against a hash
     --hash-file FILE   read the hash from FILE (its first line) instead of the argument
                        or from $GATEHOUSE_HASH when neither is given; an argument is
                        visible to other users in \`ps\`, a file or the environment is not
     --preset NAME      the preset's schemes only
                        exit 0: match, 1: no match, 2: unreadable hash
-  secret             Print 32 random bytes as hex, for SECRET_KEY
-${DATABASE_USAGE}
-Options:
-  -h, --help         Show this help
 `;
 
+const SECRET_HELP = `  secret             Print 32 random bytes as hex, for SECRET_KEY
+`;
+
+const COMMANDS = ['serve', 'hash', 'verify', 'secret', 'db', 'user', 'help'];
+
+const USAGE = `Usage: gatehouse <command> [options]
+
+Commands:
+${SERVE_HELP}${HASH_HELP}${VERIFY_HELP}${SECRET_HELP}${DATABASE_USAGE}
+Options:
+  -h, --help         Show this help (gatehouse COMMAND --help: that command's)
+`;
+
+/** One command's help: `gatehouse serve --help`, `gatehouse user add --help`. */
+function commandHelp(command: string): string {
+  const [name] = command.split(' ');
+  const section = { serve: SERVE_HELP, hash: HASH_HELP, verify: VERIFY_HELP, secret: SECRET_HELP }[name!] ?? DATABASE_USAGE;
+  const usage = command === 'db' || command === 'user' ? `${command} <command> [options]` : `${command} [options]`;
+  return `Usage: gatehouse ${usage}\n\n${section}`;
+}
 
 
 /** Exit statuses: 0 ok, 1 failure (no match, runtime error), 2 usage or unreadable input. */
@@ -85,6 +106,19 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
+  try {
+    return await runCommand(command, rest);
+  } catch (error) {
+    // A usage error points at the help of the command it happened in: `see gatehouse user add --help`.
+    if (error instanceof UsageError && error.help === undefined && COMMANDS.includes(command)) {
+      const action = rest[0];
+      error.help = (command === 'db' || command === 'user') && action !== undefined && DATABASE_ACTIONS[command].includes(action) ? `${command} ${action}` : command;
+    }
+    throw error;
+  }
+}
+
+async function runCommand(command: string, rest: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serveCommand(rest);
@@ -94,14 +128,14 @@ async function main(argv: string[]): Promise<number> {
       return verifyCommand(rest);
     case 'db':
     case 'user':
-      if (rest[0] === '-h' || rest[0] === '--help') return help();
-      return runDatabaseCommand(command, rest);
+      if (rest[0] === '-h' || rest[0] === '--help') return help(command);
+      return runDatabaseCommand(command, rest, help);
     case 'secret':
-      if (parse({ args: rest, options: HELP }).values.help) return help();
+      if (parse({ args: rest, options: HELP }, 'secret').values.help) return help('secret');
       process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
       return 0;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+      throw unknown('command', command, COMMANDS);
   }
 }
 
@@ -130,8 +164,8 @@ async function serveCommand(args: string[]): Promise<number> {
       'login-queue': { type: 'string' },
       'login-queue-per-client': { type: 'string' },
     },
-  });
-  if (values.help) return help();
+  }, 'serve');
+  if (values.help) return help('serve');
   const socketPath = values['unix-socket'];
   if (socketPath !== undefined && (values.port !== undefined || values.host !== undefined)) {
     throw new UsageError('--unix-socket excludes --port and --host');
@@ -219,15 +253,37 @@ async function serveCommand(args: string[]): Promise<number> {
   process.stdout.write(`gatehouse: serving on ${server.url} (docs: ${server.url}/docs)\n`);
 
   await new Promise<void>((resolve) => {
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    let orphanWatch: ReturnType<typeof setInterval> | undefined;
     const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const signal of signals) process.off(signal, stop);
+      clearInterval(orphanWatch);
       void server.close(3000).then(closeUsers).then(throttle.close).catch(() => {}).then(resolve);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of signals) process.on(signal, stop);
+    orphanWatch = watchParent(stop);
   });
   return 0;
+}
+
+/**
+ * Under a package manager's script (npm -> sh -c -> node), a signal to npm reaches the shell, which
+ * does not pass it on: the start script execs node so that npm signals the server itself. When npm
+ * ends without passing anything on (killed outright; a script without exec, whose shell dies of
+ * SIGTERM), the server would be left running as a child of init: so under npm the server also stops
+ * when the process that started it ends (its parent changes). Elsewhere a parent that ends is not a
+ * reason to stop (`nohup gatehouse serve &` outlives its shell).
+ */
+function watchParent(stop: () => void): ReturnType<typeof setInterval> | undefined {
+  if (!process.env.npm_lifecycle_event) return undefined;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    process.stderr.write('gatehouse: the npm script that started the server ended: stopping\n');
+    stop();
+  }, 250);
+  timer.unref();
+  return timer;
 }
 
 /** The throttle's options with the --trusted-proxy entries added to any from --throttle-options. */
@@ -239,14 +295,16 @@ function withTrustedProxies(options: ThrottleOptions | false, proxies: string[])
 }
 
 async function hashCommand(args: string[]): Promise<number> {
-  const { values } = parse({ args, options: { ...HELP, scheme: { type: 'string' }, ...CONTEXT_OPTIONS } });
-  if (values.help) return help();
+  const { values } = parse({ args, options: { ...HELP, scheme: { type: 'string' }, ...CONTEXT_OPTIONS } }, 'hash');
+  if (values.help) return help('hash');
   const context = cliContext(values);
   const { scheme } = values;
   if (scheme !== undefined && !context.schemes.includes(scheme)) {
     throw new UsageError(`unknown scheme ${JSON.stringify(scheme)} (known: ${context.schemes.join(', ')})`);
   }
   const password = await readPassword(true);
+  // An empty password would hash (and then log in with nothing): refused as user add refuses it.
+  if (password === '') throw new UsageError('the password is empty', 'hash');
   try {
     process.stdout.write(`${await context.hash(password, scheme === undefined ? {} : { scheme })}\n`);
   } catch (error) {
@@ -301,8 +359,8 @@ async function verifyCommand(args: string[]): Promise<number> {
     args,
     options: { ...HELP, 'hash-file': { type: 'string' }, preset: CONTEXT_OPTIONS.preset },
     allowPositionals: true,
-  });
-  if (values.help) return help();
+  }, 'verify');
+  if (values.help) return help('verify');
   const hash = await hashToVerify(positionals, values['hash-file']);
   const context = cliContext(values);
   if (context.identify(hash) === null) {
@@ -324,8 +382,9 @@ async function verifyCommand(args: string[]): Promise<number> {
   return valid ? 0 : 1;
 }
 
-function help(): number {
-  process.stdout.write(USAGE);
+/** The help of `command` ('serve', 'user add', ...), or the whole usage; exit status 0. */
+function help(command?: string): number {
+  process.stdout.write(command === undefined ? USAGE : commandHelp(command));
   return 0;
 }
 
@@ -336,7 +395,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`gatehouse: ${error.message}\n\n${USAGE}`);
+      // One line of what is wrong and where to read more, not the whole usage.
+      process.stderr.write(`gatehouse: ${error.message}\nsee gatehouse ${error.help === undefined ? '' : `${error.help} `}--help\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`gatehouse: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -12,22 +12,32 @@ import { ConfigurationError, UserStoreError } from '../errors.js';
 import type { CryptContext } from '../passwords/index.js';
 import type { NewUser, UserRecord } from '../users/index.js';
 import { createPostgresUserStore } from '../users/sql/postgres.js';
+import { sqliteFilePath } from '../users/sql/drivers.js';
 import { createSqliteUserStore } from '../users/sql/sqlite.js';
 import type { SqlUserStore } from '../users/sql/store.js';
-import { cliContext, databaseLayout } from './context.js';
+import { cliContext, databaseLayout, defaultHashDescription } from './context.js';
 import { readPassword } from './password-input.js';
-import { UsageError, parse } from './usage.js';
+import { HELP, UsageError, parse, unknown } from './usage.js';
 
 export const DATABASE_USAGE = `  db migrate         Create the users table (if missing) in --database
-  user add NAME      Add a user; password from stdin or a hidden prompt
+  user add NAME      Add a user; password from stdin or a hidden prompt (an empty one is refused)
     --email E  --full-name F  --disabled
-  user import FILE   Add the users of a fake_users_db-shaped JSON file (existing names are skipped)
+  user import FILE   Add the users of a fake_users_db-shaped JSON file (existing names are skipped);
+                     records carry hashes (hashed_password), never passwords
   user list          List users (--json: one JSON object a line)
   user disable NAME | enable NAME | passwd NAME | remove NAME
     --database URL     sqlite:PATH or postgres://user@host:5432/db ($GATEHOUSE_DATABASE)
     --preset NAME      hash as that preset does (--coexist: in its old system's format);
                        --preset django: Django's own auth_user table, in Django's formats
+    user add and user passwd hash with ${defaultHashDescription()} unless --preset says otherwise:
+    the library's default context (getDefaultContext()), so logins keep the hash as it is
 `;
+
+/** The actions of `gatehouse db` and `gatehouse user`. */
+export const DATABASE_ACTIONS: Readonly<Record<'db' | 'user', readonly string[]>> = {
+  db: ['migrate'],
+  user: ['add', 'import', 'list', 'disable', 'enable', 'passwd', 'remove'],
+};
 
 /** The FastAPI tutorial's users: johndoe / "secret" and alice / "secret2" (disabled); bcrypt, cost 12. */
 export const TUTORIAL_USERS: Readonly<Record<string, Required<Omit<NewUser, 'disabled'>> & { disabled: boolean }>> = {
@@ -59,11 +69,14 @@ export function describeDatabase(url: string): string {
   }
 }
 
-/** The SQLite file a sqlite: URL names, or null for other URLs. */
+/** The SQLite file a sqlite: URL names (the library's own reading of it), or null for other URLs. */
 function sqlitePath(url: string): string | null {
-  if (!url.startsWith('sqlite:')) return null;
-  const rest = url.slice('sqlite:'.length);
-  return rest.startsWith('//') ? rest.slice(2) : rest; // sqlite:///abs/path, sqlite://rel, sqlite:rel
+  if (!/^sqlite:/i.test(url)) return null;
+  try {
+    return sqliteFilePath(url);
+  } catch {
+    throw new UsageError('sqlite: needs a file path (sqlite:./users.db)');
+  }
 }
 
 interface OpenOptions {
@@ -78,7 +91,6 @@ interface OpenOptions {
 export function openDatabase(url: string, options: OpenOptions): SqlUserStore {
   const path = sqlitePath(url);
   if (path !== null) {
-    if (path === '') throw new UsageError('sqlite: needs a file path (sqlite:./users.db)');
     if (!options.create && !existsSync(path)) {
       throw new ConfigurationError(`the database ${url} does not exist: create it with gatehouse db migrate --database ${url}`);
     }
@@ -116,12 +128,16 @@ function explain(error: unknown, url: string, layout?: string): string {
 }
 
 /** `gatehouse db ...` and `gatehouse user ...`. Exit status: 0 ok, 1 failed, 2 usage. */
-export async function runDatabaseCommand(command: 'db' | 'user', args: string[]): Promise<number> {
+export async function runDatabaseCommand(command: 'db' | 'user', args: string[], help: (topic: string) => number): Promise<number> {
   const [action, ...rest] = args;
+  const known = DATABASE_ACTIONS[command];
+  if (action === undefined) throw new UsageError(`${command} needs one of: ${known.join(', ')}`, command);
+  if (!known.includes(action)) throw unknown(`${command} command`, action, known, command);
   const { values, positionals } = parse({
     args: rest,
     allowPositionals: true,
     options: {
+      ...HELP,
       database: { type: 'string' },
       email: { type: 'string' },
       'full-name': { type: 'string' },
@@ -131,10 +147,7 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[])
       coexist: { type: 'boolean', default: false },
     },
   });
-  const known = command === 'db' ? ['migrate'] : ['add', 'import', 'list', 'disable', 'enable', 'passwd', 'remove'];
-  if (action === undefined || !known.includes(action)) {
-    throw new UsageError(`${command} needs one of: ${known.join(', ')}${action === undefined ? '' : ` (got ${JSON.stringify(action)})`}`);
-  }
+  if (values.help) return help(`${command} ${action}`);
   const wanted = action === 'migrate' || action === 'list' ? 0 : 1;
   if (positionals.length !== wanted) {
     throw new UsageError(`${command} ${action} takes ${wanted === 0 ? 'no argument' : action === 'import' ? 'a FILE' : 'a NAME'}`);
@@ -246,10 +259,17 @@ async function readUsersFile(path: string): Promise<NewUser[]> {
   }
   if (db === null || typeof db !== 'object' || Array.isArray(db)) throw new UsageError(`${path}: expected an object of user records by username`);
   const users: NewUser[] = [];
-  for (const [key, record] of Object.entries(db)) {
+  for (const [index, [key, record]] of Object.entries(db).entries()) {
     const where = `${path}: the user ${JSON.stringify(key)}`;
     if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new UsageError(`${where} is not an object`);
     const { username, hashed_password = null, email = null, full_name = null, disabled = false } = record as UserRecord;
+    // A plain password where the hash belongs would import a user who can never log in.
+    if (Object.hasOwn(record, 'password') && hashed_password === null) {
+      throw new UsageError(
+        `${path}: record ${index + 1} (${printable(key)}): has "password" but no "hashed_password"; import takes hashes: ` +
+          'hash each password with gatehouse hash (into hashed_password), or add the user with gatehouse user add',
+      );
+    }
     if (username !== key) throw new UsageError(`${where} must have that username`);
     for (const [field, value] of Object.entries({ hashed_password, email, full_name })) {
       if (value !== null && typeof value !== 'string') throw new UsageError(`${where}: ${field} must be a string or null`);
@@ -263,7 +283,9 @@ async function readUsersFile(path: string): Promise<NewUser[]> {
 async function importUsers(store: SqlUserStore, users: NewUser[], context: CryptContext): Promise<number> {
   const skipped: string[] = [];
   for (const user of users) {
-    if (user.hashed_password !== null && context.identify(user.hashed_password) === null) {
+    if (user.hashed_password === null) {
+      complain(`${printable(user.username)}: no hashed_password: no login until gatehouse user passwd`);
+    } else if (context.identify(user.hashed_password) === null) {
       complain(`${printable(user.username)}: the hash is in no format gatehouse reads: no login until gatehouse user passwd`);
     }
     try {

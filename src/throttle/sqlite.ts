@@ -4,7 +4,7 @@
  * atomic however many processes write at once.
  */
 import { ConfigurationError } from '../errors.js';
-import { openSqliteFile } from '../users/sql/drivers.js';
+import { openSqliteFile, sqliteFilePath } from '../users/sql/drivers.js';
 import { type Counter, type CounterStore, CounterStoreError, DEFAULT_COUNTER_TABLE, checkTableName, toInteger } from './store.js';
 
 /**
@@ -71,16 +71,6 @@ function isD1(db: object): db is D1Database {
   }
 }
 
-/**
- * `sqlite:PATH`, `sqlite://PATH`, `sqlite:///abs/path` or `sqlite::memory:` → the file path, e.g.
- * `sqlite:///var/lib/app/users.db` → `/var/lib/app/users.db`.
- */
-function sqlitePathFromUrl(url: string): string {
-  const match = /^sqlite:(?:\/\/)?(.+)$/i.exec(url);
-  if (!match || match[1]!.length === 0) throw new ConfigurationError('a SQLite URL looks like sqlite:/path/to/file.db');
-  return decodeURIComponent(match[1]!);
-}
-
 /** better-sqlite3 when installed, else node:sqlite (Node 22.5+): imported only when given a path. */
 function openSqlite(path: string): Promise<SqliteDatabase> {
   return openSqliteFile(path, { timeoutMs: 5000, mustExist: false, what: 'a SQLite counter store' });
@@ -102,10 +92,12 @@ export function createSqliteCounterStore(database: SqliteDatabase | D1Database |
   if (!ownsDatabase && (database === null || typeof database !== 'object' || typeof database.prepare !== 'function')) {
     throw new ConfigurationError('createSqliteCounterStore needs a SQLite database object (with prepare()) or a path');
   }
+  // A path or sqlite: URL is read now: a URL without a file stops here, not at the first failed login.
+  const path = ownsDatabase ? sqliteFilePath(database) : undefined;
   let runner: Promise<{ run: Run; db: object }> | undefined;
   const connect = (): Promise<{ run: Run; db: object }> =>
     (runner ??= (async () => {
-      const db = ownsDatabase ? await openSqlite(database.startsWith('sqlite:') ? sqlitePathFromUrl(database) : database) : database;
+      const db = ownsDatabase ? await openSqlite(path!) : database;
       const run: Run = isD1(db)
         ? (sql, params, row) => {
             const bound = db.prepare(sql).bind(...params);

@@ -3,6 +3,7 @@
  * or src/cli/index.ts through tsx when there is no build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { scryptSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -57,3 +58,15 @@ export async function login(url: string, username: string, password: string, sco
   return { status: response.status, body: (await response.json()) as { access_token: string } };
 }
 
+
+/**
+ * Whether `hash` is an scrypt hash of `password` in the library default context's form
+ * ($scrypt$ln=17,r=8,p=1$SALT$KEY), recomputed by node:crypto: an implementation apart from gatehouse's.
+ */
+export function scryptMatches(password: string, hash: string): boolean {
+  const match = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/.]+)\$([A-Za-z0-9+/.]+)$/.exec(hash);
+  if (!match) return false;
+  const [, ln, r, p, salt, key] = match;
+  const expected = scryptSync(password, Buffer.from(salt!, 'base64'), 32, { N: 2 ** Number(ln), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 });
+  return expected.toString('base64').replace(/=+$/, '') === key;
+}

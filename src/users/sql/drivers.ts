@@ -14,6 +14,24 @@ export function isModuleNotFound(error: unknown): boolean {
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
+/**
+ * The file a SQLite path or `sqlite:` URL names, shared by createSqliteUserStore, the SQLite counter
+ * store and the CLI's --database / --throttle-store: `sqlite:./users.db`, `sqlite://./users.db` ->
+ * `./users.db`; `sqlite:///var/lib/users.db` -> `/var/lib/users.db`; `sqlite::memory:` -> `:memory:`;
+ * %XX escapes are decoded when they are valid. Anything else is a path already, returned as it is.
+ */
+export function sqliteFilePath(pathOrUrl: string): string {
+  const match = /^sqlite:(?:\/\/)?(.*)$/is.exec(pathOrUrl);
+  if (!match) return pathOrUrl;
+  const rest = match[1]!;
+  if (rest === '') throw new ConfigurationError('a SQLite URL names a file: sqlite:./users.db or sqlite:///var/lib/users.db');
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return rest; // a lone % is part of the name
+  }
+}
+
 /** A synchronous SQLite database opened from a file: better-sqlite3's or node:sqlite's. */
 export interface OpenedSqlite {
   prepare(sql: string): { all(...params: any[]): unknown; get(...params: any[]): unknown; run(...params: any[]): unknown };

@@ -9,7 +9,7 @@
  * - `createD1UserStore(env.DB)` (or createSqliteUserStore with a D1 binding) on Cloudflare D1.
  */
 import { ConfigurationError } from '../../errors.js';
-import { openSqliteFile } from './drivers.js';
+import { openSqliteFile, sqliteFilePath } from './drivers.js';
 import type { SqlValue } from './layouts.js';
 import { type PreparedQuery, type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
 
@@ -171,7 +171,8 @@ async function openFile(path: string, options: SqliteUserStoreOptions): Promise<
 }
 
 /**
- * Users in SQLite: a file path (opened with better-sqlite3, closed by `store.close()`), or an open
+ * Users in SQLite: a file path or `sqlite:` URL (`./users.db`, `sqlite:./users.db`,
+ * `sqlite:///var/lib/users.db`: opened with better-sqlite3, closed by `store.close()`), or an open
  * database of better-sqlite3, node:sqlite or bun:sqlite (left open), or a D1 binding. The table is
  * `users` unless the options map another (`table`, `columns`, `layout`); `store.migrate()` creates it.
  *
@@ -192,7 +193,8 @@ export function createSqliteUserStore(
 ): SqlUserStore {
   if (typeof pathOrDatabase === 'string') {
     if (pathOrDatabase === '') throw new ConfigurationError('createSqliteUserStore needs a file path or an open database');
-    return new SqlTableUserStore('sqlite', () => openFile(pathOrDatabase, options), options);
+    const path = sqliteFilePath(pathOrDatabase); // sqlite:./users.db, as the CLI's --database takes it
+    return new SqlTableUserStore('sqlite', () => openFile(path, options), options);
   }
   if (pathOrDatabase === null || typeof pathOrDatabase !== 'object' || typeof pathOrDatabase.prepare !== 'function') {
     throw new ConfigurationError('createSqliteUserStore needs a file path or an open SQLite database (prepare/exec)');

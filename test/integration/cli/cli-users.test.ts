@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY } from '../../helpers/http.js';
-import { login, root, run, startServer } from '../../helpers/cli.js';
+import { login, root, run, scryptMatches, startServer } from '../../helpers/cli.js';
 import { startTestPostgres } from '../../helpers/postgres.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'gatehouse-cli-users-'));
@@ -51,8 +51,8 @@ describe('gatehouse db / user on SQLite', () => {
     const added = await cli(['user', 'add', HOSTILE, '--email', 'o@x', '--full-name', "O'Neil", '--database', url], 'first pw\n');
     expect(added).toMatchObject({ code: 0, stdout: `gatehouse: added ${HOSTILE}\n` });
     const row = sqliteRow(path, HOSTILE)!;
-    expect(row.hashed_password).toMatch(/^\$2b\$12\$/);
-    expect(bcryptjs.compareSync('first pw', row.hashed_password)).toBe(true); // another implementation agrees
+    expect(row.hashed_password).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$/); // the library's default context
+    expect(scryptMatches('first pw', row.hashed_password)).toBe(true); // node:crypto agrees
     expect(row.email).toBe('o@x');
     const again = await cli(['user', 'add', HOSTILE, '--database', url], 'x\n');
     expect(again.code).toBe(1);
@@ -67,12 +67,12 @@ describe('gatehouse db / user on SQLite', () => {
     expect(listed.stdout).toContain(`${HOSTILE}  o@x    O'Neil     yes`);
     const json = (await cli(['user', 'list', '--json'], '', env)).stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(json).toEqual([expect.objectContaining({ username: HOSTILE, email: 'o@x', full_name: "O'Neil", disabled: true })]);
-    expect(JSON.stringify(json)).not.toContain('$2b$');
+    expect(JSON.stringify(json)).not.toContain('$scrypt$');
     expect((await cli(['user', 'enable', HOSTILE], '', env)).code).toBe(0);
     expect(sqliteRow(path, HOSTILE)!.disabled).toBe(0);
 
     expect((await cli(['user', 'passwd', HOSTILE], 'second pw\n', env)).code).toBe(0);
-    expect(bcryptjs.compareSync('second pw', sqliteRow(path, HOSTILE)!.hashed_password)).toBe(true);
+    expect(scryptMatches('second pw', sqliteRow(path, HOSTILE)!.hashed_password)).toBe(true);
     const missing = await cli(['user', 'passwd', 'nobody'], 'x\n', env);
     expect(missing).toMatchObject({ code: 1, stderr: 'gatehouse: no user nobody\n' });
     expect((await cli(['user', 'remove', HOSTILE], '', env)).code).toBe(0);
@@ -84,7 +84,7 @@ describe('gatehouse db / user on SQLite', () => {
       expect(result.code, args.join(' ')).toBe(2);
     }
     expect((await cli(['user', 'list', '--database', 'mysql://x'])).stderr).toContain('--database must be sqlite:PATH or postgres://');
-  });
+  }, 90_000); // some twenty CLI processes, two of them hashing with scrypt
 
   it('import reads a fake_users_db file, skips names that exist, refuses a malformed file whole', async () => {
     const file = join(temp, 'seed.json');
@@ -121,8 +121,8 @@ describe('gatehouse db / user on SQLite', () => {
       expect(first.stdout()).toMatch(new RegExp(`^gatehouse: users in ${dbUrl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n`));
       expect((await login(url, 'bob', 'pw')).status).toBe(200);
       upgraded = sqliteRow(file, 'bob')!.hashed_password;
-      expect(upgraded).toMatch(/^\$2b\$12\$/);
-      expect(bcryptjs.compareSync('pw', upgraded)).toBe(true);
+      expect(upgraded).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$/);
+      expect(scryptMatches('pw', upgraded)).toBe(true);
     } finally {
       first.child.kill('SIGTERM');
     }
@@ -205,7 +205,7 @@ describe.skipIf(pgSkip !== undefined)(`gatehouse on PostgreSQL${pgSkip ? ` (skip
   it('two serve processes share tokens and see each other\'s upgrades; a password change during 20 logins wins; 503 while down', async () => {
     expect((await run(['db', 'migrate', '--database', url], '', ENV)).code).toBe(0);
     const seed = join(temp, 'pg-seed.json');
-    // johndoe with an outdated seed hash (bcrypt cost 4): the first login upgrades it to cost 12.
+    // johndoe with an outdated seed hash (bcrypt cost 4): the first login upgrades it to the default, scrypt.
     const outdated = bcryptjs.hashSync('secret', 4);
     writeFileSync(seed, JSON.stringify({ johndoe: { username: 'johndoe', full_name: 'John Doe', email: 'j@x', hashed_password: outdated, disabled: false } }));
     expect((await run(['user', 'import', seed], '', { ...ENV, GATEHOUSE_DATABASE: url })).code).toBe(0);
@@ -224,7 +224,7 @@ describe.skipIf(pgSkip !== undefined)(`gatehouse on PostgreSQL${pgSkip ? ` (skip
       const fromA = await login(urlA, 'johndoe', 'secret');
       expect(fromA.status).toBe(200);
       const upgraded = await hashOf('johndoe');
-      expect(upgraded).toMatch(/^\$2b\$12\$/);
+      expect(upgraded).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$/);
       const me = await fetch(`${urlB}/users/me/`, bearer(fromA.body.access_token)); // A's token, B's server
       expect(await me.json()).toEqual({ username: 'johndoe', email: 'j@x', full_name: 'John Doe', disabled: false });
       expect((await login(urlB, 'johndoe', 'secret')).status).toBe(200);
@@ -246,7 +246,7 @@ describe.skipIf(pgSkip !== undefined)(`gatehouse on PostgreSQL${pgSkip ? ` (skip
         await client.end();
       }
       const final = await hashOf('johndoe');
-      expect(bcryptjs.compareSync('new', final)).toBe(true);
+      expect(scryptMatches('new', final)).toBe(true);
       expect((await login(urlA, 'johndoe', 'old')).status).toBe(401);
       expect((await login(urlB, 'johndoe', 'new')).status).toBe(200);
 
@@ -273,5 +273,5 @@ describe.skipIf(pgSkip !== undefined)(`gatehouse on PostgreSQL${pgSkip ? ` (skip
     }
     expect(await a.exited).toBe(0);
     expect(await b.exited).toBe(0);
-  }, 90_000);
+  }, 180_000); // the race logins each move a bcrypt-4 hash to scrypt (128 MiB, on the hashing pool)
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import bcryptjs from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY } from '../../helpers/http.js';
-import { built, login, run, start, startServer } from '../../helpers/cli.js';
+import { built, login, run, scryptMatches, start, startServer } from '../../helpers/cli.js';
 
 const SEED_HASH = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
 
@@ -21,20 +21,30 @@ describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli/index.js' : 'src/cli/in
   const temp = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
   afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-  it('prints help, and usage with exit 2 for unknown commands or options', async () => {
+  it('prints help; unknown commands or options: one line, a pointer to the help, exit 2', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: gatehouse <command>/);
     expect(help.stdout).toContain('verify [HASH]');
     expect(help.stdout).toContain('--hash-file FILE');
     expect(help.stdout).toContain('$GATEHOUSE_HASH');
+    const bare = await run([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toMatch(/^Usage: gatehouse <command>/);
 
-    for (const args of [[], ['frobnicate'], ['serve', '--nope'], ['hash', 'extra'], ['serve', '--port', '99999'], ['verify']]) {
-      const result = await run(args);
+    for (const [args, pointer] of [
+      [['frobnicate'], 'see gatehouse --help'],
+      [['serve', '--nope'], 'see gatehouse serve --help'],
+      [['hash', 'extra'], 'see gatehouse hash --help'],
+      [['serve', '--port', '99999'], 'see gatehouse serve --help'],
+      [['verify'], 'see gatehouse verify --help'],
+    ] as const) {
+      const result = await run([...args]);
       expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stdout + result.stderr).toContain('Usage: gatehouse');
+      expect(result.stderr.split('\n'), args.join(' ')).toEqual([expect.stringMatching(/^gatehouse: /), pointer, '']);
+      expect(result.stderr).not.toContain('Usage: gatehouse');
     }
-    expect((await run(['frobnicate'])).stderr).toContain('unknown command "frobnicate"');
+    expect((await run(['frobnicate'])).stderr).toContain('unknown command frobnicate\n');
   });
 
   it('secret prints 32 random bytes as hex', async () => {
@@ -44,13 +54,15 @@ describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli/index.js' : 'src/cli/in
     expect(a.stdout).not.toBe(b.stdout);
   });
 
-  it('hash reads the password from stdin (final newline dropped) and prints a bcrypt hash', async () => {
+  it("hash reads the password from stdin (final newline dropped) and prints the library default context's scrypt hash", async () => {
     const result = await run(['hash'], 'correct horse\n');
     expect(result.code).toBe(0);
     const hash = result.stdout.trim();
-    expect(hash).toMatch(/^\$2b\$12\$[./A-Za-z0-9]{53}$/);
-    expect(bcryptjs.compareSync('correct horse', hash)).toBe(true); // another implementation agrees
-    expect(bcryptjs.compareSync('correct horse\n', hash)).toBe(false);
+    expect(hash).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(scryptMatches('correct horse', hash)).toBe(true); // node:crypto agrees
+    expect(scryptMatches('correct horse\n', hash)).toBe(false);
+    const bcrypt = await run(['hash', '--scheme', 'bcrypt'], 'correct horse\n');
+    expect(bcryptjs.compareSync('correct horse', bcrypt.stdout.trim())).toBe(true); // another implementation agrees
   });
 
   it('hash --scheme pbkdf2_sha256 makes a passlib hash that node:crypto recomputes', async () => {
@@ -113,10 +125,10 @@ describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli/index.js' : 'src/cli/in
       const items = await fetch(`${url}/users/me/items/`, { headers: { authorization: `Bearer ${body.access_token}` } });
       expect(items.status).toBe(401);
       expect(items.headers.get('www-authenticate')).toBe('Bearer scope="items me"');
-      // The cost-4 hash was moved to the policy's cost 12, in the file.
+      // The cost-4 bcrypt hash was moved to the library's default (scrypt), in the file.
       const saved = JSON.parse(readFileSync(file, 'utf8')).bob.hashed_password as string;
-      expect(saved).toMatch(/^\$2b\$12\$/);
-      expect(bcryptjs.compareSync('pw', saved)).toBe(true);
+      expect(saved).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$/);
+      expect(scryptMatches('pw', saved)).toBe(true);
     } finally {
       server.child.kill('SIGINT');
     }
@@ -245,7 +257,7 @@ describe(`gatehouse CLI (${existsSync(built) ? 'dist/cli/index.js' : 'src/cli/in
     ]) {
       const result = await run(['serve', ...args], '', { SECRET_KEY: KEY });
       expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr, args.join(' ')).toContain('Usage: gatehouse');
+      expect(result.stderr, args.join(' ')).toMatch(/^gatehouse: .*\nsee gatehouse serve --help\n$/);
     }
   }, 30_000);
 

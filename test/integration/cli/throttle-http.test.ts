@@ -39,7 +39,7 @@ beforeAll(() => {
   hashed_password = bcryptjs.hashSync('secret', 4);
 });
 
-/** A users file per server: a login rehashes the cost-4 hash to the CLI's cost 12 and saves it. */
+/** A users file per server: a login rehashes the cost-4 hash to bcrypt cost 12 (--preset passlib) and saves it. */
 function usersFile(): string {
   const file = join(dir, `users-${++files}.json`);
   writeFileSync(file, JSON.stringify({ johndoe: { username: 'johndoe', hashed_password, disabled: false } }));
@@ -53,7 +53,10 @@ afterAll(() => {
 
 /** Starts `gatehouse serve` and resolves with its URL. */
 function serve(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [...command, 'serve', '--port', '0', '--users', usersFile(), ...args], {
+  // passlib's bcrypt-12 policy, not the CLI's default scrypt: these tests count failures, each padded to
+  // the policy's hash time (bcrypt 12 ~0.3 s here, scrypt ln=17 ~1.1 s on the same loaded machine).
+  const policy = ['--preset', 'passlib', '--coexist'];
+  const child = spawn(process.execPath, [...command, 'serve', '--port', '0', '--users', usersFile(), ...policy, ...args], {
     cwd: root,
     env: { ...process.env, SECRET_KEY: 'k'.repeat(64) },
     stdio: ['ignore', 'pipe', 'pipe'],
