@@ -117,9 +117,10 @@ function isD1(db: unknown): db is D1Database {
  */
 function prepareQuery(db: SqliteDatabase, sql: string): PreparedQuery {
   const statement = db.prepare(sql);
-  const raw = (statement as { raw?: unknown }).raw;
-  if (typeof raw === 'function') {
-    raw.call(statement, true);
+  const { raw, pluck } = statement as { raw?: unknown; pluck?: unknown };
+  // better-sqlite3's raw(toggle) switches the statement to arrays and returns it. bun:sqlite also has
+  // a raw(), which runs the statement instead (and no pluck()): only the first is a mode switch.
+  if (typeof raw === 'function' && typeof pluck === 'function' && raw.call(statement, true) === statement) {
     return { arrays: true, rows: (value) => statement.all(value) };
   }
   return { arrays: false, rows: (value) => statement.all(value) };

@@ -24,11 +24,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTALL_RUNTIMES, runtimeBin } from '../../helpers/runtimes.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const CLI = join(ROOT, 'dist/cli/index.js');
-const BUN = join(ROOT, 'node_modules/.bin/bun');
+// Bun comes with the runtime matrix (test/runtimes, installed by npm test).
+const BUN = runtimeBin('bun');
 const TSX = join(ROOT, 'node_modules/tsx/dist/esm/index.mjs');
 // The quickstart's user (its sh block adds it; the test checks the README still says so).
 const USERNAME = 'alice';
@@ -139,7 +141,7 @@ describe('README.md examples', () => {
 
   for (const [index, block] of runnable.entries()) {
     const title = `line ${block.line}: ${block.lang} ${block.lang === 'sh' ? block.code.split('\n')[0] : serves(block.code) ? '(a server)' : '(a script)'}`;
-    it(title, async () => {
+    it(title, async (ctx) => {
       if (block.lang === 'sh') {
         const envFile = join(project, `.env-${index}.json`);
         const script = `set -e\n${block.code}\nnode -e 'process.stdout.write(JSON.stringify(process.env))' > ${JSON.stringify(envFile)}\n`;
@@ -155,9 +157,14 @@ describe('README.md examples', () => {
         expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
         return;
       }
+      const onBun = /export default \{/.test(block.code);
+      if (onBun && BUN === null) {
+        if (process.env.CI) throw new Error(`bun is not installed: ${INSTALL_RUNTIMES}`);
+        return ctx.skip();
+      }
       const port = await freePort();
-      const child = /export default \{/.test(block.code)
-        ? await start(BUN, [file], port)
+      const child = onBun
+        ? await start(BUN!, [file], port)
         : await start(process.execPath, ['--import', TSX, file], port);
       try {
         const base = `http://127.0.0.1:${port}`;

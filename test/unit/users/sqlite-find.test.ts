@@ -16,7 +16,7 @@ function recorded(db: Database.Database, hideRaw = false) {
     prepare(sql) {
       calls.prepare.push(sql);
       const statement = db.prepare(sql);
-      return {
+      const wrapper: Record<string, unknown> = {
         all: (...params: unknown[]) => {
           calls.all.push(params);
           return statement.all(...params);
@@ -24,12 +24,16 @@ function recorded(db: Database.Database, hideRaw = false) {
         ...(hideRaw
           ? {}
           : {
+              // better-sqlite3's shape: raw(toggle) returns the statement; pluck() is there too.
               raw: (on: boolean) => {
                 calls.raw.push(on);
                 statement.raw(on);
+                return wrapper;
               },
+              pluck: (on: boolean) => (statement.pluck(on), wrapper),
             }),
       };
+      return wrapper as never;
     },
     exec: (sql) => db.exec(sql),
   };
