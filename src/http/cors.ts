@@ -47,6 +47,8 @@ export interface Cors {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const VARY_ORIGIN = ['vary', 'Origin'] as const;
+const ONLY_VARY: HeaderList = [VARY_ORIGIN];
+const NONE: HeaderList = [];
 const OPTION_NAMES: ReadonlySet<string> = new Set(['origins', 'credentials', 'maxAge', 'allowHeaders', 'exposeHeaders']);
 
 function headerNames(list: unknown, option: string, fallback: readonly string[]): readonly string[] {
@@ -86,11 +88,10 @@ export function createCors(options: CorsOptions): Cors {
     ...(credentials ? [['access-control-allow-credentials', 'true'] as const] : []),
     ...(expose.length > 0 ? [['access-control-expose-headers', expose.join(', ')] as const] : []),
   ];
-  /** The headers every answer to `origin` carries (the echoed origin first), none for an unlisted one. */
-  const grant = (origin: string | null): HeaderList | null => {
-    if (any) return [['access-control-allow-origin', '*'], ...granted];
-    return origin !== null && origins.has(origin) ? [['access-control-allow-origin', origin], ...granted, VARY_ORIGIN] : null;
-  };
+  // The headers every answer to a listed origin carries (the echoed origin first), built once per origin.
+  const anyHeaders: HeaderList = [['access-control-allow-origin', '*'], ...granted];
+  const byOrigin = new Map<string, HeaderList>([...origins].map((origin) => [origin, [['access-control-allow-origin', origin], ...granted, VARY_ORIGIN]]));
+  const grant = (origin: string | null): HeaderList | null => (any ? anyHeaders : origin === null ? null : (byOrigin.get(origin) ?? null));
   const preflightHeaders = [
     ['access-control-allow-headers', allowHeaders],
     ['access-control-max-age', String(maxAge)],
@@ -101,11 +102,11 @@ export function createCors(options: CorsOptions): Cors {
       if (request.method !== 'OPTIONS' || !request.headers.has('access-control-request-method')) return null;
       const headers = grant(request.headers.get('origin'));
       // An unlisted origin gets no Allow headers: the browser then blocks the request it asked about.
-      if (headers === null) return new ResponseParts(204, [VARY_ORIGIN], null);
+      if (headers === null) return new ResponseParts(204, ONLY_VARY, null);
       return new ResponseParts(204, [...headers, ['access-control-allow-methods', allow], ...preflightHeaders], null);
     },
     decorate(request, parts) {
-      const headers = grant(request.headers.get('origin')) ?? (any ? [] : [VARY_ORIGIN]);
+      const headers = grant(request.headers.get('origin')) ?? (any ? NONE : ONLY_VARY);
       if (headers.length === 0) return parts;
       return new ResponseParts(parts.status, withHeaders(parts.headers, headers), parts.body);
     },

@@ -3,11 +3,14 @@
  * Set-Cookie written as RFC 6265 3.1's examples show and as other parsers (jshttp's `cookie`, the
  * `set-cookie-parser` better-auth uses) read it; prefixes and bad attributes refused.
  */
-import * as cookie from 'cookie';
+import { createRequire } from 'node:module';
 import setCookieParser from 'set-cookie-parser';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../src/errors.js';
 import { clearCookie, parseCookies, readCookie, serializeCookie } from '../../../src/http/cookies.js';
+
+/** jshttp's cookie (express's), which ships no types. */
+const cookie = createRequire(import.meta.url)('cookie') as { parse(header: string): Record<string, string> };
 
 describe('parseCookies / readCookie', () => {
   it('reads the Cookie headers of RFC 6265 3.1', () => {
