@@ -134,7 +134,8 @@ export interface AuthHandlerOptions<U extends UserRecord = UserRecord> extends A
   /**
    * The public origin (`https://api.example.com`) for the `Location` of the trailing-slash
    * redirects. Default: none, the `Location` is relative (path and query): the request's `Host`
-   * header is never echoed. Also the app's own origin for the session cookie's origin rule.
+   * header is never echoed. With cookie sessions it is also the app's own origin for the origin
+   * rule (docs/browser.md).
    */
   origin?: string;
   /**
