@@ -18,6 +18,7 @@ import {
   oauth2RedirectHtml,
   swaggerUiHtml,
 } from './docs.js';
+import { type CorsOptions, createCors } from './cors.js';
 import { ROUTE_SCOPES, createOpenApiDocument } from './openapi.js';
 import { percentDecodePath } from './percent.js';
 import {
@@ -133,9 +134,15 @@ export interface AuthHandlerOptions<U extends UserRecord = UserRecord> extends A
   /**
    * The public origin (`https://api.example.com`) for the `Location` of the trailing-slash
    * redirects. Default: none, the `Location` is relative (path and query): the request's `Host`
-   * header is never echoed.
+   * header is never echoed. With cookie sessions it is also the app's own origin for the origin
+   * rule (docs/browser.md).
    */
   origin?: string;
+  /**
+   * CORS for pages on other origins (see docs/browser.md): preflights answered, listed origins
+   * echoed, `Vary: Origin`. Default none: no CORS headers, and a preflight answers 405.
+   */
+  cors?: CorsOptions;
 }
 
 /**
@@ -222,6 +229,7 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   const { paths, mounted } = resolveRoutes(options);
   const { auth, login, authenticate } = createAuthCore(options);
   const origin = publicOrigin(options.origin);
+  const cors = options.cors === undefined ? null : createCors(options.cors);
   const onError =
     options.onError ?? ((error: unknown) => console.error('gatehouse: internal error while handling a request:', error));
   const routes = new Map<string, Route>();
@@ -279,7 +287,7 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
 
   // The answer as parts, without a promise when the route needed none; every error, thrown or
   // rejected, ends in `fail`.
-  const respondParts: PartsHandler = (request) => {
+  const routeParts: PartsHandler = (request) => {
     try {
       const path = requestPath(request.url);
       const route = routes.get(path);
@@ -298,6 +306,19 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
       return fail(error, request);
     }
   };
+  // With cors: preflights of mounted routes answered here, every other answer given its headers.
+  const respondParts: PartsHandler =
+    cors === null
+      ? routeParts
+      : (request) => {
+          if (request.method === 'OPTIONS') {
+            const route = routes.get(requestPath(request.url));
+            const preflight = route === undefined ? null : cors.preflight(request, route.allow);
+            if (preflight !== null) return preflight;
+          }
+          const answer = routeParts(request);
+          return answer instanceof ResponseParts ? cors.decorate(request, answer) : answer.then((parts) => cors.decorate(request, parts));
+        };
   // The fetch boundary: a real Response. gatehouse/node calls respondParts instead (RESPOND_PARTS).
   const handle = (request: Request): Promise<Response> => {
     const answer = respondParts(request);

@@ -6,6 +6,13 @@ export type { Auth, AuthOptions, AuthResult, PublicUser, RequireUserOptions } fr
 export { readLoginForm } from './form.js';
 export type { LoginForm, ReadLoginFormOptions } from './form.js';
 export { readBearerToken } from './bearer.js';
+// Browser apps: cookies, the session cookie's settings, the origin rule (CSRF) and CORS.
+export { clearCookie, parseCookies, readCookie, serializeCookie } from './cookies.js';
+export type { CookieAttributes, CookieParseOptions, SameSite } from './cookies.js';
+export { DEFAULT_SESSION_COOKIE_NAME, type SessionCookieOptions } from './session-cookie.js';
+export { createOriginCheck } from './origin-check.js';
+export type { OriginCheck, OriginCheckOptions } from './origin-check.js';
+export type { CorsOptions } from './cors.js';
 export { clientAddressOf, setClientAddress, UNKNOWN_CLIENT } from './client-address.js';
 export type { ClientAddressResolver } from './client-address.js';
 export { createOpenApiDocument } from './openapi.js';
