@@ -16,12 +16,14 @@ import { type ThrottleOptions, createLoginThrottleTurns } from './login-throttle
 import type { LoginThrottle } from '../../throttle/policy.js';
 import { createAuthKey } from './key.js';
 import { createLogin } from './login.js';
+import { type AuthEventHook, type EmitEvent, createEventEmitter } from './events.js';
 import { createReporter } from './report.js';
 import { AUTHENTICATE_PARTS, type Authenticate, type RequireUserOptions, createAuthenticate, failureOf, keyUnavailable } from './require-user.js';
 import { declaredScopes, scopeGranter } from './scopes.js';
 import { toStore } from './users.js';
 
 export type { RequireUserOptions } from './require-user.js';
+export type { AuthEvent, AuthEventHook, AuthEventType } from './events.js';
 export { TUTORIAL_SCOPES } from './scopes.js';
 export { publicUser, publicUserSerializer, type PublicUser } from './users.js';
 
@@ -112,6 +114,12 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * password, hash or key).
    */
   onError?: (error: unknown, request: Request) => unknown;
+  /**
+   * Told about every auth event (login succeeded / failed / throttled, token refreshed, refresh reuse
+   * detected, token revoked, logout, password changed, user disabled, hash upgraded): names and ids,
+   * never a password, hash or token. Not awaited; what it throws goes to `onError`.
+   */
+  onEvent?: AuthEventHook;
 }
 
 /**
@@ -177,6 +185,8 @@ export interface AuthCore<U extends UserRecord> {
   readonly login: (request: Request) => Promise<ResponseParts>;
   /** requireUser's answer as parts, without a promise when none was needed. */
   readonly authenticate: Authenticate<U>;
+  /** Sends an auth event to `onEvent` (a no-op without one). */
+  readonly emit: EmitEvent;
 }
 
 /** @internal */
@@ -203,6 +213,8 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const clientOf = createLoginClientResolver({ ...loginThrottle.addressing, clientAddress: loginThrottle.addressing.clientAddress ?? clientAddress });
   const key = createAuthKey({ key: options.key, algorithm: options.algorithm, issuer: options.issuer, audience: options.audience, maxTokenAge });
   const report = createReporter(options.onError);
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError('onEvent must be a function');
+  const emit = createEventEmitter(options.onEvent, options.onError);
   const grant = scopes ? scopeGranter(scopes, options.grantScopes) : null;
 
   const issueToken = (user: U, granted?: readonly string[]): Promise<string> =>
@@ -243,5 +255,5 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     throttle: loginThrottle.policy,
   };
   Object.defineProperty(auth, AUTHENTICATE_PARTS, { value: authenticate });
-  return { auth, login, authenticate };
+  return { auth, login, authenticate, emit };
 }
