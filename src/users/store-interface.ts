@@ -1,4 +1,5 @@
 /** The store interface gatehouse reads users through, and the checked lookup every read goes through. */
+import type { SessionStore } from '../tokens/lifecycle/session-store.js';
 import { ConfigurationError } from '../errors.js';
 import { isThenable } from '../internal/await.js';
 import { lookAlikeGroups } from './fold.js';
@@ -78,6 +79,18 @@ export interface UserStore<U extends UserRecord = UserRecord> {
   deleteUser?(username: string): Promise<void>;
   /** Users in username order, without their hashes. */
   listUsers?(options?: ListUsersOptions): Promise<U[]>;
+  /**
+   * Give the user a new token stamp (the `token_stamp` column on tables gatehouse owns), so every
+   * token and session issued before is refused: logout everywhere. Resolves with the new stamp;
+   * ERR_USER_NOT_FOUND for unknown users. Stores that cannot store a stamp (Django's `auth_user`)
+   * leave it out: their stamp derives from the password hash (see tokenStampOf).
+   */
+  renewTokenStamp?(username: string): Promise<string>;
+  /**
+   * Where this store keeps sessions (refresh-token families, cookie sessions) and revoked access
+   * tokens, beside its users: the SQL stores' tables, the memory store's maps.
+   */
+  readonly sessions?: SessionStore;
 }
 
 /**
