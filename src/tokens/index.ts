@@ -35,3 +35,12 @@ export {
   TokenKeyError,
   TokenSigningError,
 } from './errors.js';
+export {
+  type Awaitable,
+  type SessionKind,
+  type SessionRotation,
+  type SessionStore,
+  type StoredSession,
+} from './lifecycle/session-store.js';
+export { tokenStampOf } from './lifecycle/stamp.js';
+export { createMemorySessionStore, type MemorySessionStoreOptions } from './lifecycle/memory.js';
