@@ -32,6 +32,7 @@ export {
   TokenExpiredError,
   TokenNotYetValidError,
   TokenClaimError,
+  TokenRevokedError,
   TokenKeyError,
   TokenSigningError,
 } from './errors.js';
