@@ -18,12 +18,14 @@ import { createAuthKey } from './key.js';
 import { createLogin } from './login.js';
 import { type AuthEventHook, type EmitEvent, createEventEmitter } from './events.js';
 import { createReporter } from './report.js';
+import { type OAuth2ErrorStyle, createOAuth2Exit } from './oauth2-exit.js';
 import { AUTHENTICATE_PARTS, type Authenticate, type RequireUserOptions, createAuthenticate, failureOf, keyUnavailable } from './require-user.js';
 import { declaredScopes, scopeGranter } from './scopes.js';
 import { toStore } from './users.js';
 
 export type { RequireUserOptions } from './require-user.js';
 export type { AuthEvent, AuthEventHook, AuthEventType } from './events.js';
+export type { OAuth2ErrorStyle } from './oauth2-exit.js';
 export { TUTORIAL_SCOPES } from './scopes.js';
 export { publicUser, publicUserSerializer, type PublicUser } from './users.js';
 
@@ -120,6 +122,14 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * never a password, hash or token. Not awaited; what it throws goes to `onError`.
    */
   onEvent?: AuthEventHook;
+  /**
+   * How the token endpoint answers: `'fastapi'` (default), the tutorial's 401 `{"detail": ...}` and
+   * 422; `'rfc6749'`, RFC 6749's 400 `{"error": "invalid_grant" | "invalid_request" |
+   * "unsupported_grant_type" | "invalid_scope", "error_description": ...}` without
+   * `WWW-Authenticate`, `expires_in` (and `scope` with scopes) on every token, and a disabled user or
+   * an undeclared scope refused (the tutorial grants both). 429 and 503 stay as they are.
+   */
+  oauth2Errors?: OAuth2ErrorStyle;
 }
 
 /**
@@ -216,6 +226,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError('onEvent must be a function');
   const emit = createEventEmitter(options.onEvent, options.onError);
   const grant = scopes ? scopeGranter(scopes, options.grantScopes) : null;
+  const oauth2Exit = createOAuth2Exit(options.oauth2Errors, scopes !== null);
 
   const issueToken = (user: U, granted?: readonly string[]): Promise<string> =>
     key.sign(scopes ? { sub: user.username, scope: (granted ?? NO_SCOPES).join(' ') } : { sub: user.username }, tokenTtl);
@@ -228,6 +239,8 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     throttle: loginThrottle,
     clientOf,
     issue: async (user, requested) => issueToken(user, grant ? await grant(user, requested) : undefined),
+    emit,
+    strict: oauth2Exit ? { declared: scopes } : undefined,
   });
   // The store and key failures the login answers 503 are reported here (with the request).
   const login = async (request: Request): Promise<ResponseParts> => {
@@ -239,7 +252,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     }
     const failure = failureOf(parts);
     if (failure !== undefined) report(failure, request);
-    return parts;
+    return oauth2Exit ? oauth2Exit(parts) : parts;
   };
   const authenticate = createAuthenticate(store, key.verify, report);
   const requireUser = async (request: Request, required?: RequireUserOptions): Promise<AuthResult<U>> => {
