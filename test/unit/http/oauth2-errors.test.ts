@@ -89,7 +89,7 @@ describe("oauth2Errors: 'rfc6749' failures", () => {
 
   it('a failing user store keeps its 503', async () => {
     const broken = createAuthHandler({
-      users: { findUser: async () => { throw new UserStoreError('ERR_USER_STORE', 'down'); } },
+      users: { findUser: async () => { throw new UserStoreError('ERR_USER_STORE_UNAVAILABLE', 'down'); } },
       key: KEY,
       context,
       oauth2Errors: 'rfc6749',
