@@ -24,6 +24,7 @@ import { createMemoryUserStore, type UserStore } from '../users/index.js';
 import { trustedProxies } from '../throttle/address.js';
 import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 import { WEB_HELP, WEB_OPTIONS, corsFromCli, refuseSessionFlags } from './web.js';
+import { createEventLog } from './event-log.js';
 
 
 const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
@@ -241,7 +242,7 @@ async function serveCommand(args: string[]): Promise<number> {
       cors,
       oauth2Errors,
       // One JSON line per event: names, addresses and ids only (the events carry no secret).
-      onEvent: values['no-event-log'] ? undefined : (event) => void process.stdout.write(`${JSON.stringify(event)}\n`),
+      onEvent: values['no-event-log'] ? undefined : createEventLog(),
       // The operator learns which account is broken (never its hash); the client sees a plain 401.
       onHashRefused: ({ username, scheme, code, reason }) => {
         process.stderr.write(

@@ -75,6 +75,20 @@ describe('gatehouse serve: event log', () => {
     }
   });
 
+  it('keeps serving when its stdout reader goes away (EPIPE), as a bench that stops reading after the URL', async () => {
+    const server = startServer([], { SECRET_KEY: 'a'.repeat(64) });
+    try {
+      const url = await server.url;
+      server.child.stdout!.destroy(); // the read end closes: the next event line meets EPIPE
+      for (let i = 0; i < 3; i++) expect((await post(url, { username: 'johndoe', password: 'wrong' })).status).toBe(401);
+      expect((await post(url, { username: 'johndoe', password: 'secret' })).status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+    } finally {
+      await stop(server);
+    }
+    expect(server.stderr()).not.toMatch(/EPIPE|Unhandled/);
+  });
+
   it('refuses an unknown --oauth2-errors style', async () => {
     const result = await run(['serve', '--oauth2-errors', 'oauth'], '', { SECRET_KEY: 'a'.repeat(64) });
     expect(result.code).not.toBe(0);
