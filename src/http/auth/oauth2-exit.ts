@@ -62,7 +62,8 @@ function withTokenLifetime(parts: ResponseParts, scopes: boolean): ResponseParts
     const issued = typeof claims.iat === 'number' ? claims.iat : Math.floor(Date.now() / 1000);
     added.expires_in = Math.max(0, Math.floor(claims.exp - issued));
   }
-  if (needsScope && typeof claims.scope === 'string') added.scope = claims.scope;
+  // RFC 6749 §3.3: a scope is one or more scope-tokens; none granted, none listed.
+  if (needsScope && typeof claims.scope === 'string' && claims.scope !== '') added.scope = claims.scope;
   return new ResponseParts(parts.status, parts.headers, JSON.stringify(added));
 }
 

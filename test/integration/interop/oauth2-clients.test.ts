@@ -81,6 +81,7 @@ const EXPECTED_PYTHON_TOKEN = {
   expires_in: expect.any(Number),
   has_expires_at: true,
   has_refresh_token: false,
+  scope: null,
 };
 
 describe.skipIf(!existsSync(built))('real OAuth2 clients against gatehouse serve --oauth2-errors rfc6749', () => {
@@ -125,6 +126,37 @@ describe.skipIf(!existsSync(built))('real OAuth2 clients against gatehouse serve
     expect(unknown).toMatchObject({ error: 'invalid_grant', status: 400 });
     const grant = await rejection(client.genericGrantRequest(config, 'client_credentials', {}));
     expect(grant).toMatchObject({ error: 'unsupported_grant_type', status: 400 });
+  }, 60_000);
+});
+
+describe.skipIf(!existsSync(built))('real OAuth2 clients with scopes: gatehouse serve --scopes --oauth2-errors rfc6749', () => {
+  let server: Server | undefined;
+  let url = '';
+  beforeAll(async () => {
+    ({ server, url } = await serve(['--scopes', '--oauth2-errors', 'rfc6749']));
+  }, 60_000);
+  afterAll(() => stop(server));
+
+  it.skipIf(!havePythonClients)('authlib and requests-oauthlib ask for "me items", get it listed, and call /users/me/', async () => {
+    const seen = await pythonClients({ url, ...USER, scope: 'me items' });
+    for (const name of ['authlib', 'requests_oauthlib']) {
+      expect(seen[name].token).toMatchObject({ token_type: 'bearer', has_expires_at: true });
+      // authlib keeps the answer's string, oauthlib splits it into a list
+      const scope = seen[name].token.scope as string | string[];
+      expect((typeof scope === 'string' ? scope.split(' ') : scope).sort()).toEqual(['items', 'me']);
+      expect(seen[name].me).toEqual({ status: 200, username: 'johndoe' });
+      expect(seen[name].wrong_password.error).toBe('invalid_grant');
+    }
+  }, 120_000);
+
+  it('openid-client: the granted scope listed; an undeclared one is invalid_scope', async () => {
+    const config = openidConfig(url);
+    const tokens = await client.genericGrantRequest(config, 'password', { ...USER, scope: 'me' });
+    expect(tokens.scope).toBe('me');
+    expect(await meWith(config, url, tokens.access_token)).toEqual({ status: 200, username: 'johndoe' });
+    const error = await rejection(client.genericGrantRequest(config, 'password', { ...USER, scope: 'me admin' }));
+    expect(error).toBeInstanceOf(client.ResponseBodyError);
+    expect(error).toMatchObject({ error: 'invalid_scope', status: 400 });
   }, 60_000);
 });
 

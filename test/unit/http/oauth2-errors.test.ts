@@ -128,6 +128,8 @@ describe("oauth2Errors: 'rfc6749' tokens", () => {
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ token_type: 'bearer', scope: 'items me' });
     expect([1799, 1800]).toContain(body.expires_in);
+    const none = (await (await rfcScopes(loginRequest({ username: 'johndoe', password: 'secret' }))).json()) as Record<string, unknown>;
+    expect(Object.keys(none).sort()).toEqual(['access_token', 'expires_in', 'token_type']); // no scope granted: none listed
   });
 
   it('a custom tokenTtl shows in expires_in; auth.login answers the same way', async () => {

@@ -1,7 +1,7 @@
 """Real OAuth2 clients against `gatehouse serve`: authlib (python3-authlib) and requests-oauthlib
 (python3-requests-oauthlib), each through its own API as an application uses it.
 
-stdin: {"url", "username", "password", "refresh": bool, "expect_rfc6749": bool}
+stdin: {"url", "username", "password", "refresh": bool, "scope": "me items" (optional)}
 stdout: {"authlib": {...}, "requests_oauthlib": {...}}: what each client saw, for the test to judge.
 
 Per client: fetch_token with the password grant, GET /users/me/ with the token, fetch_token with a
@@ -46,6 +46,7 @@ def authlib_case(config):
     session = AuthlibSession(
         client_id=CLIENT_ID,
         token_endpoint=token_url,
+        scope=config.get("scope"),
         update_token=lambda token, refresh_token=None, access_token=None: updates.append(refresh_token),
     )
     try:
@@ -56,6 +57,7 @@ def authlib_case(config):
             "expires_in": token.get("expires_in"),
             "has_expires_at": token.get("expires_at") is not None,
             "has_refresh_token": "refresh_token" in token,
+            "scope": token.get("scope"),
         }
     except OAuthError as error:
         result["token"] = error_of(error)
@@ -97,8 +99,11 @@ def requests_oauthlib_case(config):
     token_url = url + "/token"
     result = {}
     updates = []
+    scope = config["scope"].split() if config.get("scope") else None
+    # The client sends its own scope in the password grant; the session's checks the answer's.
     session = OAuthlibSession(
-        client=LegacyApplicationClient(client_id=CLIENT_ID),
+        client=LegacyApplicationClient(client_id=CLIENT_ID, scope=scope),
+        scope=scope,
         auto_refresh_url=token_url,
         auto_refresh_kwargs={"client_id": CLIENT_ID},
         token_updater=updates.append,
@@ -113,6 +118,7 @@ def requests_oauthlib_case(config):
             "expires_in": token.get("expires_in"),
             "has_expires_at": token.get("expires_at") is not None,
             "has_refresh_token": "refresh_token" in token,
+            "scope": token.get("scope"),
         }
     except OAuth2Error as error:
         result["token"] = error_of(error)
