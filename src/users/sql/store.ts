@@ -101,6 +101,8 @@ const DEFAULT_PAGE = 1000;
 /** The token stamp column of tables gatehouse owns (schema.md): quoted, and as the catalog names it. */
 const STAMP_NAME = 'token_stamp';
 const STAMP_COLUMN = '"token_stamp"';
+/** A table without the stamp column is looked at again after this long (a migrate by another process shows). */
+const STAMP_RECHECK_MS = 60_000;
 
 /** A fresh token stamp: 16 random bytes, base64url. */
 function newStamp(): string {
@@ -201,6 +203,8 @@ export class SqlTableUserStore implements SqlUserStore {
   /** Whether the table has the token stamp column: undefined until looked at (once, or by migrate). */
   #stamped: boolean | undefined;
   #stampAt: number | null = null;
+  /** Without the column: when to look again (another process may run migrate meanwhile). */
+  #stampRecheckAt = 0;
   readonly sessions: SqlTableSessionStore;
   /** Logout everywhere (see UserStore): only on tables gatehouse owns, as the others cannot keep a stamp. */
   readonly renewTokenStamp?: (username: string) => Promise<string>;
@@ -267,7 +271,10 @@ export class SqlTableUserStore implements SqlUserStore {
       if (rows.length === 0) return false; // no table yet
       const has = rows.some((row) => this.#name(row) === STAMP_NAME);
       if (has) this.#useStamp();
-      else this.#stamped = false;
+      else {
+        this.#stamped = false;
+        this.#stampRecheckAt = Date.now() + STAMP_RECHECK_MS;
+      }
       return has;
     });
   }
@@ -286,7 +293,8 @@ export class SqlTableUserStore implements SqlUserStore {
 
   findUser(username: string): UserRecord | null | Promise<UserRecord | null> {
     if (!validUsername(username)) return null;
-    if (this.#stamped === undefined) {
+    if (this.#stamped === undefined || (this.#stamped === false && this.#stampedSql && Date.now() >= this.#stampRecheckAt)) {
+      if (this.#stamped === false) this.#stamped = undefined;
       const known = this.#hasStamp('findUser');
       if (isThenable(known)) return known.then(() => this.#findUser(username));
     }

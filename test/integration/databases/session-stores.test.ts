@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { UserStoreError } from '../../../src/errors.js';
 import type { SessionStore } from '../../../src/tokens/lifecycle/session-store.js';
 import { tokenStampOf } from '../../../src/tokens/lifecycle/stamp.js';
@@ -44,6 +44,8 @@ interface Db {
   exec(sql: string): Promise<void>;
   /** Rows of a query run directly on the database. */
   rows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Another user store on the same database (another server process). */
+  another(): SqlUserStore;
 }
 
 interface Target {
@@ -60,7 +62,12 @@ const betterSqlite: Target = {
     cleanups.push(() => store.close());
     const raw = new Database(path);
     cleanups.push(() => raw.close());
-    return { store, exec: async (sql) => void raw.exec(sql), rows: async (sql) => raw.prepare(sql).all() as Record<string, unknown>[] };
+    const another = () => {
+      const other = createSqliteUserStore(path);
+      cleanups.push(() => other.close());
+      return other;
+    };
+    return { store, another, exec: async (sql) => void raw.exec(sql), rows: async (sql) => raw.prepare(sql).all() as Record<string, unknown>[] };
   },
 };
 
@@ -79,6 +86,7 @@ const nodeSqliteTarget: Target = {
     cleanups.push(() => raw.close());
     return {
       store: createSqliteUserStore(db),
+      another: () => createSqliteUserStore(raw),
       exec: async (sql) => void raw.exec(sql),
       rows: async (sql) => raw.prepare(sql).all() as Record<string, unknown>[],
     };
@@ -110,6 +118,7 @@ const d1Target: Target = {
     const db = (await miniflare.getD1Database(`DB${d1Count++}`)) as unknown as D1Database;
     return {
       store: createD1UserStore(db),
+      another: () => createD1UserStore(db),
       exec: async (sql) => void (await db.prepare(sql).run()),
       rows: async (sql) => ((await db.prepare(sql).all()).results ?? []) as Record<string, unknown>[],
     };
@@ -135,6 +144,7 @@ const pgTarget: Target = {
     const raw = pool();
     return {
       store: createPostgresUserStore(pool()),
+      another: () => createPostgresUserStore(pool()),
       exec: async (sql) => void (await raw.query(sql)),
       rows: async (sql) => (await raw.query(sql)).rows as Record<string, unknown>[],
     };
@@ -180,10 +190,12 @@ for (const target of targets) {
     });
 
     it('migrate() is idempotent and upgrades a database of the current release: token_stamp added (NULL), tables created', async () => {
-      const { store, exec, rows } = await target.fresh();
+      const { store, exec, rows, another } = await target.fresh();
       const pgDb = target === pgTarget;
       await exec(OLD_USERS_TABLE(pgDb));
       await exec(`INSERT INTO users (username, hashed_password) VALUES ('olduser', '${HASH}')`);
+      const server = another(); // a server process that started before the migration
+      expect(await server.findUser('olduser')).not.toHaveProperty('token_stamp');
       // Before migrate: findUser works and has no stamp (it derives from the hash).
       const before = await store.findUser('olduser');
       expect(before).toMatchObject({ username: 'olduser', hashed_password: HASH });
@@ -199,7 +211,14 @@ for (const target of targets) {
           : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY 1",
       );
       expect(tables.map((row) => row.name)).toEqual(['gatehouse_revoked_tokens', 'gatehouse_sessions', 'users']);
-      // Another store object (a server started before the migration sees it on its first read).
+      // The server started before sees the column within a minute, without a restart.
+      expect(await server.findUser('olduser')).not.toHaveProperty('token_stamp');
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
+      try {
+        expect(await server.findUser('olduser')).toMatchObject({ token_stamp: null });
+      } finally {
+        vi.useRealTimers();
+      }
       const session = newSession('olduser', clock());
       await store.sessions.createSession(session);
       expect(await store.sessions.findSession(session.id)).toEqual(session);
