@@ -217,9 +217,9 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
 async function revokeUser(store: SqlUserStore, name: string): Promise<number> {
   if (!(await store.findUser(name))) throw new UserStoreError('ERR_USER_NOT_FOUND', 'no such user');
   const renew = store.renewTokenStamp;
-  // Counted first: the renewal ends the sessions too (and any made meanwhile).
-  const ended = await store.sessions.revokeUserSessions(name, Math.floor(Date.now() / 1000));
+  // The stamp first: from then on every older token and session is refused; then the sessions are marked.
   if (renew) await renew(name);
+  const ended = await store.sessions.revokeUserSessions(name, Math.floor(Date.now() / 1000));
   say(`revoked the tokens of ${printable(name)}: ${ended} session(s) ended${renew ? '' : '; access tokens stay valid until they expire (this table keeps no token stamp)'}`);
   return 0;
 }

@@ -418,7 +418,9 @@ export class SqlTableUserStore implements SqlUserStore {
       throw new ConfigurationError('the users table has no token_stamp column yet: run migrate() (gatehouse db migrate)');
     }
     const stamp = newStamp();
-    await this.#changeEnding('renewTokenStamp', this.#sql.renewStamp, [stamp, name], name);
+    // The stamp alone refuses every older token and session; marking the sessions revoked is the
+    // caller's (revokeAllTokens counts them with sessions.revokeUserSessions).
+    await this.#change('renewTokenStamp', this.#sql.renewStamp, [stamp, name], name);
     return stamp;
   }
 

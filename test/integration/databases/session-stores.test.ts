@@ -224,7 +224,7 @@ for (const target of targets) {
       expect(await store.sessions.findSession(session.id)).toEqual(session);
     });
 
-    it('token_stamp: createUser gives a random one; renewTokenStamp, setPassword, setDisabled(true), deleteUser renew it and end sessions', async () => {
+    it('token_stamp: createUser gives a random one; renewTokenStamp renews it; setPassword, setDisabled(true), deleteUser renew it and end sessions', async () => {
       const { store } = await target.fresh();
       await store.migrate();
       const now = Math.floor(Date.now() / 1000);
@@ -245,7 +245,9 @@ for (const target of targets) {
       expect(renewed).toMatch(/^[A-Za-z0-9_-]{22}$/);
       expect(renewed).not.toBe(first);
       expect((await store.findUser('alice'))!.token_stamp).toBe(renewed);
-      expect(await live()).toBe(0);
+      // The new stamp alone refuses the sessions; marking them is revokeUserSessions' (revokeAllTokens counts them).
+      expect(await live()).toBe(2);
+      expect(await sessions.revokeUserSessions('alice', now)).toBe(2);
       await expect(store.renewTokenStamp!('nobody')).rejects.toMatchObject({ code: 'ERR_USER_NOT_FOUND' });
 
       await two();
