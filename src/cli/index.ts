@@ -2,7 +2,7 @@
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
  *   gatehouse serve [--port 8000] [--host 127.0.0.1 | --unix-socket PATH] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]] [--throttle-store URL] [--trusted-proxy ADDR] [--headers-timeout S] ...
- *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/cli/users.ts)
+ *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove|revoke  (src/cli/users.ts)
  *   gatehouse hash [--scheme NAME] [--preset NAME [--coexist]]   password from stdin (or a hidden prompt)
  *   gatehouse verify [HASH | --hash-file FILE] [--preset NAME]   (or $GATEHOUSE_HASH) password from stdin;
  *                                      exit 0 match, 1 no match, 2 bad hash
