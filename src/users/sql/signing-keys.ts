@@ -10,7 +10,12 @@ import { importPgPool, openSqliteFile, sqliteFilePath } from './drivers.js';
 import type { SqliteDatabase } from './sqlite.js';
 import type { PostgresQueryable } from './postgres.js';
 
-/** The table's name. */
+/**
+ * The key ring's table.
+ *
+ * @example
+ * db.prepare(`SELECT kid, alg, activates_at FROM ${SIGNING_KEYS_TABLE}`).all();
+ */
 export const SIGNING_KEYS_TABLE = 'gatehouse_signing_keys';
 
 /**
