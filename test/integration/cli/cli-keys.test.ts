@@ -66,6 +66,19 @@ describe('gatehouse keys on SQLite', () => {
   const path = join(temp, 'keys.db');
   const database = `sqlite:${path}`;
 
+  it('help, typos and a rotation with nothing to rotate are usage errors pointing at keys --help', async () => {
+    const help = await run(['keys', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: gatehouse keys <command> \[options\]/);
+    expect(help.stdout).toContain('GATEHOUSE_KEY_SECRET');
+    const typo = await run(['keys', 'rotat', '--database', database], '', ENV);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe('gatehouse: unknown keys command rotat (did you mean rotate?)\nsee gatehouse keys --help\n');
+    const empty = await run(['keys', 'rotate', '--database', `sqlite:${join(temp, 'empty.db')}`], '', ENV);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/no key signs yet: add one first/);
+  });
+
   it('db migrate creates the table; add, list, rotate; no private material in the table or the output', async () => {
     expect((await run(['db', 'migrate', '--database', database], '', ENV)).code).toBe(0);
     expect(sqliteRows(path)).toEqual([]);
