@@ -183,6 +183,7 @@ export async function serveKeyRing(url: string, tokenTtl: number | undefined): P
       onError: (error) => process.stderr.write(`gatehouse: the key ring could not be re-read (keeping the keys read last): ${(error as Error).message}\n`),
     });
     await ring.ready;
+    process.stderr.write(`gatehouse: signing with the key ring in ${describe(url)} (${keys.length} key(s), published at /.well-known/jwks.json)\n`);
     return { ring, close: () => store.close() };
   } catch (error) {
     await store.close().catch(() => {});

@@ -9,12 +9,13 @@ import {
   createAccessToken,
   importTokenKey,
 } from '../../tokens/index.js';
-import { createTokenVerifier, type TokenVerifier } from '../../tokens/verify.js';
+import { MAX_TOKEN_SIZE, createTokenVerifier, type TokenVerifier } from '../../tokens/verify.js';
 import { ALGORITHMS } from '../../tokens/algorithms.js';
 import { checkAlgorithmOption } from '../../tokens/keys/algorithm-options.js';
 import { PEM } from '../../tokens/keys/import-pem.js';
 import { checkSecret } from '../../tokens/keys/import-secret.js';
-import { TokenKeyError } from '../../tokens/errors.js';
+import { InvalidTokenError, TokenKeyError } from '../../tokens/errors.js';
+import { decodeJsonObject } from '../../tokens/encoding.js';
 import { utf8Encode } from '../../internal/bytes.js';
 import { isKeyRing, type KeyRing, type KeyRingState } from '../../tokens/keys/ring.js';
 import { publishableKey } from '../../tokens/keys/publish.js';
@@ -138,9 +139,27 @@ function createRingKey(ring: KeyRing, options: KeyOptions): AuthKey {
     if (!state.signing) throw new KeyRingError('empty', 'no key of the ring signs yet: add one (gatehouse keys add)');
   });
   ready.catch(() => {});
+  // A token naming a kid this server has not read yet (another server's ring moved first): one
+  // re-read, at most once a second whatever tokens arrive, then the check again.
+  let forcedAt = -Infinity;
+  const unknownKid = (token: unknown, state: KeyRingState): boolean => {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_SIZE) return false;
+    const kid = decodeJsonObject(token.slice(0, Math.max(0, token.indexOf('.'))))?.kid;
+    return typeof kid === 'string' && !state.jwks.keys.some((key) => key.kid === kid);
+  };
   return {
     ready,
-    verify: async (token) => (await verifierOf(await ring.current()))(token),
+    async verify(token) {
+      const state = await ring.current();
+      try {
+        return await (await verifierOf(state))(token);
+      } catch (error) {
+        if (!(error instanceof InvalidTokenError) || !unknownKid(token, state) || Date.now() - forcedAt < 1000) throw error;
+        forcedAt = Date.now();
+        await ring.refresh().catch(() => {}); // a failing store keeps the keys read last
+        return (await verifierOf(await ring.current()))(token);
+      }
+    },
     async sign(claims, expiresIn) {
       const { signing } = await ring.current();
       if (!signing) throw new KeyRingError('empty', 'no key of the ring signs now');

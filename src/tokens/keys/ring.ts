@@ -14,6 +14,7 @@
  * (`gatehouse keys rotate`) is picked up.
  */
 import { exportJWK, type JWK } from 'jose';
+import { ConfigurationError } from '../../errors.js';
 import { isPlainObject } from './jwks.js';
 import { importKey } from './dispatch.js';
 import { createKeyEncryption, type KeyEncryption } from './key-encryption.js';
@@ -208,14 +209,14 @@ const MAX_FIELD = 16 * 1024;
 function duration(value: number | undefined, fallback: number, name: string, min: number, max: number): number {
   const seconds = value ?? fallback;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < min || seconds > max) {
-    throw new KeyRingError('store', `${name} must be a number of seconds from ${min} to ${max}`);
+    throw new ConfigurationError(`${name} must be a number of seconds from ${min} to ${max}`);
   }
   return seconds;
 }
 
 function checkAlgorithm(alg: unknown): SigningKeyAlgorithm {
   if (!SIGNING_KEY_ALGORITHMS.includes(alg as SigningKeyAlgorithm)) {
-    throw new KeyRingError('store', `the algorithm must be one of ${SIGNING_KEY_ALGORITHMS.join(', ')}`);
+    throw new ConfigurationError(`the algorithm must be one of ${SIGNING_KEY_ALGORITHMS.join(', ')}`);
   }
   return alg as SigningKeyAlgorithm;
 }
@@ -305,7 +306,7 @@ interface Loaded {
  * const handler = createAuthHandler({ users, key: ring });
  */
 export function createKeyRing(options: KeyRingOptions): KeyRing {
-  if (options === null || typeof options !== 'object') throw new KeyRingError('store', 'createKeyRing needs options');
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('createKeyRing needs options');
   const { store } = options;
   if (store === null || typeof store !== 'object' || typeof store.listKeys !== 'function' || typeof store.addKey !== 'function' || typeof store.removeKeys !== 'function') {
     throw new KeyRingError('store', 'store must be a KeyRingStore (listKeys, addKey, removeKeys)');
@@ -314,6 +315,8 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
   const maxTokenAge = duration(options.maxTokenAge, 1860, 'maxTokenAge', 1, 366 * 86400);
   const refreshInterval = duration(options.refreshInterval, 60, 'refreshInterval', 0.001, 3600);
   const algorithm = checkAlgorithm(options.algorithm ?? 'ES256');
+  if (options.now !== undefined && typeof options.now !== 'function') throw new ConfigurationError('now must be a function giving milliseconds');
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw new ConfigurationError('onError must be a function');
   const clock = options.now ?? Date.now;
   const nowSeconds = () => clock() / 1000;
   const onError = options.onError ?? ((error: unknown) => console.error('gatehouse: the key ring could not be re-read:', error));

@@ -5,6 +5,7 @@
 import { generateKeyPair, exportPKCS8, exportJWK, jwtVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createAuthHandler } from '../../../src/http/index.js';
+import { ConfigurationError } from '../../../src/errors.js';
 import {
   createAccessToken,
   createKeyRing,
@@ -280,6 +281,39 @@ describe('the handler publishes keys', () => {
     await ring.add();
     const h = createAuthHandler({ users, key: ring, context, routes: { jwks: false } });
     expect((await h(new Request(`${BASE}/.well-known/jwks.json`))).status).toBe(404);
+  });
+
+  it('a token naming a kid not read yet makes one re-read (at most once a second), then verifies', async () => {
+    const store = createMemoryKeyRingStore();
+    const admin = createKeyRing({ store, secret: SECRET, publishFor: 0 });
+    await admin.add();
+    const server = createKeyRing({ store, secret: SECRET, refreshInterval: 3600 });
+    const issuer = createAuthHandler({ users, key: admin, context });
+    const verifier = createAuthHandler({ users, key: server, context });
+    await verifier.auth.ready;
+    await admin.rotate(); // signs at once (publishFor 0): the verifier has not read it
+    const login = await issuer(loginRequest({ username: 'johndoe', password: 'secret' }));
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    expect((await verifier(new Request(`${BASE}/users/me/`, { headers: { authorization: `Bearer ${token}` } }))).status).toBe(200);
+    // Random kids do not make a read each: the second unknown kid within the second is refused at once.
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const forged = (kid: string) => `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(h, 'base64url').toString()), kid })).toString('base64url')}.${p}.${sig}`;
+    let reads = 0;
+    const counting = createKeyRing({ store: { ...store, listKeys: () => (reads++, store.listKeys()) }, secret: SECRET, refreshInterval: 3600 });
+    const guarded = createAuthHandler({ users, key: counting, context });
+    await guarded.auth.ready;
+    const before = reads;
+    for (const kid of ['a', 'b', 'c', 'd']) {
+      expect((await guarded(new Request(`${BASE}/users/me/`, { headers: { authorization: `Bearer ${forged(kid)}` } }))).status).toBe(401);
+    }
+    expect(reads - before).toBe(1);
+  });
+
+  it('refuses bad options with ConfigurationError', () => {
+    const store = createMemoryKeyRingStore();
+    expect(() => createKeyRing({ store, secret: SECRET, publishFor: -1 })).toThrow(ConfigurationError);
+    expect(() => createKeyRing({ store, secret: SECRET, refreshInterval: 0 })).toThrow(ConfigurationError);
+    expect(() => createKeyRing({ store, secret: SECRET, algorithm: 'HS256' as never })).toThrow(ConfigurationError);
   });
 
   it('a ring with no signing key answers logins 503, ready rejects', async () => {
