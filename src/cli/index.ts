@@ -25,6 +25,7 @@ import { trustedProxies } from '../throttle/address.js';
 import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 import { WEB_HELP, WEB_OPTIONS, corsFromCli, refuseSessionFlags } from './web.js';
 import { createEventLog } from './event-log.js';
+import { KEYS_USAGE, runKeysCommand, serveKeyRing, serveTokenTtl } from './keys.js';
 
 
 const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
@@ -86,12 +87,12 @@ const VERIFY_HELP = `  verify [HASH]      Check a password read from stdin again
 const SECRET_HELP = `  secret             Print 32 random bytes as hex, for SECRET_KEY
 `;
 
-const COMMANDS = ['serve', 'hash', 'verify', 'secret', 'db', 'user', 'help'];
+const COMMANDS = ['serve', 'hash', 'verify', 'secret', 'db', 'user', 'keys', 'help'];
 
 const USAGE = `Usage: gatehouse <command> [options]
 
 Commands:
-${SERVE_HELP}${HASH_HELP}${VERIFY_HELP}${SECRET_HELP}${DATABASE_USAGE}
+${SERVE_HELP}${HASH_HELP}${VERIFY_HELP}${SECRET_HELP}${DATABASE_USAGE}${KEYS_USAGE}
 Options:
   -h, --help         Show this help (gatehouse COMMAND --help: that command's)
 `;
@@ -99,8 +100,8 @@ Options:
 /** One command's help: `gatehouse serve --help`, `gatehouse user add --help`. */
 function commandHelp(command: string): string {
   const [name] = command.split(' ');
-  const section = { serve: SERVE_HELP, hash: HASH_HELP, verify: VERIFY_HELP, secret: SECRET_HELP }[name!] ?? DATABASE_USAGE;
-  const usage = command === 'db' || command === 'user' ? `${command} <command> [options]` : `${command} [options]`;
+  const section = { serve: SERVE_HELP, hash: HASH_HELP, verify: VERIFY_HELP, secret: SECRET_HELP, keys: KEYS_USAGE }[name!] ?? DATABASE_USAGE;
+  const usage = command === 'db' || command === 'user' || command === 'keys' ? `${command} <command> [options]` : `${command} [options]`;
   return `Usage: gatehouse ${usage}\n\n${section}`;
 }
 
@@ -136,6 +137,8 @@ async function runCommand(command: string, rest: string[]): Promise<number> {
     case 'user':
       if (rest[0] === '-h' || rest[0] === '--help') return help(command);
       return runDatabaseCommand(command, rest, help);
+    case 'keys':
+      return runKeysCommand(rest, help);
     case 'secret':
       if (parse({ args: rest, options: HELP }, 'secret').values.help) return help('secret');
       process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
@@ -201,10 +204,6 @@ async function serveCommand(args: string[]): Promise<number> {
   refuseSessionFlags(values, { host: values.host, socketPath });
 
   let key = process.env.SECRET_KEY;
-  if (!key) {
-    key = randomBytes(32).toString('hex');
-    process.stderr.write('gatehouse: SECRET_KEY is not set: signing with a random key (tokens end with this process)\n');
-  }
   let users: UserStore;
   let closeUsers = async () => {};
   if (values.users !== undefined && values.database !== undefined) throw new UsageError('--users and --database exclude each other');
@@ -221,6 +220,13 @@ async function serveCommand(args: string[]): Promise<number> {
   } else {
     users = createMemoryUserStore(TUTORIAL_USERS);
   }
+  // With --database, the database's key ring signs when it holds keys (then SECRET_KEY is not used).
+  const tokenTtl = serveTokenTtl();
+  const keyRing = database ? await serveKeyRing(database, tokenTtl) : null;
+  if (!key && !keyRing) {
+    key = randomBytes(32).toString('hex');
+    process.stderr.write('gatehouse: SECRET_KEY is not set: signing with a random key (tokens end with this process)\n');
+  }
 
   // The environment keeps a store password out of the command line (ps shows it to every local user);
   // --throttle-store and --no-throttle override it.
@@ -233,7 +239,8 @@ async function serveCommand(args: string[]): Promise<number> {
   try {
     handler = createAuthHandler({
       users,
-      key,
+      key: keyRing?.ring ?? key!,
+      ...(tokenTtl !== undefined && { tokenTtl }),
       context,
       scopes: values.scopes,
       throttle: throttleOptions,
@@ -275,7 +282,7 @@ async function serveCommand(args: string[]): Promise<number> {
     const stop = () => {
       for (const signal of signals) process.off(signal, stop);
       clearInterval(orphanWatch);
-      void server.close(3000).then(closeUsers).then(throttle.close).catch(() => {}).then(resolve);
+      void server.close(3000).then(closeUsers).then(throttle.close).then(keyRing?.close).catch(() => {}).then(resolve);
     };
     for (const signal of signals) process.on(signal, stop);
     orphanWatch = watchParent(stop);
