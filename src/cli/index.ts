@@ -24,6 +24,7 @@ import { createMemoryUserStore, type UserStore } from '../users/index.js';
 import { trustedProxies } from '../throttle/address.js';
 import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 import { WEB_HELP, WEB_OPTIONS, corsFromCli, refuseSessionFlags } from './web.js';
+import { REFRESH_HELP, REFRESH_OPTIONS, refreshFromCli } from './refresh.js';
 
 
 const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
@@ -57,7 +58,7 @@ const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (PO
     --login-queue N    logins waiting for a password check, all clients (default 100)
     --login-queue-per-client N  logins one client address may have waiting (default 8;
                        raise it behind a proxy that is not a --trusted-proxy)
-${WEB_HELP}    Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
+${WEB_HELP}${REFRESH_HELP}    Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
     Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
     Logins rehash other formats to ${defaultHashDescription()}, the library's default.
     Stops on SIGINT, SIGTERM and SIGHUP; run by npm (npm start), also when npm ends.
@@ -165,6 +166,7 @@ async function serveCommand(args: string[]): Promise<number> {
       'login-queue': { type: 'string' },
       'login-queue-per-client': { type: 'string' },
       ...WEB_OPTIONS,
+      ...REFRESH_OPTIONS,
     },
   }, 'serve');
   if (values.help) return help('serve');
@@ -189,6 +191,7 @@ async function serveCommand(args: string[]): Promise<number> {
   const loginQueue = count(values['login-queue'], '--login-queue', 0);
   const loginQueuePerClient = count(values['login-queue-per-client'], '--login-queue-per-client', 0);
   const cors = corsFromCli(values['cors-origin']);
+  const refreshTokens = refreshFromCli(values);
   refuseSessionFlags(values, { host: values.host, socketPath });
 
   let key = process.env.SECRET_KEY;
@@ -231,6 +234,7 @@ async function serveCommand(args: string[]): Promise<number> {
       loginQueue,
       loginQueuePerClient,
       cors,
+      ...(refreshTokens === undefined ? {} : { refreshTokens }),
       // The operator learns which account is broken (never its hash); the client sees a plain 401.
       onHashRefused: ({ username, scheme, code, reason }) => {
         process.stderr.write(
