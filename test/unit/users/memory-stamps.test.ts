@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { UserStoreError } from '../../../src/errors.js';
 import { tokenStampOf } from '../../../src/tokens/index.js';
-import { createMemoryUserStore } from '../../../src/users/index.js';
+import { createMemoryUserStore, type UserRecord } from '../../../src/users/index.js';
 
 describe('memory user store token stamps', () => {
   it('derives the stamp from the hash until something renews it; every change renews it', async () => {
-    const users = createMemoryUserStore({ johndoe: { username: 'johndoe', hashed_password: '$2b$04$abcdefghijklmnopqrstuuJ1u3QxGxv0d3B8wq8gqOqpYc5dLrN3a' } });
+    const users = createMemoryUserStore<UserRecord>({ johndoe: { username: 'johndoe', hashed_password: '$2b$04$abcdefghijklmnopqrstuuJ1u3QxGxv0d3B8wq8gqOqpYc5dLrN3a' } });
     const derived = tokenStampOf(users.findUser('johndoe')!);
     expect(derived).toHaveLength(16);
     expect(users.findUser('johndoe')!.token_stamp).toBeUndefined(); // the tutorial's records are unchanged
