@@ -24,6 +24,7 @@ import { createMemoryUserStore, type UserStore } from '../users/index.js';
 import { trustedProxies } from '../throttle/address.js';
 import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 import { WEB_HELP, WEB_OPTIONS, corsFromCli, refuseSessionFlags } from './web.js';
+import { REFRESH_HELP, REFRESH_OPTIONS, refreshFromCli } from './refresh.js';
 import { createEventLog } from './event-log.js';
 import { KEYS_USAGE, runKeysCommand, serveKeyRing, serveTokenTtl } from './keys.js';
 
@@ -63,7 +64,7 @@ const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (PO
                        or rfc6749 (400 {"error":"invalid_grant",...}, expires_in; for OAuth2 clients)
     --no-event-log     do not log auth events (logins, throttling, hash upgrades) as JSON
                        lines on stdout (never a password, hash or token)
-${WEB_HELP}    Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
+${WEB_HELP}${REFRESH_HELP}    Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
     Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
     Logins rehash other formats to ${defaultHashDescription()}, the library's default.
     Stops on SIGINT, SIGTERM and SIGHUP; run by npm (npm start), also when npm ends.
@@ -175,6 +176,7 @@ async function serveCommand(args: string[]): Promise<number> {
       'oauth2-errors': { type: 'string' },
       'no-event-log': { type: 'boolean', default: false },
       ...WEB_OPTIONS,
+      ...REFRESH_OPTIONS,
     },
   }, 'serve');
   if (values.help) return help('serve');
@@ -199,6 +201,7 @@ async function serveCommand(args: string[]): Promise<number> {
   const loginQueue = count(values['login-queue'], '--login-queue', 0);
   const loginQueuePerClient = count(values['login-queue-per-client'], '--login-queue-per-client', 0);
   const cors = corsFromCli(values['cors-origin']);
+  const refreshTokens = refreshFromCli(values);
   const oauth2Errors = values['oauth2-errors'] ?? 'fastapi';
   if (oauth2Errors !== 'fastapi' && oauth2Errors !== 'rfc6749') throw new UsageError('--oauth2-errors must be fastapi or rfc6749');
   refuseSessionFlags(values, { host: values.host, socketPath });
@@ -247,6 +250,7 @@ async function serveCommand(args: string[]): Promise<number> {
       loginQueue,
       loginQueuePerClient,
       cors,
+      ...(refreshTokens === undefined ? {} : { refreshTokens }),
       oauth2Errors,
       // One JSON line per event: names, addresses and ids only (the events carry no secret).
       onEvent: values['no-event-log'] ? undefined : createEventLog(),
