@@ -44,7 +44,9 @@ async function start(kind: string): Promise<number> {
           ? { schemes: ['argon2'], settings: { argon2: { memoryCost: 65536, timeCost: 3, parallelism: 4 } } }
           : { schemes: ['bcrypt'], settings: { bcrypt: { rounds: 12 } } },
       );
-      const handler = dist.createAuthHandler({ users: argon2 ? ARGON2_SEED : SEED, key: KEY, context });
+      // LOGIN_CONCURRENCY: the handler's loginConcurrency (default: the hashing pool's size).
+      const loginConcurrency = process.env.LOGIN_CONCURRENCY ? Number(process.env.LOGIN_CONCURRENCY) : undefined;
+      const handler = dist.createAuthHandler({ users: argon2 ? ARGON2_SEED : SEED, key: KEY, context, ...(loginConcurrency ? { loginConcurrency } : {}) });
       return port((await distNode.serve(handler, { port: 0 })).url);
     }
     case 'dist-plain': {
