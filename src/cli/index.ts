@@ -24,7 +24,7 @@ import { createMemoryUserStore, type UserStore } from '../users/index.js';
 import { trustedProxies } from '../throttle/address.js';
 import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 import { WEB_HELP, WEB_OPTIONS, corsFromCli, refuseSessionFlags } from './web.js';
-import { REFRESH_HELP, REFRESH_OPTIONS, refreshFromCli } from './refresh.js';
+import { REFRESH_HELP, REFRESH_OPTIONS, refreshFromCli, tokenTtlFromCli } from './refresh.js';
 import { createEventLog } from './event-log.js';
 import { KEYS_USAGE, runKeysCommand, serveKeyRing, serveTokenTtl } from './keys.js';
 
@@ -224,7 +224,7 @@ async function serveCommand(args: string[]): Promise<number> {
     users = createMemoryUserStore(TUTORIAL_USERS);
   }
   // With --database, the database's key ring signs when it holds keys (then SECRET_KEY is not used).
-  const tokenTtl = serveTokenTtl();
+  const tokenTtl = tokenTtlFromCli(values['token-ttl'], serveTokenTtl());
   const keyRing = database ? await serveKeyRing(database, tokenTtl) : null;
   if (!key && !keyRing) {
     key = randomBytes(32).toString('hex');

@@ -13,6 +13,7 @@ export const REFRESH_OPTIONS = {
   'refresh-tokens': { type: 'boolean', default: false },
   'refresh-ttl': { type: 'string' },
   'refresh-grace': { type: 'string' },
+  'token-ttl': { type: 'string' },
 } as const;
 
 export const REFRESH_HELP = `    --refresh-tokens   answer refresh tokens too (grant_type=refresh_token rotates them; access
@@ -21,6 +22,8 @@ export const REFRESH_HELP = `    --refresh-tokens   answer refresh tokens too (g
     --refresh-ttl D    a login's refresh tokens end after D (default 30d; 14d unused ends them too)
     --refresh-grace D  the previous refresh token still answers, with the same successor, for D
                        after a rotation (default 10s; 0 is strict)
+    --token-ttl D      access tokens live D (default 30m, 15m with --refresh-tokens;
+                       $GATEHOUSE_TOKEN_TTL seconds)
 `;
 
 function duration(text: string | undefined, flag: string, allowZero: boolean): number | undefined {
@@ -44,4 +47,9 @@ export function refreshFromCli(values: { 'refresh-tokens'?: boolean; 'refresh-tt
     return undefined;
   }
   return { ...(ttl === undefined ? {} : { ttl }), ...(reuseGrace === undefined ? {} : { reuseGrace }) };
+}
+
+/** `--token-ttl`'s seconds, else `fallback` (from $GATEHOUSE_TOKEN_TTL), else undefined (the default). */
+export function tokenTtlFromCli(text: string | undefined, fallback: number | undefined): number | undefined {
+  return duration(text, '--token-ttl', false) ?? fallback;
 }
