@@ -315,6 +315,9 @@ for (const target of targets) {
       });
       await expect((async () => sessions.createSession({ ...newSession('alice', now), expiresAt: Number.NaN }))()).rejects.toBeInstanceOf(UserStoreError);
       await expect((async () => sessions.revokeAccessToken('j'.repeat(65), now))()).rejects.toMatchObject({ code: 'ERR_USER_INVALID' });
+      await expect((async () => sessions.createSession({ ...newSession('alice', now), id: 'A'.repeat(23) }))()).rejects.toMatchObject({
+        code: 'ERR_USER_INVALID',
+      });
       // A long User-Agent is kept, cut to its column.
       const long = newSession('alice', now, { userAgent: 'U'.repeat(1000) });
       await sessions.createSession(long);
