@@ -42,6 +42,8 @@ export interface SqlRunner {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A new session's id: 16 random bytes in base64url, the column's VARCHAR(22). */
+const NEW_ID = /^[A-Za-z0-9_-]{22}$/;
 const HASH = /^[A-Za-z0-9_-]{1,43}$/;
 const MAX_STAMP = 64;
 const MAX_JTI = 64;
@@ -119,7 +121,7 @@ export class SqlTableSessionStore implements SqlSessionStore {
     if (!validUsername(session.username)) throw invalid('the username');
     const nullable = <T>(value: T | null, check: (value: T) => unknown) => (value === null ? null : (check(value) as SqlValue));
     const values: SqlValue[] = [
-      checkId(session.id),
+      typeof session.id === 'string' && NEW_ID.test(session.id) ? session.id : checkId(null),
       session.username,
       kind,
       checkString(session.userStamp, 'the user stamp', MAX_STAMP),

@@ -13,6 +13,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { UserStoreError } from '../../../src/errors.js';
+import { createAuthHandler } from '../../../src/http/index.js';
+import { CryptContext } from '../../../src/passwords/registry.js';
+import { KEY } from '../../helpers/http.js';
 import type { SessionStore } from '../../../src/tokens/lifecycle/session-store.js';
 import { tokenStampOf } from '../../../src/tokens/lifecycle/stamp.js';
 import { createPostgresUserStore } from '../../../src/users/sql/postgres.js';
@@ -273,6 +276,31 @@ for (const target of targets) {
       expect((await sessions.listSessions('bob', now)).length).toBe(1); // other users untouched
     });
 
+    it('through the handler: refresh rotates in these tables; a password change refuses the old refresh and access tokens', async () => {
+      const { store } = await target.fresh();
+      await store.migrate();
+      const context = new CryptContext({ schemes: ['bcrypt'], settings: { bcrypt: { rounds: 4 } } });
+      await store.createUser({ username: 'dana', hashed_password: await context.hash('pw') });
+      const handle = createAuthHandler({ users: store, key: KEY, context, refreshTokens: true, docs: false });
+      const token = async (form: Record<string, string>) => {
+        const response = await handle(new Request('http://t/token', { method: 'POST', body: new URLSearchParams(form) }));
+        return { status: response.status, body: (await response.json()) as Record<string, string> };
+      };
+      const me = async (access: string) => (await handle(new Request('http://t/users/me/', { headers: { authorization: `Bearer ${access}` } }))).status;
+      const first = await token({ username: 'dana', password: 'pw' });
+      expect(first.status).toBe(200);
+      const sid = first.body.refresh_token!.split('.')[0]!;
+      expect((await store.sessions.findSession(sid))?.generation).toBe(0);
+      const second = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token! });
+      expect(second.status).toBe(200);
+      expect((await store.sessions.findSession(sid))?.generation).toBe(1);
+      expect(await me(second.body.access_token!)).toBe(200);
+      await store.setPassword('dana', await context.hash('new pw'));
+      expect((await store.sessions.findSession(sid))?.revokedAt).not.toBeNull();
+      expect((await token({ grant_type: 'refresh_token', refresh_token: second.body.refresh_token! })).status).toBe(400);
+      expect(await me(second.body.access_token!)).toBe(401);
+    });
+
     it('bad input is a typed error or no answer, never a query with it', async () => {
       const { store } = await target.fresh();
       await store.migrate();
@@ -287,6 +315,9 @@ for (const target of targets) {
       });
       await expect((async () => sessions.createSession({ ...newSession('alice', now), expiresAt: Number.NaN }))()).rejects.toBeInstanceOf(UserStoreError);
       await expect((async () => sessions.revokeAccessToken('j'.repeat(65), now))()).rejects.toMatchObject({ code: 'ERR_USER_INVALID' });
+      await expect((async () => sessions.createSession({ ...newSession('alice', now), id: 'A'.repeat(23) }))()).rejects.toMatchObject({
+        code: 'ERR_USER_INVALID',
+      });
       // A long User-Agent is kept, cut to its column.
       const long = newSession('alice', now, { userAgent: 'U'.repeat(1000) });
       await sessions.createSession(long);

@@ -46,7 +46,7 @@ describe('the SQLite store on other runtimes\' SQLite', () => {
         migrated: [true, false],
         duplicate: 'ERR_USER_EXISTS',
         synchronous: true,
-        found: { username: HOSTILE, hashed_password: '$2b$04$', email: 'o@x', full_name: "O'Neil", disabled: false },
+        found: { username: HOSTILE, hashed_password: '$2b$04$', email: 'o@x', full_name: "O'Neil", disabled: false, token_stamp: expect.stringMatching(/^[\w-]{22}$/) },
         lookalike: null,
         login: HOSTILE,
         upgradedPrefix: '$2b$05$',
@@ -59,6 +59,7 @@ describe('the SQLite store on other runtimes\' SQLite', () => {
         removedAgain: 'ERR_USER_NOT_FOUND',
         invalid: 'ERR_USER_INVALID',
         missingTable: ['UserStoreError', 'ERR_USER_STORE_QUERY', false],
+        sessions: { synchronous: true, rotated: [1, true], again: null, liveRevoked: false, ended: 1, endedRevoked: true, swept: 1 },
       });
       const db = new Database(file, { readonly: true });
       try {

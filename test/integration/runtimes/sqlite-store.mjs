@@ -39,6 +39,26 @@ await store.setDisabled(hostile, false);
 await store.deleteUser('alice');
 seen.removedAgain = await codeOf(store.deleteUser('alice'));
 seen.invalid = await codeOf(store.createUser({ username: 'nul\0', hashed_password: 'x' }));
+// The session store on the same database: RETURNING on this runtime's SQLite, answers without a promise.
+const now = 1_800_000_000;
+const sid = 'AAAAAAAAAAAAAAAAAAAAAA';
+const h = (c) => c.repeat(43);
+await store.sessions.createSession({
+  id: sid, username: hostile, kind: 'refresh', userStamp: found.token_stamp, scope: '', createdAt: now, lastUsedAt: now,
+  expiresAt: now + 100, secretHash: h('a'), previousHash: null, rotatedAt: null, rotationNonce: null, generation: 0,
+  revokedAt: null, clientAddress: null, userAgent: null,
+});
+const rotation = { secretHash: h('b'), previousHash: h('a'), rotationNonce: h('n'), generation: 1, at: now + 1, usedSince: now - 10 };
+const rotated = store.sessions.rotateSession(sid, h('a'), rotation);
+seen.sessions = {
+  synchronous: !(rotated instanceof Promise),
+  rotated: [rotated?.generation, rotated?.secretHash === h('b')],
+  again: store.sessions.rotateSession(sid, h('a'), rotation),
+  liveRevoked: store.sessions.isAccessRevoked(null, sid, now),
+  ended: await store.sessions.revokeUserSessions(hostile, now + 2),
+  endedRevoked: store.sessions.isAccessRevoked(null, sid, now),
+  swept: await store.sessions.sweep(now + 100),
+};
 db.exec('ALTER TABLE users RENAME TO away');
 try {
   store.findUser('alice');

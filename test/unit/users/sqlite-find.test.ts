@@ -50,8 +50,10 @@ async function seeded(hideRaw = false) {
   return { db, store, calls };
 }
 
-const JOHNDOE = { username: 'johndoe', hashed_password: HASH, email: 'johndoe@example.com', full_name: 'John Doe', disabled: false };
-const ALICE = { username: 'alice', hashed_password: HASH, email: null, full_name: null, disabled: true };
+/** Each user's own random token stamp (issue 21), read with the record. */
+const STAMP = expect.stringMatching(/^[\w-]{22}$/);
+const JOHNDOE = { username: 'johndoe', hashed_password: HASH, email: 'johndoe@example.com', full_name: 'John Doe', disabled: false, token_stamp: STAMP };
+const ALICE = { username: 'alice', hashed_password: HASH, email: null, full_name: null, disabled: true, token_stamp: STAMP };
 
 describe('findUser on a synchronous SQLite database', () => {
   it('prepares its statement once, runs it with the name alone, and reads better-sqlite3 rows as arrays', async () => {
