@@ -82,6 +82,9 @@ export function mysqlErrno(error: unknown): number | undefined {
   return typeof errno === 'number' ? errno : undefined;
 }
 
+/** @internal What closes the pool a store opened. */
+export type SqlDriverClose = () => unknown;
+
 /** @internal The store's driver on a mysql2 pool or connection. */
 export function mysqlDriver(client: MysqlQueryable, close?: () => unknown): SqlDriver {
   return {

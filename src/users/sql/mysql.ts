@@ -10,8 +10,10 @@
  */
 import { ConfigurationError } from '../../errors.js';
 import { mysqlUrl } from './drivers.js';
-import { type MysqlQueryable, mysqlDriver, openMysqlPool } from './mysql-driver.js';
-import { SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
+import type { SessionStore } from '../../tokens/lifecycle/session-store.js';
+import { type MysqlQueryable, type SqlDriverClose, mysqlDriver, openMysqlPool } from './mysql-driver.js';
+import { type MysqlSessionStore, type MysqlSource, createMysqlSessionStore } from './mysql-sessions.js';
+import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
 
 export type { MysqlPooledConnection, MysqlQueryable } from './mysql-driver.js';
 
@@ -30,6 +32,36 @@ export { DJANGO_LAYOUT } from './django.js';
 export interface MysqlUserStoreOptions extends SqlUserStoreOptions {
   /** With a URL: connections the pool keeps at most. Default 10. */
   poolSize?: number;
+}
+
+/**
+ * The store createMysqlUserStore makes: a SqlUserStore whose `sessions` keep the token lifecycle's
+ * tables (sessions, revoked access tokens) in the same database. migrate() creates those too.
+ *
+ * @example
+ * const users: MysqlUserStore = createMysqlUserStore(process.env.DATABASE_URL!);
+ * await users.migrate();
+ * const live = await users.sessions.listSessions('johndoe', Math.floor(Date.now() / 1000));
+ */
+export interface MysqlUserStore extends SqlUserStore {
+  /** Sessions and revoked access tokens in `gatehouse_sessions` and `gatehouse_revoked_tokens`. */
+  readonly sessions: SessionStore;
+}
+
+class MysqlTableUserStore extends SqlTableUserStore implements MysqlUserStore {
+  readonly sessions: MysqlSessionStore;
+
+  constructor(driver: SqlDriver | (() => Promise<SqlDriver>), source: MysqlSource, options: MysqlUserStoreOptions) {
+    super('mysql', driver, options);
+    this.sessions = createMysqlSessionStore(source, options.timeoutMs ?? 5000, options.onError);
+  }
+
+  /** The users table (gatehouse's own layouts), then the lifecycle tables (every layout). */
+  override async migrate(): Promise<boolean> {
+    const created = await super.migrate();
+    await this.sessions.migrate();
+    return created;
+  }
 }
 
 /** Accepts a mysql2/promise pool, or a callback-style mysql2 pool through its promise() wrapper. */
@@ -60,20 +92,29 @@ function asQueryable(given: unknown): MysqlQueryable | null {
  * const pool = mysql.createPool({ uri: process.env.DATABASE_URL, timezone: 'Z' });
  * const users = createMysqlUserStore(pool, { layout: 'django', cache: { ttl: 1000 } });
  */
-export function createMysqlUserStore(urlOrPool: string | MysqlQueryable, options: MysqlUserStoreOptions = {}): SqlUserStore {
+export function createMysqlUserStore(urlOrPool: string | MysqlQueryable, options: MysqlUserStoreOptions = {}): MysqlUserStore {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('user store options must be an object');
   if (typeof urlOrPool === 'string') {
     if (!mysqlUrl(urlOrPool)) throw new ConfigurationError('createMysqlUserStore needs a mysql:// or mariadb:// URL or a mysql2 pool');
     const poolSize = options.poolSize ?? 10;
     if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new ConfigurationError('poolSize must be a positive integer');
-    return new SqlTableUserStore('mysql', async () => {
-      const pool = await openMysqlPool(urlOrPool, options, 'createMysqlUserStore(url)');
-      return mysqlDriver(pool, () => pool.end());
-    }, options);
+    // One pool for the users and the sessions, made on first use; store.close() ends it.
+    let pool: ReturnType<typeof openMysqlPool> | undefined;
+    const source = () =>
+      (pool ??= openMysqlPool(urlOrPool, options, 'createMysqlUserStore(url)').catch((error: unknown) => {
+        pool = undefined;
+        throw error;
+      }));
+    const close: SqlDriverClose = async () => {
+      const opened = await pool?.catch(() => undefined);
+      pool = undefined;
+      await opened?.end();
+    };
+    return new MysqlTableUserStore(async () => mysqlDriver(await source(), close), source, options);
   }
   const client = asQueryable(urlOrPool);
   if (!client) {
     throw new ConfigurationError('createMysqlUserStore needs a mysql:// URL, a mysql2 Pool or Connection, or an object with execute(sql, params) and query(sql)');
   }
-  return new SqlTableUserStore('mysql', mysqlDriver(client), options);
+  return new MysqlTableUserStore(mysqlDriver(client), () => Promise.resolve(client), options);
 }
