@@ -1,13 +1,15 @@
 /**
  * The token lifecycle's tables on MariaDB (store.sessions of gatehouse/mysql): every SessionStore
  * method against known answers, and the rotation's compare-and-swap (an UPDATE, then a SELECT on the
- * same connection: MariaDB has no UPDATE ... RETURNING) with exactly one winner among 50.
+ * same connection: MariaDB has no UPDATE ... RETURNING) with exactly one winner among 50; then the
+ * shared SessionStore contract (test/helpers/session-store-contract.ts) that every store runs.
  */
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredSession } from '../../../src/tokens/lifecycle/session-store.js';
 import { createMysqlUserStore, type MysqlUserStore } from '../../../src/users/sql/mysql.js';
 import { startTestMariadb } from '../../helpers/mariadb.js';
+import { sessionStoreContract } from '../../helpers/session-store-contract.js';
 
 const started = await startTestMariadb();
 const db = 'skip' in started ? null : started;
@@ -149,4 +151,8 @@ describe.skipIf(!db)(`MariaDB session store${db ? '' : ` (skipped: ${(started as
     }
     expect(await store.sessions.isAccessRevoked('j', session().id, NOW)).toBe(false);
   }, 60_000);
+});
+
+describe.skipIf(!db)('MariaDB session store: the shared SessionStore contract', () => {
+  sessionStoreContract(async () => (await fresh()).sessions, () => Math.floor(Date.now() / 1000));
 });
