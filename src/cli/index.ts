@@ -2,7 +2,7 @@
 /**
  * gatehouse: the demo server (FastAPI's OAuth2 tutorial app) and a few password/secret tools.
  *   gatehouse serve [--port 8000] [--host 127.0.0.1 | --unix-socket PATH] [--users FILE | --database URL] [--scopes] [--preset NAME [--coexist]] [--throttle-store URL] [--trusted-proxy ADDR] [--headers-timeout S] ...
- *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove  (src/cli/users.ts)
+ *   gatehouse db migrate | user add|import|list|disable|enable|passwd|remove|revoke  (src/cli/users.ts)
  *   gatehouse hash [--scheme NAME] [--preset NAME [--coexist]]   password from stdin (or a hidden prompt)
  *   gatehouse verify [HASH | --hash-file FILE] [--preset NAME]   (or $GATEHOUSE_HASH) password from stdin;
  *                                      exit 0 match, 1 no match, 2 bad hash
@@ -24,6 +24,7 @@ import { createMemoryUserStore, type UserStore } from '../users/index.js';
 import { trustedProxies } from '../throttle/address.js';
 import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 import { WEB_HELP, WEB_OPTIONS, corsFromCli, refuseSessionFlags } from './web.js';
+import { createEventLog } from './event-log.js';
 
 
 const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
@@ -59,6 +60,10 @@ const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (PO
     --login-queue N    logins waiting for a password check, all clients (default 100)
     --login-queue-per-client N  logins one client address may have waiting (default 8;
                        raise it behind a proxy that is not a --trusted-proxy)
+    --oauth2-errors STYLE  how /token answers: fastapi (default, the tutorial's 401/422)
+                       or rfc6749 (400 {"error":"invalid_grant",...}, expires_in; for OAuth2 clients)
+    --no-event-log     do not log auth events (logins, throttling, hash upgrades) as JSON
+                       lines on stdout (never a password, hash or token)
 ${WEB_HELP}    Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
     Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
     Logins rehash other formats to ${defaultHashDescription()}, the library's default.
@@ -166,6 +171,8 @@ async function serveCommand(args: string[]): Promise<number> {
       'trusted-proxy': { type: 'string', multiple: true },
       'login-queue': { type: 'string' },
       'login-queue-per-client': { type: 'string' },
+      'oauth2-errors': { type: 'string' },
+      'no-event-log': { type: 'boolean', default: false },
       ...WEB_OPTIONS,
     },
   }, 'serve');
@@ -191,6 +198,8 @@ async function serveCommand(args: string[]): Promise<number> {
   const loginQueue = count(values['login-queue'], '--login-queue', 0);
   const loginQueuePerClient = count(values['login-queue-per-client'], '--login-queue-per-client', 0);
   const cors = corsFromCli(values['cors-origin']);
+  const oauth2Errors = values['oauth2-errors'] ?? 'fastapi';
+  if (oauth2Errors !== 'fastapi' && oauth2Errors !== 'rfc6749') throw new UsageError('--oauth2-errors must be fastapi or rfc6749');
   refuseSessionFlags(values, { host: values.host, socketPath });
 
   let key = process.env.SECRET_KEY;
@@ -233,6 +242,9 @@ async function serveCommand(args: string[]): Promise<number> {
       loginQueue,
       loginQueuePerClient,
       cors,
+      oauth2Errors,
+      // One JSON line per event: names, addresses and ids only (the events carry no secret).
+      onEvent: values['no-event-log'] ? undefined : createEventLog(),
       // The operator learns which account is broken (never its hash); the client sees a plain 401.
       onHashRefused: ({ username, scheme, code, reason }) => {
         process.stderr.write(

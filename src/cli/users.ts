@@ -2,7 +2,7 @@
  * The `gatehouse` commands on users in a database, and `serve --database`:
  *   gatehouse db migrate --database URL
  *   gatehouse user add NAME [--email E] [--full-name F] [--disabled]   password from stdin or a hidden prompt
- *   gatehouse user import FILE | list [--json] | disable NAME | enable NAME | passwd NAME | remove NAME
+ *   gatehouse user import FILE | list [--json] | disable NAME | enable NAME | passwd NAME | remove NAME | revoke NAME
  * URL: sqlite:PATH (sqlite:./users.db, sqlite:///abs/users.db), postgres://user@host:5432/db or
  * mysql://user@host:3306/db (mariadb:// too);
  * $GATEHOUSE_DATABASE stands for --database.
@@ -21,13 +21,14 @@ import { cliContext, databaseLayout, defaultHashDescription } from './context.js
 import { readPassword } from './password-input.js';
 import { HELP, UsageError, parse, unknown } from './usage.js';
 
-export const DATABASE_USAGE = `  db migrate         Create the users table (if missing) in --database
+export const DATABASE_USAGE = `  db migrate         Create the users table and the session tables (if missing) in --database
   user add NAME      Add a user; password from stdin or a hidden prompt (an empty one is refused)
     --email E  --full-name F  --disabled
   user import FILE   Add the users of a fake_users_db-shaped JSON file (existing names are skipped);
                      records carry hashes (hashed_password), never passwords
   user list          List users (--json: one JSON object a line)
   user disable NAME | enable NAME | passwd NAME | remove NAME
+  user revoke NAME   Log the user out everywhere: a new token stamp, every session ended
     --database URL     sqlite:PATH, postgres://user@host:5432/db or mysql://user@host:3306/db
                        (mariadb:// too) ($GATEHOUSE_DATABASE)
     --preset NAME      hash as that preset does (--coexist: in its old system's format);
@@ -39,7 +40,7 @@ export const DATABASE_USAGE = `  db migrate         Create the users table (if m
 /** The actions of `gatehouse db` and `gatehouse user`. */
 export const DATABASE_ACTIONS: Readonly<Record<'db' | 'user', readonly string[]>> = {
   db: ['migrate'],
-  user: ['add', 'import', 'list', 'disable', 'enable', 'passwd', 'remove'],
+  user: ['add', 'import', 'list', 'disable', 'enable', 'passwd', 'remove', 'revoke'],
 };
 
 /** The FastAPI tutorial's users: johndoe / "secret" and alice / "secret2" (disabled); bcrypt, cost 12. */
@@ -194,6 +195,8 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
         say(`changed the password of ${printable(name)}`);
         return 0;
       }
+      case 'revoke':
+        return await revokeUser(store, name);
       default: // remove
         await store.deleteUser(name);
         say(`removed ${printable(name)}`);
@@ -208,6 +211,21 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
   } finally {
     await store.close();
   }
+}
+
+/**
+ * `user revoke NAME`: a new token stamp (every access token issued before is refused) where the table
+ * keeps one, and every session of the user ended. On a table another app owns (Django's auth_user)
+ * the stamp derives from the hash: the sessions end, access tokens run out at their exp.
+ */
+async function revokeUser(store: SqlUserStore, name: string): Promise<number> {
+  if (!(await store.findUser(name))) throw new UserStoreError('ERR_USER_NOT_FOUND', 'no such user');
+  const renew = store.renewTokenStamp;
+  // The stamp first: from then on every older token and session is refused; then the sessions are marked.
+  if (renew) await renew(name);
+  const ended = await store.sessions.revokeUserSessions(name, Math.floor(Date.now() / 1000));
+  say(`revoked the tokens of ${printable(name)}: ${ended} session(s) ended${renew ? '' : '; access tokens stay valid until they expire (this table keeps no token stamp)'}`);
+  return 0;
 }
 
 async function hashNewPassword(context: CryptContext): Promise<string> {

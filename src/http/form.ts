@@ -7,6 +7,7 @@ import { DEFAULT_MAX_BODY_BYTES, readBodyLimited } from './body.js';
 import { type FormValue, MultipartError, parseHeaderValue, parseMultipart } from './multipart.js';
 import { percentDecodeBytes } from './percent.js';
 import { PRIVATE_JSON_HEADERS, ResponseParts, detailParts, toResponse } from './response.js';
+import { tokenFailure } from './auth/token-errors.js';
 
 /**
  * The fields of OAuth2PasswordRequestForm, read by readLoginForm.
@@ -80,7 +81,7 @@ export async function readLoginFormParts(request: Request, maxBodyBytes: number,
   if (refresh && grantType === 'refresh_token') {
     const refreshToken = requiredString(fields, 'refresh_token', errors);
     const scope = optionalString(fields, 'scope', errors) ?? '';
-    if (errors.length > 0) return new ResponseParts(422, PRIVATE_JSON_HEADERS, JSON.stringify({ detail: errors }));
+    if (errors.length > 0) return invalidForm(errors);
     return { grantType, refreshToken: refreshToken!, scope, scopes: scope.split(/\s+/).filter((s) => s !== '') };
   }
   if (grantType !== null && grantType !== 'password') {
@@ -97,7 +98,7 @@ export async function readLoginFormParts(request: Request, maxBodyBytes: number,
   const scope = optionalString(fields, 'scope', errors) ?? '';
   const clientId = optionalString(fields, 'client_id', errors);
   const clientSecret = optionalString(fields, 'client_secret', errors);
-  if (errors.length > 0) return new ResponseParts(422, PRIVATE_JSON_HEADERS, JSON.stringify({ detail: errors }));
+  if (errors.length > 0) return invalidForm(errors, refresh);
   return {
     grantType: grantType as 'password' | null,
     username: username!,
@@ -109,6 +110,17 @@ export async function readLoginFormParts(request: Request, maxBodyBytes: number,
   };
 }
 
+/** The 422, tagged with its RFC 6749 code: a grant other than password first, else a bad or missing field. */
+function invalidForm(errors: ValidationError[], refresh = false): ResponseParts {
+  const parts = new ResponseParts(422, PRIVATE_JSON_HEADERS, JSON.stringify({ detail: errors }));
+  if (errors.some((error) => error.loc[1] === 'grant_type')) {
+    return tokenFailure(parts, 'unsupported_grant_type', refresh ? 'The grant_type is not supported: use password or refresh_token' : 'The grant_type is not supported: use password');
+  }
+  // Field names only: the input (a password) never goes into the description.
+  const fields = [...new Set(errors.map((error) => error.loc[1]))].join(', ');
+  return tokenFailure(parts, 'invalid_request', `Missing or invalid field: ${fields}`);
+}
+
 /** The form's fields (last value of a repeated key), or the error Response. */
 export async function readFormFields(request: Request, limit: number): Promise<Map<string, FormValue> | ResponseParts> {
   const contentType = request.headers.get('content-type');
@@ -118,7 +130,7 @@ export async function readFormFields(request: Request, limit: number): Promise<M
   // Anything else reads as an empty form (422 for the required fields), as in FastAPI.
   if (!isUrlencoded && !isMultipart) return new Map();
   const boundary = params.get('boundary');
-  if (isMultipart && boundary === undefined) return detailParts(400, 'Missing boundary in multipart.');
+  if (isMultipart && boundary === undefined) return tokenFailure(detailParts(400, 'Missing boundary in multipart.'), 'invalid_request', 'Missing boundary in multipart');
 
   let body: Uint8Array | null;
   try {
@@ -137,7 +149,7 @@ export async function readFormFields(request: Request, limit: number): Promise<M
 }
 
 function parseError(): ResponseParts {
-  return detailParts(400, 'There was an error parsing the body');
+  return tokenFailure(detailParts(400, 'There was an error parsing the body'), 'invalid_request', 'The body could not be parsed');
 }
 
 /** An empty value counts as absent (FastAPI's Form handling); a file part is not a string. */

@@ -287,7 +287,10 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   }
   if (mounted.has('openapi')) {
     const docs = typeof options.docs === 'object' && options.docs !== null ? options.docs : {};
-    addDocsRoutes(add, paths, mounted, auth, docs);
+    // Refresh tokens are exchanged at the token endpoint (grant_type=refresh_token).
+    const refreshTokens = (options as { refreshTokens?: unknown }).refreshTokens;
+    const refreshUrl = refreshTokens !== undefined && refreshTokens !== null && refreshTokens !== false ? paths.token : undefined;
+    addDocsRoutes(add, paths, mounted, auth, docs, refreshUrl);
   }
 
   const fail = (error: unknown, request: Request): ResponseParts => {
@@ -346,11 +349,12 @@ function addDocsRoutes(
   mounted: ReadonlySet<RouteName>,
   auth: Auth<any>,
   docs: DocsOptions,
+  refreshUrl: string | undefined,
 ): void {
   const title = docs.title ?? 'gatehouse';
   const listed = (['token', 'me', 'items'] as const).filter((name) => mounted.has(name));
   const openapi = JSON.stringify(
-    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version, routes: listed }),
+    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version, routes: listed, refreshUrl }),
   );
   // Sub-paths of the docs page: /docs/oauth2-redirect, /docs/swagger-ui.css, ...
   const base = paths.docs.replace(/\/+$/, '');

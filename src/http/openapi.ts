@@ -21,6 +21,11 @@ export interface OpenApiOptions {
    * only the schemas they use are listed, and the security scheme only when a protected route is.
    */
   routes?: ReadonlyArray<'token' | 'me' | 'items'>;
+  /**
+   * The path refresh tokens are exchanged at (FastAPI's `OAuth2PasswordBearer(refreshUrl=...)`), listed
+   * as the password flow's `refreshUrl`. Default none (the tutorial's document).
+   */
+  refreshUrl?: string;
 }
 
 const SCHEME = 'OAuth2PasswordBearer';
@@ -148,7 +153,14 @@ export function createOpenApiDocument(options: OpenApiOptions): Record<string, u
       [SCHEME]: {
         type: 'oauth2',
         // Relative to the server root, as FastAPI's tokenUrl="token".
-        flows: { password: { scopes: { ...(scopes ?? {}) }, tokenUrl: paths.token.slice(1) } },
+        // Key order as pydantic writes OAuthFlowPassword: refreshUrl, scopes, tokenUrl.
+        flows: {
+          password: {
+            ...(options.refreshUrl ? { refreshUrl: options.refreshUrl.replace(/^\//, '') } : {}),
+            scopes: { ...(scopes ?? {}) },
+            tokenUrl: paths.token.slice(1),
+          },
+        },
       },
     };
   }

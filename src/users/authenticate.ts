@@ -38,6 +38,17 @@ export interface AuthenticateOptions {
    * account, not the password, is broken. Told who and why, never the hash.
    */
   onHashRefused?: (refusal: HashRefusal) => void;
+  /**
+   * Told after a login's rehash was saved (`updatePasswordHash` did not answer false): who, and the
+   * scheme of the new hash. Never the hash or the password.
+   */
+  onHashUpgraded?: (upgrade: { username: string; scheme: string }) => void;
+  /**
+   * Told why a login gave null: `unknown_user` (no such user, or one without a stored hash) or
+   * `bad_password` (a wrong password, or a stored hash refused: see onHashRefused). For logs and
+   * events only: the answer to the client must not tell these apart.
+   */
+  onRejected?: (reason: 'unknown_user' | 'bad_password') => void;
 }
 
 /** Hash errors that mean "this stored hash cannot be checked", not "the server is broken". */
@@ -75,6 +86,7 @@ export async function authenticateUser<U extends UserRecord>(
   const hash = user?.hashed_password;
   if (!user || typeof hash !== 'string' || hash === '') {
     await context.dummyVerify();
+    notify(options.onRejected, 'unknown_user');
     return null;
   }
   let result: { valid: boolean; newHash: string | null };
@@ -86,11 +98,13 @@ export async function authenticateUser<U extends UserRecord>(
     if (!refusal) throw error;
     notify(options.onHashRefused, refusal);
     await context.dummyVerify();
+    notify(options.onRejected, 'bad_password');
     return null;
   }
   if (!result.valid) {
     // A wrong password on a hash cheaper than the default costs what an unknown user costs.
     await context.hardenRuntime(startedAt);
+    notify(options.onRejected, 'bad_password');
     return null;
   }
   if (result.newHash === null) return user;
@@ -103,5 +117,7 @@ export async function authenticateUser<U extends UserRecord>(
     notify(options.onUpdateError, error);
     return user;
   }
-  return saved === false ? user : { ...user, hashed_password: result.newHash };
+  if (saved === false) return user;
+  notify(options.onHashUpgraded, { username, scheme: context.identify(result.newHash) ?? 'unknown' });
+  return { ...user, hashed_password: result.newHash };
 }

@@ -28,6 +28,7 @@ import {
   storeUnavailable,
 } from './require-user.js';
 import { isThenable } from '../../internal/await.js';
+import { type OAuth2ErrorStyle, createOAuth2Exit } from './oauth2-exit.js';
 import { declaredScopes, scopeGranter } from './scopes.js';
 import { toStore } from './users.js';
 import { createLifecycle, type RefreshTokensOptions } from './lifecycle.js';
@@ -35,6 +36,7 @@ import { createLifecycle, type RefreshTokensOptions } from './lifecycle.js';
 export type { RequireUserOptions } from './require-user.js';
 export type { RefreshTokensOptions } from './lifecycle.js';
 export type { AuthEvent, AuthEventHook, AuthEventType } from './events.js';
+export type { OAuth2ErrorStyle } from './oauth2-exit.js';
 export { TUTORIAL_SCOPES } from './scopes.js';
 export { publicUser, publicUserSerializer, type PublicUser } from './users.js';
 
@@ -139,6 +141,14 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * minutes unless tokenTtl is given). Default off: the tutorial's behaviour.
    */
   refreshTokens?: RefreshTokensOptions | boolean;
+  /**
+   * How the token endpoint answers: `'fastapi'` (default), the tutorial's 401 `{"detail": ...}` and
+   * 422; `'rfc6749'`, RFC 6749's 400 `{"error": "invalid_grant" | "invalid_request" |
+   * "unsupported_grant_type" | "invalid_scope", "error_description": ...}` without
+   * `WWW-Authenticate`, `expires_in` (and `scope` with scopes) on every token, and a disabled user or
+   * an undeclared scope refused (the tutorial grants both). 429 and 503 stay as they are.
+   */
+  oauth2Errors?: OAuth2ErrorStyle;
 }
 
 /**
@@ -245,6 +255,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError('onEvent must be a function');
   const emit = createEventEmitter(options.onEvent, options.onError);
   const grant = scopes ? scopeGranter(scopes, options.grantScopes) : null;
+  const oauth2Exit = createOAuth2Exit(options.oauth2Errors, scopes !== null);
 
   const lifecycle = createLifecycle<U>({
     option: options.refreshTokens,
@@ -269,6 +280,8 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     issue: async (user, requested, request, client) =>
       lifecycle.loginAnswer(user, scopeOf(grant ? await grant(user, requested) : undefined), request, client),
     ...(lifecycle.refresh ? { refresh: lifecycle.refreshGrant } : {}),
+    emit,
+    strict: oauth2Exit ? { declared: scopes } : undefined,
   });
   // The store and key failures the login answers 503 are reported here (with the request).
   const login = async (request: Request): Promise<ResponseParts> => {
@@ -281,7 +294,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     }
     const failure = failureOf(parts);
     if (failure !== undefined) report(failure, request);
-    return parts;
+    return oauth2Exit ? oauth2Exit(parts) : parts;
   };
   const authenticate = createAuthenticate(store, key.verify, report, { stampMatches: lifecycle.stampMatches, isRevoked: lifecycle.isRevoked });
   const requireUser = async (request: Request, required?: RequireUserOptions): Promise<AuthResult<U>> => {

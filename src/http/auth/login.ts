@@ -11,6 +11,8 @@ import type { LoginQueue } from '../login-queue.js';
 import { type HeaderList, ResponseParts, TOKEN_HEADERS, detailParts } from '../response.js';
 import { type LoginThrottleTurns, throttleRefusalParts } from './login-throttle.js';
 import { storeUnavailable } from './require-user.js';
+import type { EmitEvent } from './events.js';
+import { tokenFailure } from './token-errors.js';
 
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
 const RETRY: HeaderList = [['retry-after', '1']];
@@ -33,6 +35,13 @@ export interface LoginDependencies<U extends UserRecord> {
   issue(user: U, requested: readonly string[], request: Request, client: LoginClient): Promise<LoginAnswer>;
   /** `grant_type=refresh_token`, when refresh tokens are on. */
   refresh?: (request: Request, form: RefreshForm) => Promise<ResponseParts>;
+  /** Told about logins: succeeded, failed (with the reason the answer hides), throttled, hash upgraded. */
+  emit?: EmitEvent;
+  /**
+   * RFC 6749 answers (`oauth2Errors: 'rfc6749'`): a disabled user and an undeclared scope are
+   * refused (the tutorial gives both a token). `declared` is the scopes option (null without scopes).
+   */
+  strict?: { declared: Readonly<Record<string, string>> | null };
 }
 
 /** @internal What a successful login answers besides `token_type`. */
@@ -42,29 +51,55 @@ export interface LoginAnswer {
   readonly refresh_token?: string;
 }
 
+/** The wrong-password answer, the same for an unknown user and (strict) a disabled one. */
+function badCredentials(): ResponseParts {
+  return tokenFailure(detailParts(401, 'Incorrect username or password', BEARER), 'invalid_grant', 'Incorrect username or password');
+}
+
+const NO_EMIT: EmitEvent = () => {};
+
 /** The token endpoint, answering with parts. */
 export function createLogin<U extends UserRecord>(deps: LoginDependencies<U>): (request: Request) => Promise<ResponseParts> {
-  const { store, context, onHashRefused, maxBodyBytes, loginQueue, throttle, clientOf } = deps;
+  const { store, context, onHashRefused, maxBodyBytes, loginQueue, throttle, clientOf, strict } = deps;
+  const emit = deps.emit ?? NO_EMIT;
   return async (request) => {
     const form = await readLoginFormParts(request, maxBodyBytes, deps.refresh !== undefined);
     if (form instanceof ResponseParts) return form;
     if (form.grantType === 'refresh_token') return deps.refresh!(request, form);
+    const undeclared = strict?.declared ? form.scopes.find((name) => !Object.hasOwn(strict.declared!, name)) : undefined;
+    if (undeclared !== undefined) {
+      return tokenFailure(detailParts(400, 'Invalid scope'), 'invalid_scope', 'A requested scope is not declared by this server');
+    }
     const client = clientOf(request);
+    const event = { username: form.username, clientAddress: client.address };
+    const throttled = (refusal: Parameters<typeof throttleRefusalParts>[0]) => {
+      if (refusal.reason !== 'store') emit({ type: 'login_throttled', ...event, reason: refusal.reason }, request);
+      return throttleRefusalParts(refusal);
+    };
 
     // Refused on the counts as they stand: before any password work, and without counting.
     const arrival = await throttle.arrive(request, form.username, client.address);
-    if (!arrival.decision.allowed) return throttleRefusalParts(arrival.decision);
+    if (!arrival.decision.allowed) return throttled(arrival.decision);
 
     // Null: this client's queue, or the whole queue, is full, or this login lost its place in it.
     const slot = await loginQueue.take(client.queueKey);
-    if (!slot) return detailParts(429, 'Too Many Requests', RETRY);
+    if (!slot) {
+      emit({ type: 'login_throttled', ...event, reason: 'queue' }, request);
+      return detailParts(429, 'Too Many Requests', RETRY);
+    }
     let user: U | null;
+    let rejected: 'unknown_user' | 'bad_password' = 'bad_password';
     try {
       // Counted now, and decided again on the counts made (others may have failed while it waited).
       const turn = await arrival.take();
-      if (!turn.allowed) return throttleRefusalParts(turn);
+      if (!turn.allowed) return throttled(turn);
       try {
-        user = await authenticateUser(store, form.username, form.password, { context, onHashRefused });
+        user = await authenticateUser(store, form.username, form.password, {
+          context,
+          onHashRefused,
+          onRejected: (reason) => (rejected = reason),
+          onHashUpgraded: ({ username, scheme }) => emit({ type: 'hash_upgraded', username, clientAddress: client.address, scheme }, request),
+        });
       } catch (error) {
         await turn.cancel(); // the user store failed: no password was judged
         throw error;
@@ -76,8 +111,16 @@ export function createLogin<U extends UserRecord>(deps: LoginDependencies<U>): (
       slot.release();
     }
 
-    if (!user) return detailParts(401, 'Incorrect username or password', BEARER);
+    if (!user) {
+      emit({ type: 'login_failed', ...event, reason: rejected }, request);
+      return badCredentials();
+    }
+    if (strict && user.disabled === true) {
+      emit({ type: 'login_failed', ...event, reason: 'disabled' }, request);
+      return badCredentials();
+    }
     const { access_token, expires_in, refresh_token } = await deps.issue(user, form.scopes, request, client);
+    emit({ type: 'login_succeeded', ...event, username: user.username, ...(refresh_token === undefined ? {} : { sessionId: refresh_token.slice(0, refresh_token.indexOf('.')) }) }, request);
     return new ResponseParts(200, TOKEN_HEADERS, JSON.stringify({ access_token, token_type: 'bearer', expires_in, refresh_token }));
   };
 }

@@ -10,7 +10,8 @@
  */
 import { UserStoreError } from '../../errors.js';
 import { unrefTimer } from '../../platform/runtime.js';
-import type { SessionKind, SessionRotation, SessionStore, StoredSession } from '../../tokens/lifecycle/session-store.js';
+import type { SessionKind, SessionRotation, StoredSession } from '../../tokens/lifecycle/session-store.js';
+import type { SqlSessionStore } from './sessions.js';
 import { type MysqlQueryable, matchedRows, mysqlUnavailable } from './mysql-driver.js';
 
 export const SESSIONS_TABLE = 'gatehouse_sessions';
@@ -93,9 +94,9 @@ function secondsOrNull(value: unknown, what: string): number | null {
 export type MysqlSource = () => Promise<MysqlQueryable>;
 
 /** @internal The SessionStore of gatehouse/mysql, with migrate() for the user store's. */
-export interface MysqlSessionStore extends SessionStore {
-  /** Create both tables when missing (also done once, on first use). */
-  migrate(): Promise<void>;
+export interface MysqlSessionStore extends SqlSessionStore {
+  /** Whether the sessions table is there (without creating it). */
+  exists(): Promise<boolean>;
 }
 
 /** @internal A session store on the database `source` opens; `timeoutMs` bounds each call. */
@@ -202,6 +203,14 @@ export function createMysqlSessionStore(source: MysqlSource, timeoutMs: number, 
   return {
     async migrate() {
       await timed('migrate', open);
+    },
+
+    async exists() {
+      if (ready) return true;
+      const found = await timed('sessions', async () =>
+        run(await source(), 'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [SESSIONS_TABLE]),
+      );
+      return Array.isArray(found) && found.length > 0;
     },
 
     async createSession(session) {

@@ -10,14 +10,13 @@
  */
 import { ConfigurationError } from '../../errors.js';
 import { mysqlUrl } from './drivers.js';
-import type { SessionStore } from '../../tokens/lifecycle/session-store.js';
 import { type MysqlQueryable, type SqlDriverClose, mysqlDriver, openMysqlPool } from './mysql-driver.js';
 import { type MysqlSessionStore, type MysqlSource, createMysqlSessionStore } from './mysql-sessions.js';
-import { type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
+import { type SqlDriver, type SqlSessionStore, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
 
 export type { MysqlPooledConnection, MysqlQueryable } from './mysql-driver.js';
 
-export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from './store.js';
+export type { SqlSessionStore, SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from './store.js';
 export { DEFAULT_LAYOUT, sqlBoolean } from './layouts.js';
 export { LAYOUTS } from './known-layouts.js';
 export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
@@ -45,22 +44,14 @@ export interface MysqlUserStoreOptions extends SqlUserStoreOptions {
  */
 export interface MysqlUserStore extends SqlUserStore {
   /** Sessions and revoked access tokens in `gatehouse_sessions` and `gatehouse_revoked_tokens`. */
-  readonly sessions: SessionStore;
+  readonly sessions: SqlSessionStore;
 }
 
 class MysqlTableUserStore extends SqlTableUserStore implements MysqlUserStore {
-  readonly sessions: MysqlSessionStore;
+  declare readonly sessions: MysqlSessionStore;
 
   constructor(driver: SqlDriver | (() => Promise<SqlDriver>), source: MysqlSource, options: MysqlUserStoreOptions) {
-    super('mysql', driver, options);
-    this.sessions = createMysqlSessionStore(source, options.timeoutMs ?? 5000, options.onError);
-  }
-
-  /** The users table (gatehouse's own layouts), then the lifecycle tables (every layout). */
-  override async migrate(): Promise<boolean> {
-    const created = await super.migrate();
-    await this.sessions.migrate();
-    return created;
+    super('mysql', driver, options, createMysqlSessionStore(source, options.timeoutMs ?? 5000, options.onError));
   }
 }
 

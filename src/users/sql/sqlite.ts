@@ -13,7 +13,8 @@ import { openSqliteFile, sqliteFilePath } from './drivers.js';
 import type { SqlValue } from './layouts.js';
 import { type PreparedQuery, type SqlDriver, SqlTableUserStore, type SqlUserStore, type SqlUserStoreOptions } from './store.js';
 
-export type { SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from './store.js';
+export type { SqlSessionStore, SqlUserStore, SqlUserStoreOptions, UserCacheOptions } from './store.js';
+export type { Awaitable, SessionKind, SessionRotation, SessionStore, StoredSession } from '../../tokens/lifecycle/session-store.js';
 export { DEFAULT_LAYOUT, sqlBoolean } from './layouts.js';
 export { LAYOUTS } from './known-layouts.js';
 export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from './layouts.js';

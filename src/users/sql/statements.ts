@@ -30,6 +30,10 @@ export interface Statements {
   setPassword: string;
   setDisabled: string | null;
   remove: string;
+  /** With the token stamp column: setDisabled that also renews the stamp (the stamp after the disabled values). */
+  disableRenewing: string | null;
+  /** With the token stamp column: set the stamp of $2 to $1. */
+  renewStamp: string | null;
 }
 
 /** The fields of a record in select order, with where their values sit in a row. */
@@ -42,7 +46,13 @@ export interface FieldSlot {
   readonly at: readonly number[];
 }
 
-export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
+/**
+ * The statements of a layout. With `stamp` (the quoted token_stamp column, on tables gatehouse owns
+ * once migrate() added it): find reads it last, createUser writes it last (before the fold),
+ * setPassword renews it (values: hash, stamp, name), and disableRenewing (the disabled values, the
+ * stamp, the name) and renewStamp (stamp, name) exist. `stampAt`: the stamp's place in find's rows.
+ */
+export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout, stamp: string | null = null) {
   const p = dialect === 'postgres' ? (i: number) => `$${i}` : () => '?';
   // MySQL/MariaDB: no RETURNING on UPDATE and no ON CONFLICT; the driver gives a write as one row per
   // row it matched, and a write refused by a UNIQUE index as none (mysql.ts). Times are UTC.
@@ -67,9 +77,10 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   }
   if (layout.createdAt) listColumns.push(layout.createdAt);
   if (layout.updatedAt) listColumns.push(layout.updatedAt);
+  const findColumns = stamp ? [...columns, stamp] : columns;
   const select = (list: string[]) => list.map((column, i) => `${column} AS c${i}`).join(', ');
 
-  const insertColumns = [...columns, ...layout.insertValues.map(([column]) => column)];
+  const insertColumns = [...columns, ...layout.insertValues.map(([column]) => column), ...(stamp ? [stamp] : [])];
   const fold = layout.usernameFold?.quoted;
   const allColumns = fold ? [...insertColumns, fold] : insertColumns;
   const duplicate = allColumns.find((column, i) => allColumns.indexOf(column) !== i);
@@ -83,7 +94,7 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   const disabledSet = disabled?.columns.map((column, i) => `${column} = ${p(i + 1)}`).join(', ');
 
   const sql: Statements = {
-    find: `SELECT ${select(columns)} FROM ${t} WHERE ${u} = ${p(1)} LIMIT 2`,
+    find: `SELECT ${select(findColumns)} FROM ${t} WHERE ${u} = ${p(1)} LIMIT 2`,
     probe: `SELECT ${select([...new Set([...columns, ...listColumns])])} FROM ${t} WHERE 1 = 0`,
     list: `SELECT ${select(listColumns)} FROM ${t} ORDER BY ${u} LIMIT ${p(1)}`,
     listAfter: `SELECT ${select(listColumns)} FROM ${t} WHERE ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}`,
@@ -106,24 +117,32 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
         (my ? `AND ${p(3)} IS NOT NULL` : `AND NOT EXISTS (SELECT 1 FROM ${t} AS other WHERE other.${fold} = ${p(3)}) ${returning}`)
       : null,
     compareAndSwap: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${exactly} AND ${h} = ${p(3)} ${returning}`,
-    setPassword: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${exactly} ${returning}`,
+    setPassword: stamp
+      ? `UPDATE ${t} SET ${h} = ${p(1)}, ${stamp} = ${p(2)}${touched} WHERE ${u} = ${p(3)}${exactly} ${returning}`
+      : `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${exactly} ${returning}`,
     setDisabled: disabled
       ? `UPDATE ${t} SET ${disabledSet}${touched} WHERE ${u} = ${p(disabled.columns.length + 1)}${exactly} ${returning}`
       : null,
     remove: `DELETE FROM ${t} WHERE ${u} = ${p(1)}${exactly} ${returning}`,
+    disableRenewing:
+      disabled && stamp
+        ? `UPDATE ${t} SET ${disabledSet}, ${stamp} = ${p(disabled.columns.length + 1)}${touched} WHERE ${u} = ${p(disabled.columns.length + 2)}${exactly} ${returning}`
+        : null,
+    renewStamp: stamp ? `UPDATE ${t} SET ${stamp} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${exactly} ${returning}` : null,
   };
   if (my) for (const key of Object.keys(sql) as (keyof Statements)[]) sql[key] = backticked(sql[key]!) as never;
-  return { sql, slots, listSlots };
+  return { sql, slots, listSlots, stampAt: stamp ? columns.length : null };
 }
 
 /**
  * The SQL with MySQL's quotes: the layout's names are validated identifiers (letters, digits, _)
  * in double quotes, and no statement has a string literal, so every `"name"` is a name.
  */
-export function backticked(sql: string): string;
-export function backticked(sql: string | null): string | null;
-export function backticked(sql: string | null): string | null {
-  return sql === null ? null : sql.replace(/"([A-Za-z_][A-Za-z0-9_]*)"/g, '`$1`');
+export function backticked(sql: string, dialect?: SqlDialect): string;
+export function backticked(sql: string | null, dialect?: SqlDialect): string | null;
+export function backticked(sql: string | null, dialect: SqlDialect = 'mysql'): string | null {
+  if (sql === null || dialect !== 'mysql') return sql;
+  return sql.replace(/"([A-Za-z_][A-Za-z0-9_]*)"/g, '`$1`');
 }
 
 /**

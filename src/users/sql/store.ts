@@ -7,6 +7,8 @@
  */
 import { ConfigurationError, UserStoreError, type UserStoreErrorCode } from '../../errors.js';
 import { isThenable } from '../../internal/await.js';
+import { BASE64URL_ALPHABET, encodeBase64 } from '../../internal/base64.js';
+import { randomBytes } from '../../internal/bytes.js';
 import { BoundedMap } from '../../internal/bounded-map.js';
 import { unrefTimer } from '../../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../store-interface.js';
@@ -14,6 +16,8 @@ import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlVa
 import { LAYOUTS } from './known-layouts.js';
 import { type FieldSlot, type SqlDialect, type Statements, backticked, buildStatements, createTableSql, foldIndexSql, mysqlFoldColumn, mysqlFoldIndex, sqliteTableParts } from './statements.js';
 import { foldUsername, lookAlikeGroups } from '../fold.js';
+import { type SqlRunner, type SqlSessionStore, SqlTableSessionStore } from './sessions.js';
+import { withSessionsRevoked } from './session-statements.js';
 import {
   MAX_FIELD_LENGTH,
   MAX_HASH_LENGTH,
@@ -27,6 +31,7 @@ import {
 } from './values.js';
 
 export type { SqlDialect } from './statements.js';
+export type { SqlSessionStore } from './sessions.js';
 export { MAX_USERNAME_LENGTH } from './values.js';
 
 /**
@@ -101,6 +106,16 @@ function mysqlTableParts(name: string): [string | null, string] {
   return parts.length === 2 ? [parts[0]!, parts[1]!] : [null, name];
 }
 
+/** The token stamp column of tables gatehouse owns (schema.md): quoted, and as the catalog names it. */
+const STAMP_NAME = 'token_stamp';
+const STAMP_COLUMN = '"token_stamp"';
+/** A table without the stamp column is looked at again after this long (a migrate by another process shows). */
+const STAMP_RECHECK_MS = 60_000;
+
+/** A fresh token stamp: 16 random bytes, base64url. */
+function newStamp(): string {
+  return encodeBase64(randomBytes(16), BASE64URL_ALPHABET, false);
+}
 const MAX_PAGE = 10_000;
 
 /** A driver error's code when it is a plain token (SQLSTATE, SQLITE_BUSY, ECONNREFUSED): safe to show. */
@@ -155,8 +170,10 @@ export interface SqlUserStore extends UserStore<UserRecord> {
    * Create the table when it is missing (CREATE TABLE IF NOT EXISTS). An existing table gets the
    * username fold column (`username_fold`, under a UNIQUE index) when it lacks it, filled in for
    * every row; look-alike names already there (JohnDoe and johndoe) are left as they are, one of
-   * them holding the fold: listLookAlikes() names them. Nothing else of an existing table is
-   * altered. Resolves true when it created the table. Refused for layouts of tables another app owns.
+   * them holding the fold: listLookAlikes() names them. It also gets the nullable `token_stamp`
+   * column (logout everywhere: NULL reads as "derived from the hash"), and the lifecycle tables are
+   * created (see `sessions`). Nothing else of an existing table is altered. Resolves true when it
+   * created the table. Refused for layouts of tables another app owns.
    */
   migrate(): Promise<boolean>;
   /**
@@ -171,6 +188,11 @@ export interface SqlUserStore extends UserStore<UserRecord> {
   listLookAlikes(): Promise<string[][]>;
   /** Resolves once the table and every mapped column can be read; rejects with UserStoreError otherwise. */
   check(): Promise<void>;
+  /**
+   * Sessions and revoked access tokens, in gatehouse_sessions and gatehouse_revoked_tokens on the
+   * same database (created by migrate(); on a table another app owns, by `sessions.migrate()`).
+   */
+  readonly sessions: SqlSessionStore;
   /** Close the database if the store opened it (from a path or URL); a database handed in stays open. */
   close(): Promise<void>;
 }
@@ -183,7 +205,17 @@ export interface SqlUserStore extends UserStore<UserRecord> {
 export class SqlTableUserStore implements SqlUserStore {
   readonly dialect: SqlDialect;
   readonly #layout: ResolvedLayout;
-  readonly #sql: Statements;
+  #sql: Statements;
+  /** The statements with the token stamp column (tables gatehouse owns), switched to once the column is seen. */
+  readonly #stampedSql: { sql: Statements; stampAt: number | null } | null;
+  /** Whether the table has the token stamp column: undefined until looked at (once, or by migrate). */
+  #stamped: boolean | undefined;
+  #stampAt: number | null = null;
+  /** Without the column: when to look again (another process may run migrate meanwhile). */
+  #stampRecheckAt = 0;
+  readonly sessions: SqlSessionStore & { exists(): boolean | Promise<boolean> };
+  /** Logout everywhere (see UserStore): only on tables gatehouse owns, as the others cannot keep a stamp. */
+  readonly renewTokenStamp?: (username: string) => Promise<string>;
   readonly #slots: readonly FieldSlot[];
   readonly #listSlots: readonly FieldSlot[];
   readonly #timeoutMs: number;
@@ -200,7 +232,13 @@ export class SqlTableUserStore implements SqlUserStore {
   #pending: Promise<SqlDriver> | undefined;
 
   /** A driver, or a function that opens one: called (again after a failure) until it gives one. */
-  constructor(dialect: SqlDialect, driver: SqlDriver | (() => Promise<SqlDriver>), options: SqlUserStoreOptions = {}) {
+  constructor(
+    dialect: SqlDialect,
+    driver: SqlDriver | (() => Promise<SqlDriver>),
+    options: SqlUserStoreOptions = {},
+    /** MySQL's own session store (no RETURNING: mysql-sessions.ts); the shared SQL one otherwise. */
+    sessions?: SqlSessionStore & { exists(): boolean | Promise<boolean> },
+  ) {
     if (options === null || typeof options !== 'object') throw new ConfigurationError('user store options must be an object');
     this.dialect = dialect;
     if (typeof driver === 'function') this.#opening = driver;
@@ -216,6 +254,53 @@ export class SqlTableUserStore implements SqlUserStore {
     this.#sql = built.sql;
     this.#slots = built.slots;
     this.#listSlots = built.listSlots;
+    const layout = this.#layout;
+    const stampable = layout.managed && layout.simple;
+    this.#stampedSql = stampable ? buildStatements(dialect, layout, STAMP_COLUMN) : null;
+    this.#stamped = stampable ? undefined : false;
+    if (stampable) this.renewTokenStamp = (username) => this.#renewTokenStamp(username);
+    const runner: SqlRunner = {
+      dialect,
+      run: (op, sql, params) => this.#run(op, sql, params, (rows) => rows),
+      exec: async (op, sql) => {
+        const opened = await this.#open();
+        return this.#await(op, () => opened.exec(sql));
+      },
+      report: (error) => this.#report(error),
+    };
+    this.sessions = sessions ?? new SqlTableSessionStore(runner, layout.tableName);
+  }
+
+  /**
+   * Whether the table has the token stamp column, looked up once (synchronously on a synchronous
+   * driver once open). A missing table is looked at again next time.
+   */
+  #hasStamp(op: string): boolean | Promise<boolean> {
+    if (this.#stamped !== undefined) return this.#stamped;
+    const [sql, params]: [string, SqlValue[]] =
+      this.dialect === 'postgres'
+        ? ['SELECT attname AS c0 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped', [this.#layout.table]]
+        : this.dialect === 'mysql'
+          ? [`SELECT COLUMN_NAME AS c0 FROM information_schema.COLUMNS WHERE ${MYSQL_TABLE}`, mysqlTableParts(this.#layout.tableName)]
+          : ['SELECT name AS c0 FROM pragma_table_info(?, ?)', sqliteTableParts(this.#layout.tableName)];
+    return this.#run(op, sql, params, (rows) => {
+      if (rows.length === 0) return false; // no table yet
+      const has = rows.some((row) => this.#name(row) === STAMP_NAME);
+      if (has) this.#useStamp();
+      else {
+        this.#stamped = false;
+        this.#stampRecheckAt = Date.now() + STAMP_RECHECK_MS;
+      }
+      return has;
+    });
+  }
+
+  #useStamp(): void {
+    if (this.#stamped === true || !this.#stampedSql) return;
+    this.#sql = this.#stampedSql.sql;
+    this.#stampAt = this.#stampedSql.stampAt;
+    this.#find = undefined;
+    this.#stamped = true;
   }
 
   get table(): string {
@@ -224,6 +309,15 @@ export class SqlTableUserStore implements SqlUserStore {
 
   findUser(username: string): UserRecord | null | Promise<UserRecord | null> {
     if (!validUsername(username)) return null;
+    if (this.#stamped === undefined || (this.#stamped === false && this.#stampedSql && Date.now() >= this.#stampRecheckAt)) {
+      if (this.#stamped === false) this.#stamped = undefined;
+      const known = this.#hasStamp('findUser');
+      if (isThenable(known)) return known.then(() => this.#findUser(username));
+    }
+    return this.#findUser(username);
+  }
+
+  #findUser(username: string): UserRecord | null | Promise<UserRecord | null> {
     const cache = this.#cache;
     if (cache) {
       const hit = cache.users.peek(username);
@@ -283,6 +377,7 @@ export class SqlTableUserStore implements SqlUserStore {
     const params: SqlValue[] = [username, stored];
     for (const { name, field } of this.#slots) params.push(...this.#columnValues(field, name, record[name] ?? null));
     for (const [, value] of this.#layout.insertValues) params.push(value);
+    if (await this.#hasStamp('createUser')) params.push(newStamp()); // a name added again never shares the old stamp
     const taken = () => new UserStoreError('ERR_USER_EXISTS', 'createUser: the username or a look-alike of it is taken');
     let insert = this.#sql.insert;
     if (this.#sql.insertFolded && (await this.#hasFoldColumn('createUser'))) {
@@ -314,7 +409,8 @@ export class SqlTableUserStore implements SqlUserStore {
   async setPassword(username: string, hashedPassword: string): Promise<void> {
     const name = checkUsername(username);
     const hash = this.#layout.writeHash(checkText(hashedPassword, 'the hash', MAX_HASH_LENGTH, false));
-    await this.#change('setPassword', this.#sql.setPassword, [hash, name], name);
+    const params: SqlValue[] = (await this.#hasStamp('setPassword')) ? [hash, newStamp(), name] : [hash, name];
+    await this.#changeEnding('setPassword', this.#sql.setPassword, params, name);
   }
 
   async setDisabled(username: string, disabled: boolean): Promise<void> {
@@ -322,12 +418,45 @@ export class SqlTableUserStore implements SqlUserStore {
     if (typeof disabled !== 'boolean') throw new UserStoreError('ERR_USER_INVALID', 'disabled must be a boolean');
     const field = this.#layout.fields.disabled;
     if (!field || !this.#sql.setDisabled) throw new ConfigurationError('this table has no disabled column');
-    await this.#change('setDisabled', this.#sql.setDisabled, [...this.#columnValues(field, 'disabled', disabled), name], name);
+    const values = this.#columnValues(field, 'disabled', disabled);
+    if (!disabled) return this.#change('setDisabled', this.#sql.setDisabled, [...values, name], name);
+    const renewing = (await this.#hasStamp('setDisabled')) ? this.#sql.disableRenewing : null;
+    const [sql, params] = renewing ? [renewing, [...values, newStamp(), name]] : [this.#sql.setDisabled, [...values, name]];
+    await this.#changeEnding('setDisabled', sql, params, name);
   }
 
   async deleteUser(username: string): Promise<void> {
     const name = checkUsername(username);
-    await this.#change('deleteUser', this.#sql.remove, [name], name);
+    await this.#hasStamp('deleteUser');
+    await this.#changeEnding('deleteUser', this.#sql.remove, [name], name);
+  }
+
+  async #renewTokenStamp(username: string): Promise<string> {
+    const name = checkUsername(username);
+    if (!(await this.#hasStamp('renewTokenStamp')) || !this.#sql.renewStamp) {
+      throw new ConfigurationError('the users table has no token_stamp column yet: run migrate() (gatehouse db migrate)');
+    }
+    const stamp = newStamp();
+    // The stamp alone refuses every older token and session; marking the sessions revoked is the
+    // caller's (revokeAllTokens counts them with sessions.revokeUserSessions).
+    await this.#change('renewTokenStamp', this.#sql.renewStamp, [stamp, name], name);
+    return stamp;
+  }
+
+  /**
+   * A change that ends the user's sessions (a password change, a disable, a removal, logout
+   * everywhere): the user's row (with a new stamp where the table has one, which alone refuses every
+   * older token), then the sessions marked revoked. One statement on PostgreSQL; on SQLite two, the
+   * stamp first, so a failure between them leaves sessions refused by the stamp all the same.
+   */
+  async #changeEnding(op: string, sql: string, params: SqlValue[], name: string): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    if (this.#stamped && this.dialect === 'postgres') {
+      // migrate() adds the stamp column after the lifecycle tables: they are there.
+      return this.#change(op, withSessionsRevoked(sql, this.#layout.tableName, params.length + 1), [...params, now], name);
+    }
+    await this.#change(op, sql, params, name);
+    if (this.#stamped || (await this.sessions.exists())) await this.sessions.revokeUserSessions(name, now);
   }
 
   async listUsers(options: ListUsersOptions = {}): Promise<UserRecord[]> {
@@ -349,7 +478,26 @@ export class SqlTableUserStore implements SqlUserStore {
     const existed = await this.#exists(driver);
     await this.#await('migrate', () => driver.exec(createTableSql(this.dialect, layout)));
     if (layout.usernameFold) await this.#addFoldColumn(driver);
+    await this.sessions.migrate();
+    await this.#addStampColumn(driver);
     return !existed;
+  }
+
+  /** The nullable token_stamp column (after the lifecycle tables: its presence says they are there too). */
+  async #addStampColumn(driver: SqlDriver): Promise<void> {
+    if (!this.#stampedSql) return;
+    this.#stamped = undefined;
+    if (await this.#hasStamp('migrate')) return;
+    const pg = this.dialect === 'postgres';
+    const add = backticked(`ALTER TABLE ${this.#layout.table} ADD COLUMN ${pg ? 'IF NOT EXISTS ' : ''}${STAMP_COLUMN} VARCHAR(64) NULL`, this.dialect);
+    try {
+      await this.#await('migrate', () => driver.exec(pg ? `SELECT pg_advisory_xact_lock(7314985); ${add}` : add));
+    } catch (error) {
+      // SQLite has no ADD COLUMN IF NOT EXISTS: another process may have added it meanwhile.
+      this.#stamped = undefined;
+      if (!(await this.#hasStamp('migrate'))) throw error;
+    }
+    this.#useStamp();
   }
 
   /**
@@ -512,6 +660,7 @@ export class SqlTableUserStore implements SqlUserStore {
       user[name] = name === 'disabled' ? disabledFlag(value) : textOrNull(value);
       next += keys.length;
     }
+    if (withHash && this.#stampAt !== null) user.token_stamp = textOrNull(cells[arrays ? this.#stampAt : `c${this.#stampAt}`]);
     if (!withHash) {
       if (this.#layout.createdAt) user.created_at = timestamp(cells[arrays ? next++ : `c${next++}`]);
       if (this.#layout.updatedAt) user.updated_at = timestamp(cells[arrays ? next : `c${next}`]);

@@ -228,7 +228,8 @@ for (const target of targets) {
       await expect(store.createUser({ username: 'alice', hashed_password: 'x' })).rejects.toMatchObject({ code: 'ERR_USER_EXISTS' });
 
       const other = another();
-      expect(await other.findUser('johndoe')).toEqual({ ...johndoe, disabled: false });
+      // token_stamp: a random stamp of its own, given at creation (issue 21: a name added again never shares it).
+      expect(await other.findUser('johndoe')).toEqual({ ...johndoe, disabled: false, token_stamp: expect.stringMatching(/^[\w-]{22}$/) });
       expect(await other.findUser('JohnDoe')).toBeNull();
       expect(await other.findUser('nobody')).toBeNull();
       const listed = await other.listUsers();
