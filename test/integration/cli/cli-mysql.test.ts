@@ -32,7 +32,7 @@ describe.skipIf(skip !== undefined)(`gatehouse on MariaDB${skip ? ` (skipped: ${
   };
   const row = async (username: string) => (await query('SELECT hashed_password, disabled, email FROM users WHERE username = ?', [username]))[0];
 
-  it('db migrate, user add/list/disable/enable/passwd/remove with mysql:// and mariadb:// URLs', async () => {
+  it('db migrate, user add/list/disable/enable/passwd/revoke/remove with mysql:// and mariadb:// URLs', async () => {
     const migrated = await run(['db', 'migrate', '--database', url], '', ENV);
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout).toContain('created the users table');
@@ -55,6 +55,12 @@ describe.skipIf(skip !== undefined)(`gatehouse on MariaDB${skip ? ` (skipped: ${
     expect((await run(['user', 'passwd', HOSTILE], 'second pw\n', env)).code).toBe(0);
     expect(scryptMatches('second pw', (await row(HOSTILE))!.hashed_password as string)).toBe(true);
     expect(await run(['user', 'passwd', 'nobody'], 'x\n', env)).toMatchObject({ code: 1, stderr: 'gatehouse: no user nobody\n' });
+    const [before] = await query('SELECT token_stamp FROM users WHERE username = ?', [HOSTILE]);
+    const revoked = await run(['user', 'revoke', HOSTILE], '', env); // logout everywhere: a new token stamp
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const [after] = await query('SELECT token_stamp FROM users WHERE username = ?', [HOSTILE]);
+    expect(after!.token_stamp).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(after!.token_stamp).not.toBe(before!.token_stamp);
     expect((await run(['user', 'remove', HOSTILE], '', env)).code).toBe(0);
     expect(await row(HOSTILE)).toBeUndefined();
   }, 240_000); // a dozen CLI processes, three hashing with scrypt (128 MiB)
