@@ -8,6 +8,11 @@ declare module 'autocannon' {
       method?: string;
       headers?: Record<string, string>;
       body?: string;
+      /** Stop after this many requests (instead of after `duration`). */
+      amount?: number;
+      /** Seconds before a request counts as timed out (default 10). */
+      timeout?: number;
+      overallRate?: number;
     }
     interface Histogram {
       average: number;
@@ -20,6 +25,8 @@ declare module 'autocannon' {
       requests: Histogram;
       latency: Histogram;
       non2xx: number;
+      /** Responses with a 2xx status. */
+      "2xx": number;
       errors: number;
     }
   }

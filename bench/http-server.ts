@@ -3,12 +3,14 @@
  *   node --import tsx bench/http-server.ts <gatehouse|noauth|noauth-async|noauth-plain|hono-jwt|hono-noauth>
  *   ... <sqlite|postgres|postgres-cache|mariadb|mariadb-cache>: gatehouse with users in $BENCH_SQLITE_PATH /
  *       $BENCH_PG_URL / $BENCH_MYSQL_URL
- *   ... <dist-bcrypt|dist-argon2|rs-bcrypt|rs-argon2> (bench/logins.bench.ts; dist-*: npm run build first)
+ *   ... <dist-bcrypt|dist-argon2|dist-argon2-wasm|rs-bcrypt|rs-argon2> (bench/logins.bench.ts; dist-*: npm run build
+ *       first; dist-argon2 uses @node-rs/argon2 where installed, dist-argon2-wasm hides it: the WebAssembly core)
  *   ... <dist-plain|dist-gatehouse>: noauth-plain and gatehouse on the built package (bench/http-wrk.bench.ts)
  * Prints "READY <port>" once listening.
  */
 import { serve as honoServe } from '@hono/node-server';
 import { Hono } from 'hono';
+import Module from 'node:module';
 import { jwt } from 'hono/jwt';
 import { createAuthHandler, jsonResponse } from '../src/http/index.js';
 import { serve } from '../src/node/index.js';
@@ -29,19 +31,24 @@ async function start(kind: string): Promise<number> {
     }
     case 'dist-gatehouse': // 'gatehouse' on the built package (bench/http-wrk.bench.ts)
     case 'dist-bcrypt':
+    case 'dist-argon2-wasm':
     case 'dist-argon2': {
+      if (kind === 'dist-argon2-wasm') hideModule('@node-rs/argon2'); // as where the optional peer is not installed
       // The built package (npm run build first, imported by its own name): its hashing pool finds
       // its worker file in dist/ (worker threads cannot load the TypeScript sources). bcrypt 12 as
       // the FastAPI seed, or FastAPI's current tutorial: pwdlib's argon2id (m=65536, t=3, p=4).
       const dist = await import('gatehouse');
       const distNode = await import('gatehouse/node');
-      const argon2 = kind === 'dist-argon2';
+      const argon2 = kind.startsWith('dist-argon2');
+      argon2Status = dist.argon2NativeStatus;
       const context = new dist.CryptContext(
         argon2
           ? { schemes: ['argon2'], settings: { argon2: { memoryCost: 65536, timeCost: 3, parallelism: 4 } } }
           : { schemes: ['bcrypt'], settings: { bcrypt: { rounds: 12 } } },
       );
-      const handler = dist.createAuthHandler({ users: argon2 ? ARGON2_SEED : SEED, key: KEY, context });
+      // LOGIN_CONCURRENCY: the handler's loginConcurrency (default: the hashing pool's size).
+      const loginConcurrency = process.env.LOGIN_CONCURRENCY ? Number(process.env.LOGIN_CONCURRENCY) : undefined;
+      const handler = dist.createAuthHandler({ users: argon2 ? ARGON2_SEED : SEED, key: KEY, context, ...(loginConcurrency ? { loginConcurrency } : {}) });
       return port((await distNode.serve(handler, { port: 0 })).url);
     }
     case 'dist-plain': {
@@ -118,6 +125,19 @@ async function start(kind: string): Promise<number> {
 
 const port = (url: string) => Number(new URL(url).port);
 
+/** The built package's argon2NativeStatus, reported to the load generator (which path answered). */
+let argon2Status: (() => unknown) | undefined;
+
+/** Make require() of `name` fail as if it were not installed (gatehouse finds its optional peers with createRequire). */
+function hideModule(name: string): void {
+  const loader = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const resolve = loader._resolveFilename;
+  loader._resolveFilename = function (request, ...rest) {
+    if (request === name) throw Object.assign(new Error(`Cannot find module '${name}' (hidden by the benchmark)`), { code: 'MODULE_NOT_FOUND' });
+    return resolve.call(this, request, ...rest);
+  };
+}
+
 start(process.argv[2] ?? '').then(
   (p) => console.log(`READY ${p}`),
   (error) => {
@@ -131,4 +151,5 @@ process.on('SIGTERM', () => process.exit(0));
 // The CPU time this server has used, asked for by the load generator around a run.
 process.on('message', (message) => {
   if (message === 'cpu') process.send?.(process.cpuUsage());
+  if (message === 'argon2') process.send?.(argon2Status?.() ?? null);
 });

@@ -24,7 +24,9 @@ import { createMemoryUserStore, type UserStore } from '../users/index.js';
 import { trustedProxies } from '../throttle/address.js';
 import type { ThrottleOptions } from '../http/auth/login-throttle.js';
 import { WEB_HELP, WEB_OPTIONS, corsFromCli, refuseSessionFlags } from './web.js';
+import { REFRESH_HELP, REFRESH_OPTIONS, refreshFromCli } from './refresh.js';
 import { createEventLog } from './event-log.js';
+import { KEYS_USAGE, runKeysCommand, serveKeyRing, serveTokenTtl } from './keys.js';
 
 
 const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (POST /token, GET /users/me/, /docs)
@@ -64,7 +66,7 @@ const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (PO
                        or rfc6749 (400 {"error":"invalid_grant",...}, expires_in; for OAuth2 clients)
     --no-event-log     do not log auth events (logins, throttling, hash upgrades) as JSON
                        lines on stdout (never a password, hash or token)
-${WEB_HELP}    Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
+${WEB_HELP}${REFRESH_HELP}    Signs tokens with the UTF-8 bytes of $SECRET_KEY (a random key if unset).
     Logs stored hashes it refuses to check (too costly, unreadable) with the user's name, never the hash.
     Logins rehash other formats to ${defaultHashDescription()}, the library's default.
     Stops on SIGINT, SIGTERM and SIGHUP; run by npm (npm start), also when npm ends.
@@ -88,12 +90,12 @@ const VERIFY_HELP = `  verify [HASH]      Check a password read from stdin again
 const SECRET_HELP = `  secret             Print 32 random bytes as hex, for SECRET_KEY
 `;
 
-const COMMANDS = ['serve', 'hash', 'verify', 'secret', 'db', 'user', 'help'];
+const COMMANDS = ['serve', 'hash', 'verify', 'secret', 'db', 'user', 'keys', 'help'];
 
 const USAGE = `Usage: gatehouse <command> [options]
 
 Commands:
-${SERVE_HELP}${HASH_HELP}${VERIFY_HELP}${SECRET_HELP}${DATABASE_USAGE}
+${SERVE_HELP}${HASH_HELP}${VERIFY_HELP}${SECRET_HELP}${DATABASE_USAGE}${KEYS_USAGE}
 Options:
   -h, --help         Show this help (gatehouse COMMAND --help: that command's)
 `;
@@ -101,8 +103,8 @@ Options:
 /** One command's help: `gatehouse serve --help`, `gatehouse user add --help`. */
 function commandHelp(command: string): string {
   const [name] = command.split(' ');
-  const section = { serve: SERVE_HELP, hash: HASH_HELP, verify: VERIFY_HELP, secret: SECRET_HELP }[name!] ?? DATABASE_USAGE;
-  const usage = command === 'db' || command === 'user' ? `${command} <command> [options]` : `${command} [options]`;
+  const section = { serve: SERVE_HELP, hash: HASH_HELP, verify: VERIFY_HELP, secret: SECRET_HELP, keys: KEYS_USAGE }[name!] ?? DATABASE_USAGE;
+  const usage = command === 'db' || command === 'user' || command === 'keys' ? `${command} <command> [options]` : `${command} [options]`;
   return `Usage: gatehouse ${usage}\n\n${section}`;
 }
 
@@ -138,6 +140,8 @@ async function runCommand(command: string, rest: string[]): Promise<number> {
     case 'user':
       if (rest[0] === '-h' || rest[0] === '--help') return help(command);
       return runDatabaseCommand(command, rest, help);
+    case 'keys':
+      return runKeysCommand(rest, help);
     case 'secret':
       if (parse({ args: rest, options: HELP }, 'secret').values.help) return help('secret');
       process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
@@ -174,6 +178,7 @@ async function serveCommand(args: string[]): Promise<number> {
       'oauth2-errors': { type: 'string' },
       'no-event-log': { type: 'boolean', default: false },
       ...WEB_OPTIONS,
+      ...REFRESH_OPTIONS,
     },
   }, 'serve');
   if (values.help) return help('serve');
@@ -198,15 +203,12 @@ async function serveCommand(args: string[]): Promise<number> {
   const loginQueue = count(values['login-queue'], '--login-queue', 0);
   const loginQueuePerClient = count(values['login-queue-per-client'], '--login-queue-per-client', 0);
   const cors = corsFromCli(values['cors-origin']);
+  const refreshTokens = refreshFromCli(values);
   const oauth2Errors = values['oauth2-errors'] ?? 'fastapi';
   if (oauth2Errors !== 'fastapi' && oauth2Errors !== 'rfc6749') throw new UsageError('--oauth2-errors must be fastapi or rfc6749');
   refuseSessionFlags(values, { host: values.host, socketPath });
 
   let key = process.env.SECRET_KEY;
-  if (!key) {
-    key = randomBytes(32).toString('hex');
-    process.stderr.write('gatehouse: SECRET_KEY is not set: signing with a random key (tokens end with this process)\n');
-  }
   let users: UserStore;
   let closeUsers = async () => {};
   if (values.users !== undefined && values.database !== undefined) throw new UsageError('--users and --database exclude each other');
@@ -223,6 +225,13 @@ async function serveCommand(args: string[]): Promise<number> {
   } else {
     users = createMemoryUserStore(TUTORIAL_USERS);
   }
+  // With --database, the database's key ring signs when it holds keys (then SECRET_KEY is not used).
+  const tokenTtl = serveTokenTtl();
+  const keyRing = database ? await serveKeyRing(database, tokenTtl) : null;
+  if (!key && !keyRing) {
+    key = randomBytes(32).toString('hex');
+    process.stderr.write('gatehouse: SECRET_KEY is not set: signing with a random key (tokens end with this process)\n');
+  }
 
   // The environment keeps a store password out of the command line (ps shows it to every local user);
   // --throttle-store and --no-throttle override it.
@@ -235,13 +244,15 @@ async function serveCommand(args: string[]): Promise<number> {
   try {
     handler = createAuthHandler({
       users,
-      key,
+      key: keyRing?.ring ?? key!,
+      ...(tokenTtl !== undefined && { tokenTtl }),
       context,
       scopes: values.scopes,
       throttle: throttleOptions,
       loginQueue,
       loginQueuePerClient,
       cors,
+      ...(refreshTokens === undefined ? {} : { refreshTokens }),
       oauth2Errors,
       // One JSON line per event: names, addresses and ids only (the events carry no secret).
       onEvent: values['no-event-log'] ? undefined : createEventLog(),
@@ -277,7 +288,7 @@ async function serveCommand(args: string[]): Promise<number> {
     const stop = () => {
       for (const signal of signals) process.off(signal, stop);
       clearInterval(orphanWatch);
-      void server.close(3000).then(closeUsers).then(throttle.close).catch(() => {}).then(resolve);
+      void server.close(3000).then(closeUsers).then(throttle.close).then(keyRing?.close).catch(() => {}).then(resolve);
     };
     for (const signal of signals) process.on(signal, stop);
     orphanWatch = watchParent(stop);

@@ -20,6 +20,7 @@ import type { SqlUserStore } from '../users/sql/store.js';
 import { cliContext, databaseLayout, defaultHashDescription } from './context.js';
 import { readPassword } from './password-input.js';
 import { HELP, UsageError, parse, unknown } from './usage.js';
+import { migrateKeyTable } from './keys.js';
 
 export const DATABASE_USAGE = `  db migrate         Create the users table and the session tables (if missing) in --database
   user add NAME      Add a user; password from stdin or a hidden prompt (an empty one is refused)
@@ -177,6 +178,7 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
       case 'migrate':
         say((await store.migrate()) ? `created the users table in ${describeDatabase(url)}` : `the users table exists in ${describeDatabase(url)}`);
         warnLookAlikes(await store.listLookAlikes());
+        await migrateKeyTable(url); // the key ring's table (gatehouse keys)
         return 0;
       case 'add':
         return await addUser(store, name, values, context);

@@ -7,7 +7,8 @@ import { nodeDocsAssets } from './docs-assets.js';
 import { isThenable, notify } from '../internal/await.js';
 import type { UserRecord } from '../users/index.js';
 import { type Auth, type AuthOptions, type RequireUserOptions, createAuthCore, publicUserSerializer } from './auth/index.js';
-import type { AuthPartsResult } from './auth/require-user.js';
+import { type AuthPartsResult, keyUnavailable } from './auth/require-user.js';
+import type { TokenKeySet } from '../tokens/keys/token-key.js';
 import {
   type DocsAssetLoader,
   SWAGGER_UI_CDN,
@@ -53,6 +54,8 @@ export interface AuthPaths {
   revoke: string;
   /** Default '/logout', routed only with `refreshTokens`. */
   logout: string;
+  /** Default '/.well-known/jwks.json': the public signing keys, served with asymmetric keys and key rings. */
+  jwks: string;
 }
 
 /**
@@ -69,6 +72,7 @@ export const DEFAULT_PATHS: Readonly<AuthPaths> = Object.freeze({
   docs: '/docs',
   revoke: '/revoke',
   logout: '/logout',
+  jwks: '/.well-known/jwks.json',
 });
 
 /**
@@ -96,6 +100,8 @@ export interface AuthRoutes {
   revoke?: boolean | string;
   /** POST /logout. Default true when `refreshTokens` is on (never mounted without it). */
   logout?: boolean | string;
+  /** GET /.well-known/jwks.json, with an asymmetric key or a key ring (never with a secret). Default true. */
+  jwks?: boolean | string;
 }
 
 /**
@@ -237,7 +243,7 @@ function resolveRoutes(options: AuthHandlerOptions<any>): { paths: AuthPaths; mo
  */
 export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
   const { paths, mounted } = resolveRoutes(options);
-  const { auth, login, authenticate, revoke, logout } = createAuthCore(options);
+  const { auth, login, authenticate, revoke, logout, jwks } = createAuthCore(options);
   const origin = publicOrigin(options.origin);
   const cors = options.cors === undefined ? null : createCors(options.cors);
   const onError =
@@ -285,6 +291,7 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
       ),
     );
   }
+  if (mounted.has('jwks') && jwks.mayPublish) add(paths.jwks, ['GET', 'HEAD'], jwksRoute(jwks.jwks));
   if (mounted.has('openapi')) {
     const docs = typeof options.docs === 'object' && options.docs !== null ? options.docs : {};
     // Refresh tokens are exchanged at the token endpoint (grant_type=refresh_token).
@@ -400,6 +407,25 @@ function addDocsRoutes(
 }
 
 const encoder = new TextEncoder();
+
+/** Verifiers (jose) cache a key set for minutes anyway; five lets a new key reach them well within a key ring's publishFor. */
+const JWKS_HEADERS: HeaderList = [['content-type', 'application/json'], ['cache-control', 'public, max-age=300'], NOSNIFF];
+
+/** GET /.well-known/jwks.json: the public keys, 404 when the key turns out to have none (a secret), 503 when it cannot be used. */
+function jwksRoute(jwks: () => TokenKeySet | null | Promise<TokenKeySet | null>): RouteRun {
+  return async (request) => {
+    let set: TokenKeySet | null;
+    try {
+      set = await jwks();
+    } catch (error) {
+      return keyUnavailable(error).parts;
+    }
+    if (set === null) return detailParts(404, 'Not Found');
+    const body = JSON.stringify(set);
+    if (request.method !== 'HEAD') return new ResponseParts(200, JWKS_HEADERS, body);
+    return new ResponseParts(200, [...JWKS_HEADERS, ['content-length', String(encoder.encode(body).byteLength)]], null);
+  };
+}
 
 /** The URL's path, %-decoded as Starlette routes on it (invalid UTF-8 becomes U+FFFD). */
 function requestPath(url: string): string {

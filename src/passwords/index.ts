@@ -18,3 +18,4 @@ export { MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_LIMITS } from '.
 export * from './schemes/index.js';
 export * from './presets/index.js';
 export { configureHashingPool, warmHashingPool, type HashingPoolOptions } from './pool/hashing-pool.js';
+export { argon2NativeStatus, type Argon2NativeStatus } from './kdf/argon2.js';

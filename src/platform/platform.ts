@@ -23,6 +23,21 @@ export type NodeArgon2 = (
   callback: (error: Error | null, derived: Uint8Array) => void,
 ) => void;
 
+/** One Argon2 derivation for a native implementation; parameters already checked (RFC 9106 and the caps). */
+export interface NativeArgon2Job {
+  /** 0 argon2d, 1 argon2i, 2 argon2id. */
+  typeCode: 0 | 1 | 2;
+  version: 0x10 | 0x13;
+  m: number;
+  t: number;
+  p: number;
+  dkLen: number;
+  password: Uint8Array;
+  salt: Uint8Array;
+  secret: Uint8Array;
+  ad: Uint8Array;
+}
+
 /** One-shot digests the password formats use. */
 export type DigestName = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
 export type Digest = (data: Uint8Array) => Uint8Array;
@@ -84,4 +99,11 @@ export interface HashingPlatform {
   pbkdf2(hash: Pbkdf2Hash, password: Uint8Array, salt: Uint8Array, iterations: number, dkLen: number): Promise<Uint8Array>;
   /** A native Argon2 (node:crypto on Node >= 24.7), or null. */
   readonly argon2: NodeArgon2 | null;
+  /**
+   * The tag from @node-rs/argon2 on the libuv pool (Node, where the optional peer is installed), or
+   * null where it is not there or does not take these parameters (the caller falls back).
+   */
+  nativeArgon2(job: NativeArgon2Job): Promise<Uint8Array> | null;
+  /** True where `nativeArgon2` has a module to run (it may still decline some parameters). */
+  hasNativeArgon2(): boolean;
 }

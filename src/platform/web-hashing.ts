@@ -46,4 +46,6 @@ export const webHashing: HashingPlatform = {
   scrypt: (password, salt, job) => scryptAsync(password, salt, { ...job, asyncTick: 10 }),
   pbkdf2: subtlePbkdf2,
   argon2: null,
+  nativeArgon2: () => null,
+  hasNativeArgon2: () => false,
 };

@@ -24,6 +24,23 @@ export {
   type TokenKeyResolver,
   type TokenKeySet,
 } from './keys.js';
+export {
+  createKeyRing,
+  createMemoryKeyRingStore,
+  isKeyRing,
+  keyPhases,
+  SIGNING_KEY_ALGORITHMS,
+  type KeyInfo,
+  type KeyPhase,
+  type KeyRing,
+  type KeyRingOptions,
+  type KeyRingState,
+  type KeyRingStore,
+  type SigningKeyAlgorithm,
+  type StoredSigningKey,
+} from './keys/ring.js';
+export { KeyRingError, type KeyRingErrorReason } from './keys/ring-errors.js';
+export { jwkThumbprint } from './keys/publish.js';
 export { parseScopes, type AccessTokenClaims, type ClaimRules, type VerifiedClaims } from './claims.js';
 export type { TokenAlgorithm } from './algorithms.js';
 export {

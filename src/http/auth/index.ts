@@ -14,7 +14,8 @@ import { createLoginQueue } from '../login-queue.js';
 import { type ResponseParts, toResponse } from '../response.js';
 import { type ThrottleOptions, createLoginThrottleTurns } from './login-throttle.js';
 import type { LoginThrottle } from '../../throttle/policy.js';
-import { createAuthKey } from './key.js';
+import { type AuthKey, createAuthKey } from './key.js';
+import type { KeyRing } from '../../tokens/keys/ring.js';
 import { createLogin } from './login.js';
 import { type AuthEventHook, type EmitEvent, createEventEmitter } from './events.js';
 import { createReporter } from './report.js';
@@ -53,9 +54,11 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * The signing key: a secret (string: its UTF-8 bytes), a private key, a TokenKey, ... A secret too
    * short for its algorithm (32 bytes for HS256) is refused here, with TokenKeyError: make one with
    * `npx gatehouse secret` or `openssl rand -hex 32`. A key known only later (a promise, a resolver)
-   * that cannot be used makes the requests that need it answer 503 (told to `onError`).
+   * that cannot be used makes the requests that need it answer 503 (told to `onError`). A key ring
+   * (createKeyRing) signs with its current key and verifies by kid; asymmetric keys and rings are
+   * published by the handler at `/.well-known/jwks.json`.
    */
-  key: TokenKeyInput;
+  key: TokenKeyInput | KeyRing;
   /** Password hashing policy. Default: the library's default context. */
   context?: CryptContext;
   /** Token lifetime: seconds or '30m', '1h', ... Default '30m' (the tutorial's). */
@@ -224,6 +227,8 @@ export interface AuthCore<U extends UserRecord> {
   /** POST /revoke and POST /logout, or null when refresh tokens are off. */
   readonly revoke: ((request: Request) => Promise<ResponseParts>) | null;
   readonly logout: ((request: Request) => ResponseParts | Promise<ResponseParts>) | null;
+  /** The signing key's public JWK Set, for the handler's jwks route. */
+  readonly jwks: Pick<AuthKey, 'jwks' | 'mayPublish'>;
 }
 
 /** @internal */
@@ -319,5 +324,5 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
       }
     : null;
   const revoke = lifecycle.refresh ? lifecycle.revoke : null;
-  return { auth, login, authenticate, emit, revoke, logout };
+  return { auth, login, authenticate, emit, revoke, logout, jwks: key };
 }

@@ -9,13 +9,18 @@ import {
   createAccessToken,
   importTokenKey,
 } from '../../tokens/index.js';
-import { createTokenVerifier, type TokenVerifier } from '../../tokens/verify.js';
+import { MAX_TOKEN_SIZE, createTokenVerifier, type TokenVerifier } from '../../tokens/verify.js';
 import { ALGORITHMS } from '../../tokens/algorithms.js';
 import { checkAlgorithmOption } from '../../tokens/keys/algorithm-options.js';
 import { PEM } from '../../tokens/keys/import-pem.js';
 import { checkSecret } from '../../tokens/keys/import-secret.js';
-import { TokenKeyError } from '../../tokens/errors.js';
+import { InvalidTokenError, TokenKeyError } from '../../tokens/errors.js';
+import { decodeJsonObject } from '../../tokens/encoding.js';
 import { utf8Encode } from '../../internal/bytes.js';
+import { isKeyRing, type KeyRing, type KeyRingState } from '../../tokens/keys/ring.js';
+import { publishableKey } from '../../tokens/keys/publish.js';
+import { KeyRingError } from '../../tokens/keys/ring-errors.js';
+import type { TokenKeySet } from '../../tokens/keys/token-key.js';
 
 /** How to make a good secret, for the errors about a bad one. */
 const MAKE_ONE = 'make a random one with `npx gatehouse secret` or `openssl rand -hex 32`';
@@ -52,7 +57,7 @@ export function refuseUnusableKey(key: TokenKeyInput, algorithm: TokenAlgorithm 
 }
 
 export interface KeyOptions {
-  key: TokenKeyInput;
+  key: TokenKeyInput | KeyRing;
   algorithm?: TokenAlgorithm;
   issuer?: string;
   audience?: string;
@@ -67,6 +72,18 @@ export interface AuthKey {
   readonly verify: TokenVerifier;
   /** Sign claims with the key. */
   sign(claims: { sub: string; scope?: string } & Record<string, string>, expiresIn: string | number): Promise<string>;
+  /**
+   * The JSON Web Key Set to publish (public keys only), or null for a key with nothing to publish
+   * (a secret). Known without a promise for secrets.
+   */
+  jwks(): TokenKeySet | null | Promise<TokenKeySet | null>;
+  /** False when the key is known now to have nothing to publish (an HMAC secret given as text or bytes). */
+  readonly mayPublish: boolean;
+}
+
+/** A secret given as text or bytes (not PEM): never anything to publish. */
+function isRawSecret(key: unknown): boolean {
+  return (typeof key === 'string' && !PEM.test(key.trimStart())) || key instanceof Uint8Array;
 }
 
 /**
@@ -74,11 +91,16 @@ export interface AuthKey {
  * here (refuseUnusableKey); any other that fails its import rejects `ready`, `verify` and `sign`.
  */
 export function createAuthKey(options: KeyOptions): AuthKey {
-  refuseUnusableKey(options.key, options.algorithm);
+  if (isKeyRing(options.key)) return createRingKey(options.key, options);
+  const given = options.key;
+  refuseUnusableKey(given, options.algorithm);
   const { issuer, audience, maxTokenAge } = options;
-  let imported: { key: TokenKey; verify: TokenVerifier } | undefined;
-  const importing = importTokenKey(options.key, options.algorithm ? { algorithm: options.algorithm } : {}).then(async (key) => {
-    imported = { key, verify: await createTokenVerifier({ key, issuer, audience, maxTokenAge }) };
+  let imported: { key: TokenKey; verify: TokenVerifier; jwks: TokenKeySet | null } | undefined;
+  const importing = importTokenKey(given, options.algorithm ? { algorithm: options.algorithm } : {}).then(async (plain) => {
+    // An asymmetric private key is published, and its tokens name it (kid: its own, else its thumbprint).
+    const published = await publishableKey(plain);
+    const key = published?.key ?? plain;
+    imported = { key, verify: await createTokenVerifier({ key, issuer, audience, maxTokenAge }), jwks: published?.jwks ?? null };
     return imported;
   });
   // The one promise nobody may be waiting on: a bad key then fails every request that needs it (a
@@ -90,5 +112,60 @@ export function createAuthKey(options: KeyOptions): AuthKey {
     verify: (token) => (imported ? imported.verify(token) : importing.then((done) => done.verify(token))),
     sign: async (claims, expiresIn) =>
       createAccessToken(claims, { key: (imported ?? (await importing)).key, expiresIn, issuer, audience }),
+    jwks: () => (isRawSecret(given) ? null : imported ? imported.jwks : importing.then((done) => done.jwks)),
+    mayPublish: !isRawSecret(given),
+  };
+}
+
+/**
+ * A key ring as the auth key: signs with its signing key, verifies by kid among its published keys,
+ * publishes their public halves. A verifier is made once per state of the ring (its phases), so the
+ * verified-token cache lasts as long as the keys do.
+ */
+function createRingKey(ring: KeyRing, options: KeyOptions): AuthKey {
+  const { issuer, audience, maxTokenAge } = options;
+  const verifiers = new WeakMap<KeyRingState, Promise<TokenVerifier>>();
+  const verifierOf = (state: KeyRingState): Promise<TokenVerifier> => {
+    let verifier = verifiers.get(state);
+    if (!verifier) {
+      if (!state.verifying) throw new KeyRingError('empty', 'the key ring holds no key');
+      verifier = createTokenVerifier({ key: state.verifying, issuer, audience, maxTokenAge });
+      verifiers.set(state, verifier);
+    }
+    return verifier;
+  };
+  const ready = Promise.resolve(ring.ready).then(async () => {
+    const state = await ring.current();
+    if (!state.signing) throw new KeyRingError('empty', 'no key of the ring signs yet: add one (gatehouse keys add)');
+  });
+  ready.catch(() => {});
+  // A token naming a kid this server has not read yet (another server's ring moved first): one
+  // re-read, at most once a second whatever tokens arrive, then the check again.
+  let forcedAt = -Infinity;
+  const unknownKid = (token: unknown, state: KeyRingState): boolean => {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_SIZE) return false;
+    const kid = decodeJsonObject(token.slice(0, Math.max(0, token.indexOf('.'))))?.kid;
+    return typeof kid === 'string' && !state.jwks.keys.some((key) => key.kid === kid);
+  };
+  return {
+    ready,
+    async verify(token) {
+      const state = await ring.current();
+      try {
+        return await (await verifierOf(state))(token);
+      } catch (error) {
+        if (!(error instanceof InvalidTokenError) || !unknownKid(token, state) || Date.now() - forcedAt < 1000) throw error;
+        forcedAt = Date.now();
+        await ring.refresh().catch(() => {}); // a failing store keeps the keys read last
+        return (await verifierOf(await ring.current()))(token);
+      }
+    },
+    async sign(claims, expiresIn) {
+      const { signing } = await ring.current();
+      if (!signing) throw new KeyRingError('empty', 'no key of the ring signs now');
+      return createAccessToken(claims, { key: signing, expiresIn, issuer, audience });
+    },
+    jwks: async () => (await ring.current()).jwks,
+    mayPublish: true,
   };
 }

@@ -1,6 +1,8 @@
 /**
  * Argon2 (RFC 9106): argon2d, argon2i, argon2id, versions 0x10 and 0x13, with secret and
  * associated data. One function, several paths that give the same bytes (tested):
+ *   0. @node-rs/argon2 on the libuv pool (Node, where that optional peer is installed), for the
+ *      parameters it takes (no associated data, at most 255 lanes, at most 1 GiB);
  *   1. a hashing-pool worker (Node, Deno, Bun) running 3 there;
  *   2. node:crypto's argon2 (Node >= 24.7, OpenSSL on the libuv pool), version 0x13, where the
  *      pool is off;
@@ -13,6 +15,7 @@ import { argon2dAsync, argon2iAsync, argon2idAsync } from '@noble/hashes/argon2.
 import { bunPassword } from '../../platform/bun.js';
 import { runOnHashingPool } from '../pool/hashing-pool.js';
 import { hashingPlatform } from '../../platform/runtime.js';
+import { nodeRsArgon2Derivations } from '../../platform/node-rs-argon2.js';
 import { B64_STANDARD, constantTimeEqual, encodeBase64 } from '../encodings.js';
 import { ARGON2_WASM_MAX_KIB, argon2Wasm, type Argon2Job, type Argon2WasmBuild } from './argon2-core.js';
 import { isInteger } from '../../internal/assert.js';
@@ -38,7 +41,7 @@ export interface Argon2Params {
 }
 
 /** Which implementation computed a tag; `auto` picks the fastest this runtime has. */
-export type Argon2Path = 'auto' | 'node' | 'wasm-simd' | 'wasm-scalar' | 'noble';
+export type Argon2Path = 'auto' | 'node-rs' | 'node' | 'wasm-simd' | 'wasm-scalar' | 'noble';
 
 export interface Argon2Options {
   /** Force a path (tests, benchmarks). Default 'auto'. */
@@ -130,12 +133,21 @@ export async function argon2Derive(
     const build: Argon2WasmBuild = path === 'wasm-simd' ? 'simd' : 'scalar';
     return (await argon2Wasm(job, { build, yielding: !options.inWorker }))!;
   }
+  if (path === 'node-rs') {
+    const native = hashingPlatform().nativeArgon2(job);
+    if (!native) throw new Error('@node-rs/argon2 is not available here, or does not take these parameters');
+    return native;
+  }
   if (path === 'node') {
     const native = viaNode(job, type);
     if (!native) throw new Error('node:crypto argon2 (Node >= 24.7, version 0x13) is not available here');
     return native;
   }
   if (!options.inWorker) {
+    // @node-rs/argon2 before the pool: native code (about 1.5x the WebAssembly core's speed here)
+    // on libuv's threads, within the libuv slots. A fault there is answered by the paths below.
+    const nodeRs = hashingPlatform().nativeArgon2(job);
+    if (nodeRs) return nodeRs.catch(() => local(job, type, true));
     // The pool before node:crypto: OpenSSL's argon2 took 1.4-1.7x the CPU of the WebAssembly core
     // per FastAPI hash here (Node 24.22), so a busy server logs fewer users in with it.
     const pooled = runOnHashingPool<Uint8Array>('argon2', [password, salt, jobParams(job, type)]);
@@ -166,4 +178,31 @@ export async function argon2Matches(
     return (await bun.verify(password, phc)) === true;
   }
   return constantTimeEqual(await argon2Derive(password, salt, { ...params, dkLen: expected.length }), expected);
+}
+
+/**
+ * What `argon2NativeStatus()` reports.
+ *
+ * @example
+ * const { available, derivations }: Argon2NativeStatus = argon2NativeStatus();
+ */
+export interface Argon2NativeStatus {
+  /** True where @node-rs/argon2 is installed and loads (Node): argon2 hashes and verifies run on it. */
+  available: boolean;
+  /** Derivations (hashes and verifies) @node-rs/argon2 has answered in this thread so far. */
+  derivations: number;
+}
+
+/**
+ * Whether argon2 runs natively here (the optional peer @node-rs/argon2, Node only), and how many
+ * derivations it has answered: a check for deployments (`derivations` grows with each argon2 login).
+ * Parameters it does not take (associated data, more than 255 lanes, more than 1 GiB) and other
+ * runtimes use the WebAssembly core, with the same bytes.
+ *
+ * @example
+ * import { argon2NativeStatus } from 'gatehouse/passwords';
+ * console.log(argon2NativeStatus()); // { available: true, derivations: 0 } with @node-rs/argon2 installed
+ */
+export function argon2NativeStatus(): Argon2NativeStatus {
+  return { available: hashingPlatform().hasNativeArgon2(), derivations: nodeRsArgon2Derivations() };
 }

@@ -104,6 +104,7 @@ export function createAsymmetricSlot(options: AsymmetricSlotOptions): KeySlot {
     signAlg: privateKey ? options.alg : undefined,
     canVerify,
     alg: options.alg,
+    ...(options.publicJwk && { publicJwk: Object.freeze(publicJwk(options.publicJwk)) }),
     supports,
     async sign(input) {
       if (!privateKey) throw new TokenSigningError('this key can only verify; signing needs the private key');

@@ -26,8 +26,10 @@ export async function cryptoKeySlot(key: CryptoKey, options: SlotOptions): Promi
   if (!key.usages.includes('sign')) throw new TokenKeyError('the CryptoKey\'s usages do not include "sign"');
   // A private CryptoKey verifies only if its public half can be derived (extractable keys).
   let publicKey: CryptoKey | undefined;
+  let pub: ReturnType<typeof publicJwk> | undefined;
   if (key.extractable) {
-    publicKey = (await importJWK(publicJwk(await exportJWK(key)), alg, { extractable: false })) as CryptoKey;
+    pub = publicJwk(await exportJWK(key));
+    publicKey = (await importJWK(pub, alg, { extractable: false })) as CryptoKey;
   }
-  return createAsymmetricSlot({ alg, declared: true, kid: options.kid, privateKey: key, ...(publicKey && { publicKey }) });
+  return createAsymmetricSlot({ alg, declared: true, kid: options.kid, privateKey: key, ...(publicKey && { publicKey, publicJwk: pub }) });
 }

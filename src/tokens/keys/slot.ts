@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { AlgorithmInfo, TokenAlgorithm } from '../algorithms.js';
 
 /**
@@ -11,6 +12,8 @@ export interface KeySlot {
   readonly canVerify: boolean;
   /** The algorithm it was declared or inferred for (a key set's default allowlist is built from these). */
   readonly alg: TokenAlgorithm;
+  /** The public half as a JWK (public members only), when known: what a JWK Set publishes. */
+  readonly publicJwk?: JWK;
   supports(info: AlgorithmInfo): boolean;
   /** The base64url signature of an ASCII signing input. */
   sign(input: string): string | Promise<string>;

@@ -14,6 +14,7 @@ export { DEFAULT_LAYOUT, sqlBoolean } from './layouts.js';
 export { LAYOUTS } from './known-layouts.js';
 export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
 export { DJANGO_LAYOUT } from './django.js';
+export { createPostgresKeyRingStore, SIGNING_KEYS_TABLE, type SqlKeyRingStore } from './signing-keys.js';
 
 /**
  * What the store needs of pg's Pool or Client (or another driver shaped like them).

@@ -19,6 +19,7 @@ export { DEFAULT_LAYOUT, sqlBoolean } from './layouts.js';
 export { LAYOUTS } from './known-layouts.js';
 export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
 export { DJANGO_LAYOUT } from './django.js';
+export { createSqliteKeyRingStore, SIGNING_KEYS_TABLE, type SqlKeyRingStore } from './signing-keys.js';
 
 /**
  * A prepared statement of better-sqlite3, node:sqlite or bun:sqlite: `all(...params)` gives rows.

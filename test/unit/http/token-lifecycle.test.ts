@@ -284,3 +284,19 @@ describe('the stamp claim (refresh tokens off too)', () => {
     expect(await me(handle, token)).toBe(401);
   });
 });
+
+describe('refresh tokens with scopes', () => {
+  it('keeps the login scopes, narrows to a requested subset, refuses more with invalid_scope', async () => {
+    const { handle } = setup({ scopes: true });
+    const response = await handle(loginRequest({ username: 'johndoe', password: 'secret', scope: 'me' }));
+    const first = (await response.json()) as TokenBody;
+    const kept = (await (await handle(refreshRequest(first.refresh_token!))).json()) as TokenBody;
+    expect(decodePayload(kept.access_token).scope).toBe('me');
+    const wider = await handle(refreshRequest(kept.refresh_token!, { scope: 'me items' }));
+    expect(wider.status).toBe(400);
+    expect(await wider.json()).toEqual({ detail: 'Invalid scope' });
+    // The refused request left the token usable; a narrower (equal) scope is granted.
+    const narrowed = (await (await handle(refreshRequest(kept.refresh_token!, { scope: 'me' }))).json()) as TokenBody;
+    expect(decodePayload(narrowed.access_token).scope).toBe('me');
+  });
+});
