@@ -14,7 +14,7 @@ import { unrefTimer } from '../../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../store-interface.js';
 import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layouts.js';
 import { LAYOUTS } from './known-layouts.js';
-import { type FieldSlot, type SqlDialect, type Statements, buildStatements, createTableSql, foldIndexSql, sqliteTableParts } from './statements.js';
+import { type FieldSlot, type SqlDialect, type Statements, backticked, buildStatements, createTableSql, foldIndexSql, mysqlFoldColumn, mysqlFoldIndex, sqliteTableParts } from './statements.js';
 import { foldUsername, lookAlikeGroups } from '../fold.js';
 import { type SqlRunner, type SqlSessionStore, SqlTableSessionStore } from './sessions.js';
 import { withSessionsRevoked } from './session-statements.js';
@@ -98,6 +98,14 @@ export interface SqlUserStoreOptions extends LayoutOptions {
 }
 
 const DEFAULT_PAGE = 1000;
+
+/** MySQL's catalog: the table (`db.table`, or `table` in the connection's database). */
+const MYSQL_TABLE = 'TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?';
+function mysqlTableParts(name: string): [string | null, string] {
+  const parts = name.split('.');
+  return parts.length === 2 ? [parts[0]!, parts[1]!] : [null, name];
+}
+
 /** The token stamp column of tables gatehouse owns (schema.md): quoted, and as the catalog names it. */
 const STAMP_NAME = 'token_stamp';
 const STAMP_COLUMN = '"token_stamp"';
@@ -205,7 +213,7 @@ export class SqlTableUserStore implements SqlUserStore {
   #stampAt: number | null = null;
   /** Without the column: when to look again (another process may run migrate meanwhile). */
   #stampRecheckAt = 0;
-  readonly sessions: SqlTableSessionStore;
+  readonly sessions: SqlSessionStore & { exists(): boolean | Promise<boolean> };
   /** Logout everywhere (see UserStore): only on tables gatehouse owns, as the others cannot keep a stamp. */
   readonly renewTokenStamp?: (username: string) => Promise<string>;
   readonly #slots: readonly FieldSlot[];
@@ -224,7 +232,13 @@ export class SqlTableUserStore implements SqlUserStore {
   #pending: Promise<SqlDriver> | undefined;
 
   /** A driver, or a function that opens one: called (again after a failure) until it gives one. */
-  constructor(dialect: SqlDialect, driver: SqlDriver | (() => Promise<SqlDriver>), options: SqlUserStoreOptions = {}) {
+  constructor(
+    dialect: SqlDialect,
+    driver: SqlDriver | (() => Promise<SqlDriver>),
+    options: SqlUserStoreOptions = {},
+    /** MySQL's own session store (no RETURNING: mysql-sessions.ts); the shared SQL one otherwise. */
+    sessions?: SqlSessionStore & { exists(): boolean | Promise<boolean> },
+  ) {
     if (options === null || typeof options !== 'object') throw new ConfigurationError('user store options must be an object');
     this.dialect = dialect;
     if (typeof driver === 'function') this.#opening = driver;
@@ -254,7 +268,7 @@ export class SqlTableUserStore implements SqlUserStore {
       },
       report: (error) => this.#report(error),
     };
-    this.sessions = new SqlTableSessionStore(runner, layout.tableName);
+    this.sessions = sessions ?? new SqlTableSessionStore(runner, layout.tableName);
   }
 
   /**
@@ -266,7 +280,9 @@ export class SqlTableUserStore implements SqlUserStore {
     const [sql, params]: [string, SqlValue[]] =
       this.dialect === 'postgres'
         ? ['SELECT attname AS c0 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped', [this.#layout.table]]
-        : ['SELECT name AS c0 FROM pragma_table_info(?, ?)', sqliteTableParts(this.#layout.tableName)];
+        : this.dialect === 'mysql'
+          ? [`SELECT COLUMN_NAME AS c0 FROM information_schema.COLUMNS WHERE ${MYSQL_TABLE}`, mysqlTableParts(this.#layout.tableName)]
+          : ['SELECT name AS c0 FROM pragma_table_info(?, ?)', sqliteTableParts(this.#layout.tableName)];
     return this.#run(op, sql, params, (rows) => {
       if (rows.length === 0) return false; // no table yet
       const has = rows.some((row) => this.#name(row) === STAMP_NAME);
@@ -323,11 +339,14 @@ export class SqlTableUserStore implements SqlUserStore {
       }
       return this.#found(this.#rows('findUser', rows), find.arrays, cache, writes);
     }
-    return this.#run('findUser', this.#sql.find, [username], (rows) => this.#found(rows, false, cache, writes));
+    const exact = this.dialect === 'mysql' ? username : undefined;
+    return this.#run('findUser', this.#sql.find, [username], (rows) => this.#found(rows, false, cache, writes, exact));
   }
 
   /** findUser's rows as its answer: null, the user, or ERR_USER_STORE_DATA for two rows. */
-  #found(rows: unknown[], arrays: boolean, cache: UserCache | null, writes: number): UserRecord | null {
+  #found(rows: unknown[], arrays: boolean, cache: UserCache | null, writes: number, username?: string): UserRecord | null {
+    // MySQL compares by the column's collation: another app's _ci column gives `JohnDoe` for `johndoe`.
+    if (username !== undefined) rows = rows.filter((row) => this.#name(row) === username);
     if (rows.length > 1) throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'findUser: the username is not unique in the table'));
     const user = rows.length === 0 ? null : this.#decode(rows[0], this.#slots, true, arrays);
     // A write through this store since the read began may have made the row stale: not kept.
@@ -470,7 +489,7 @@ export class SqlTableUserStore implements SqlUserStore {
     this.#stamped = undefined;
     if (await this.#hasStamp('migrate')) return;
     const pg = this.dialect === 'postgres';
-    const add = `ALTER TABLE ${this.#layout.table} ADD COLUMN ${pg ? 'IF NOT EXISTS ' : ''}${STAMP_COLUMN} VARCHAR(64) NULL`;
+    const add = backticked(`ALTER TABLE ${this.#layout.table} ADD COLUMN ${pg ? 'IF NOT EXISTS ' : ''}${STAMP_COLUMN} VARCHAR(64) NULL`, this.dialect);
     try {
       await this.#await('migrate', () => driver.exec(pg ? `SELECT pg_advisory_xact_lock(7314985); ${add}` : add));
     } catch (error) {
@@ -491,8 +510,11 @@ export class SqlTableUserStore implements SqlUserStore {
     const layout = this.#layout;
     const fold = layout.usernameFold!;
     const pg = this.dialect === 'postgres';
+    const my = this.dialect === 'mysql';
     if (!(await this.#hasFoldColumn('migrate'))) {
-      const add = `ALTER TABLE ${layout.table} ADD COLUMN ${pg ? 'IF NOT EXISTS ' : ''}${fold.quoted} TEXT`;
+      const add = my
+        ? backticked(`ALTER TABLE ${layout.table} ADD COLUMN ${mysqlFoldColumn(layout)}, ADD UNIQUE KEY ${mysqlFoldIndex(layout)} (${fold.quoted})`)
+        : `ALTER TABLE ${layout.table} ADD COLUMN ${pg ? 'IF NOT EXISTS ' : ''}${fold.quoted} TEXT`;
       try {
         await this.#await('migrate', () => driver.exec(pg ? `SELECT pg_advisory_xact_lock(7314985); ${add}` : add));
       } catch (error) {
@@ -500,7 +522,7 @@ export class SqlTableUserStore implements SqlUserStore {
         if (!(await this.#hasFoldColumn('migrate'))) throw error;
       }
     }
-    await this.#await('migrate', () => driver.exec(foldIndexSql(this.dialect, layout)));
+    if (!my) await this.#await('migrate', () => driver.exec(foldIndexSql(this.dialect, layout)));
     const groups = new Map<string, string[]>();
     for (const name of await this.#allNames('migrate', this.#sql.unfolded!)) {
       const key = foldUsername(name);
@@ -522,7 +544,9 @@ export class SqlTableUserStore implements SqlUserStore {
     const [sql, params]: [string, SqlValue[]] =
       this.dialect === 'postgres'
         ? ['SELECT attname AS c0 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped', [this.#layout.table, fold.name]]
-        : ['SELECT name AS c0 FROM pragma_table_info(?, ?) WHERE name = ?', [...sqliteTableParts(this.#layout.tableName), fold.name]];
+        : this.dialect === 'mysql'
+          ? [`SELECT COLUMN_NAME AS c0 FROM information_schema.COLUMNS WHERE ${MYSQL_TABLE} AND COLUMN_NAME = ?`, [...mysqlTableParts(this.#layout.tableName), fold.name]]
+          : ['SELECT name AS c0 FROM pragma_table_info(?, ?) WHERE name = ?', [...sqliteTableParts(this.#layout.tableName), fold.name]];
     const rows = await this.#run(op, sql, params, (r) => r);
     this.#folded = rows.length > 0;
     return this.#folded;
@@ -585,7 +609,9 @@ export class SqlTableUserStore implements SqlUserStore {
     const [sql, params]: [string, SqlValue[]] =
       this.dialect === 'postgres'
         ? ['SELECT to_regclass($1)::text AS c0', [layout.table]]
-        : ["SELECT name AS c0 FROM sqlite_master WHERE type = 'table' AND name = ?", [layout.tableName]];
+        : this.dialect === 'mysql'
+          ? [`SELECT TABLE_NAME AS c0 FROM information_schema.TABLES WHERE ${MYSQL_TABLE}`, mysqlTableParts(layout.tableName)]
+          : ["SELECT name AS c0 FROM sqlite_master WHERE type = 'table' AND name = ?", [layout.tableName]];
     const rows = await this.#await('migrate', () => driver.query(sql, params));
     return Array.isArray(rows) && rows.length > 0 && rows[0] !== null && (rows[0] as { c0?: unknown }).c0 != null;
   }
