@@ -275,7 +275,7 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   }
   if (mounted.has('openapi')) {
     const docs = typeof options.docs === 'object' && options.docs !== null ? options.docs : {};
-    addDocsRoutes(add, paths, mounted, auth, docs);
+    addDocsRoutes(add, paths, mounted, auth, docs, loginByOf(options.users));
   }
 
   const fail = (error: unknown, request: Request): ResponseParts => {
@@ -328,17 +328,25 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   return Object.assign(handle, { auth });
 }
 
+/** What a user store says its logins name, when that is more than a username (a store's loginBy, untrusted). */
+function loginByOf(users: unknown): 'email' | 'username or email' | undefined {
+  if (users === null || typeof users !== 'object' || typeof (users as { findUser?: unknown }).findUser !== 'function') return undefined;
+  const loginBy = (users as { loginBy?: unknown }).loginBy;
+  return loginBy === 'email' || loginBy === 'username or email' ? loginBy : undefined;
+}
+
 function addDocsRoutes(
   add: (path: string, methods: readonly string[], run: RouteRun) => void,
   paths: AuthPaths,
   mounted: ReadonlySet<RouteName>,
   auth: Auth<any>,
   docs: DocsOptions,
+  loginBy: 'email' | 'username or email' | undefined,
 ): void {
   const title = docs.title ?? 'gatehouse';
   const listed = (['token', 'me', 'items'] as const).filter((name) => mounted.has(name));
   const openapi = JSON.stringify(
-    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version, routes: listed }),
+    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version, routes: listed, loginBy }),
   );
   // Sub-paths of the docs page: /docs/oauth2-redirect, /docs/swagger-ui.css, ...
   const base = paths.docs.replace(/\/+$/, '');

@@ -30,6 +30,18 @@ export interface Statements {
   setPassword: string;
   setDisabled: string | null;
   remove: string;
+  /** 'username or email': the row whose email column is $1 (as find), and its username alone. */
+  findAlternate: string | null;
+  alternateName: string | null;
+  /** Whether a row has username $1 (its username as c0). */
+  named: string;
+  /**
+   * With a credentials table (better-auth's account): insert writes no hash; this adds the row
+   * of the user named last ($1 the hash, then the insert values, then the name); removeCredentials
+   * deletes every row of the user's before the user goes.
+   */
+  insertCredentials: string | null;
+  removeCredentials: string | null;
 }
 
 /** The fields of a record in select order, with where their values sit in a row. */
@@ -44,10 +56,14 @@ export interface FieldSlot {
 
 export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   const p = dialect === 'postgres' ? (i: number) => `$${i}` : () => '?';
-  const { table: t, username: u, hashedPassword: h } = layout;
+  const { table: t, username: u, hashedPassword: h, credentials: cred } = layout;
   const slots: FieldSlot[] = [];
   const listSlots: FieldSlot[] = [];
-  const columns = [u, h];
+  // With a credentials table, the hash is read from the user's row there.
+  const literal = (value: string) => `'${value}'`; // checked words only (resolveCredentials)
+  const credWhere = cred ? cred.where.map(([column, value]) => ` AND ${column} = ${literal(value)}`).join('') : '';
+  const hashRead = cred ? `(SELECT ${h} FROM ${cred.table} WHERE ${cred.foreignKey} = ${t}.${cred.userKey}${credWhere} LIMIT 1)` : h;
+  const columns = [u, hashRead];
   const listColumns = [u];
   for (const name of ['email', 'full_name', 'disabled'] as const) {
     const field = layout.fields[name];
@@ -63,7 +79,7 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   if (layout.updatedAt) listColumns.push(layout.updatedAt);
   const select = (list: string[]) => list.map((column, i) => `${column} AS c${i}`).join(', ');
 
-  const insertColumns = [...columns, ...layout.insertValues.map(([column]) => column)];
+  const insertColumns = [...(cred ? [u] : [u, h]), ...columns.slice(2), ...layout.insertValues.map(([column]) => column)];
   const fold = layout.usernameFold?.quoted;
   const allColumns = fold ? [...insertColumns, fold] : insertColumns;
   const duplicate = allColumns.find((column, i) => allColumns.indexOf(column) !== i);
@@ -75,14 +91,45 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   const disabled = layout.fields.disabled;
   const disabledSet = disabled?.columns.map((column, i) => `${column} = ${p(i + 1)}`).join(', ');
 
+  const conflict = layout.uniqueUsername ? `ON CONFLICT (${u}) DO NOTHING ` : '';
+  const alternate = layout.alternateLogin;
+  // The hash's row: the users table's, or the credentials row of the user named $n.
+  const userKey = (n: number) => (cred ? `(SELECT ${cred.userKey} FROM ${t} WHERE ${u} = ${p(n)})` : '');
+  const credTouched = cred?.updatedAt ? `, ${cred.updatedAt} = CURRENT_TIMESTAMP` : '';
+  const hashUpdate = (cas: boolean) =>
+    cred
+      ? `UPDATE ${cred.table} SET ${h} = ${p(1)}${credTouched} WHERE ${cred.foreignKey} = ${userKey(2)}${credWhere}` +
+        `${cas ? ` AND ${h} = ${p(3)}` : ''} RETURNING ${cred.foreignKey} AS c0`
+      : `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${cas ? ` AND ${h} = ${p(3)}` : ''} ${returning}`;
+  let insertCredentials: string | null = null;
+  if (cred) {
+    const stampColumns = [cred.createdAt, cred.updatedAt].filter((c): c is string => c !== null);
+    const credColumns = [cred.foreignKey, ...cred.keyCopies, ...cred.where.map(([c]) => c), h, ...cred.insertValues.map(([c]) => c), ...stampColumns];
+    const credValues = [
+      ...[cred.foreignKey, ...cred.keyCopies].map(() => `${t}.${cred.userKey}`),
+      ...cred.where.map(([, value]) => literal(value)),
+      p(1),
+      ...cred.insertValues.map((_, i) => p(i + 2)),
+      ...stampColumns.map(() => 'CURRENT_TIMESTAMP'),
+    ];
+    insertCredentials =
+      `INSERT INTO ${cred.table} (${credColumns.join(', ')}) SELECT ${credValues.join(', ')} FROM ${t} ` +
+      `WHERE ${u} = ${p(cred.insertValues.length + 2)} RETURNING ${cred.foreignKey} AS c0`;
+  }
+
   const sql: Statements = {
     find: `SELECT ${select(columns)} FROM ${t} WHERE ${u} = ${p(1)} LIMIT 2`,
+    findAlternate: alternate ? `SELECT ${select(columns)} FROM ${t} WHERE ${alternate} = ${p(1)} LIMIT 2` : null,
+    alternateName: alternate ? `SELECT ${u} AS c0 FROM ${t} WHERE ${alternate} = ${p(1)} LIMIT 2` : null,
+    named: `SELECT ${u} AS c0 FROM ${t} WHERE ${u} = ${p(1)} LIMIT 1`,
+    insertCredentials,
+    removeCredentials: cred ? `DELETE FROM ${cred.table} WHERE ${cred.foreignKey} = ${userKey(1)} RETURNING ${cred.foreignKey} AS c0` : null,
     probe: `SELECT ${select([...new Set([...columns, ...listColumns])])} FROM ${t} WHERE 1 = 0`,
     list: `SELECT ${select(listColumns)} FROM ${t} ORDER BY ${u} LIMIT ${p(1)}`,
     listAfter: `SELECT ${select(listColumns)} FROM ${t} WHERE ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}`,
     insert:
       `INSERT INTO ${t} (${[...insertColumns, ...stamps].join(', ')}) VALUES (${values.join(', ')}) ` +
-      `ON CONFLICT (${u}) DO NOTHING ${returning}`,
+      `${conflict}${returning}`,
     // No conflict target: a taken name and a taken fold (its UNIQUE index) alike insert nothing.
     insertFolded: fold
       ? `INSERT INTO ${t} (${[...insertColumns, ...stamps, fold].join(', ')}) VALUES (${[...values, p(insertColumns.length + 1)].join(', ')}) ` +
@@ -96,8 +143,8 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
       ? `UPDATE ${t} SET ${fold} = ${p(1)} WHERE ${u} = ${p(2)} AND ${fold} IS NULL ` +
         `AND NOT EXISTS (SELECT 1 FROM ${t} AS other WHERE other.${fold} = ${p(3)}) ${returning}`
       : null,
-    compareAndSwap: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)} AND ${h} = ${p(3)} ${returning}`,
-    setPassword: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)} ${returning}`,
+    compareAndSwap: hashUpdate(true),
+    setPassword: hashUpdate(false),
     setDisabled: disabled
       ? `UPDATE ${t} SET ${disabledSet}${touched} WHERE ${u} = ${p(disabled.columns.length + 1)} ${returning}`
       : null,
