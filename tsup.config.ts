@@ -2,8 +2,8 @@ import { type Options, defineConfig } from 'tsup';
 
 // Public entries: index (the library), passwords (CryptContext and the scheme objects, gatehouse/passwords),
 // node (the Node adapter, gatehouse/node), http (the fetch handler and its building blocks, gatehouse/http),
-// sqlite and postgres
-// (the SQL user stores, gatehouse/sqlite and gatehouse/postgres), throttle and redis (the shared
+// sqlite, postgres and mysql
+// (the SQL user stores, gatehouse/sqlite, gatehouse/postgres and gatehouse/mysql), throttle and redis (the shared
 // counter stores of the login throttle, gatehouse/throttle and gatehouse/redis), tokens (JWT access
 // tokens alone, gatehouse/tokens); cli is the bin.
 const typedEntries = {
@@ -13,6 +13,7 @@ const typedEntries = {
   http: 'src/http/index.ts',
   sqlite: 'src/users/sql/sqlite.ts',
   postgres: 'src/users/sql/postgres.ts',
+  mysql: 'src/users/sql/mysql.ts',
   throttle: 'src/throttle/index.ts',
   redis: 'src/throttle/redis.ts',
   tokens: 'src/tokens/index.ts',
@@ -29,7 +30,7 @@ const shared: Options = {
   platform: 'neutral',
   // Runtime dependencies stay external; node: builtins are only reached at run time. The database
   // drivers (optional peers) are imported only by gatehouse/sqlite and gatehouse/postgres, when asked.
-  external: ['jose', /^@noble\/hashes/, 'better-sqlite3', 'pg'],
+  external: ['jose', /^@noble\/hashes/, 'better-sqlite3', 'pg', /^mysql2/],
 };
 
 export default defineConfig([

@@ -108,3 +108,27 @@ export async function importPgPool<P>(what: string): Promise<new (config: Record
   if (typeof Pool !== 'function') throw new ConfigurationError(`${what}: the pg module has no Pool`);
   return Pool as new (config: Record<string, unknown>) => P;
 }
+
+/** What the stores use of mysql2/promise: createPool. */
+export interface Mysql2Module {
+  createPool(config: Record<string, unknown>): unknown;
+}
+
+/** mysql2/promise, imported on first use; ConfigurationError naming `what` when mysql2 is not installed. */
+export async function importMysql2(what: string): Promise<Mysql2Module> {
+  let mod: Partial<Mysql2Module> & { default?: Partial<Mysql2Module> };
+  try {
+    mod = (await import(/* @vite-ignore */ 'mysql2/promise' as string)) as typeof mod;
+  } catch (cause) {
+    throw new ConfigurationError(`${what} makes a pool with mysql2, which is not installed (npm install mysql2@3)`, { cause });
+  }
+  const createPool = mod.createPool ?? mod.default?.createPool;
+  if (typeof createPool !== 'function') throw new ConfigurationError(`${what}: the mysql2/promise module has no createPool`);
+  return { createPool };
+}
+
+/** A `mysql://` or `mariadb://` URL (mysql2 reads the first spelling: a mariadb:// one is given as mysql://). */
+export function mysqlUrl(url: string): string | null {
+  const match = /^(mysql|mariadb):\/\//i.exec(url);
+  return match ? `mysql://${url.slice(match[0].length)}` : null;
+}

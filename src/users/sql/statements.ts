@@ -5,8 +5,8 @@
 import { ConfigurationError } from '../../errors.js';
 import { type ResolvedField, type ResolvedLayout, quoteIdentifier } from './layouts.js';
 
-/** @internal Which SQL the store writes: `?` placeholders and SQLite's types, or PostgreSQL's. */
-export type SqlDialect = 'sqlite' | 'postgres';
+/** @internal Which SQL the store writes: `?` placeholders and SQLite's types, PostgreSQL's, or MySQL/MariaDB's. */
+export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
 
 export interface Statements {
   find: string;
@@ -56,6 +56,12 @@ export interface FieldSlot {
 
 export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   const p = dialect === 'postgres' ? (i: number) => `$${i}` : () => '?';
+  // MySQL/MariaDB: no RETURNING on UPDATE and no ON CONFLICT; the driver gives a write as one row per
+  // row it matched, and a write refused by a UNIQUE index as none (mysql.ts). Times are UTC.
+  const my = dialect === 'mysql';
+  const now = my ? 'UTC_TIMESTAMP()' : 'CURRENT_TIMESTAMP';
+  // A write names the user exactly, whatever the column's collation (a _ci column of another app).
+  const exactly = my ? ' COLLATE utf8mb4_bin' : '';
   const { table: t, username: u, hashedPassword: h, credentials: cred } = layout;
   const slots: FieldSlot[] = [];
   const listSlots: FieldSlot[] = [];
@@ -85,22 +91,24 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
   const duplicate = allColumns.find((column, i) => allColumns.indexOf(column) !== i);
   if (duplicate) throw new ConfigurationError(`the layout writes the column ${duplicate} twice`);
   const stamps = [layout.createdAt, layout.updatedAt].filter((c): c is string => c !== null && !insertColumns.includes(c));
-  const values = [...insertColumns.map((_, i) => p(i + 1)), ...stamps.map(() => 'CURRENT_TIMESTAMP')];
-  const touched = layout.updatedAt ? `, ${layout.updatedAt} = CURRENT_TIMESTAMP` : '';
-  const returning = `RETURNING ${u} AS c0`;
+  const values = [...insertColumns.map((_, i) => p(i + 1)), ...stamps.map(() => now)];
+  const touched = layout.updatedAt ? `, ${layout.updatedAt} = ${now}` : '';
+  const returning = my ? '' : `RETURNING ${u} AS c0`;
+  const onConflict = (target: string) => (my ? '' : `ON CONFLICT ${target}DO NOTHING `);
   const disabled = layout.fields.disabled;
   const disabledSet = disabled?.columns.map((column, i) => `${column} = ${p(i + 1)}`).join(', ');
 
-  const conflict = layout.uniqueUsername ? `ON CONFLICT (${u}) DO NOTHING ` : '';
+  const conflict = layout.uniqueUsername ? onConflict(`(${u}) `) : '';
   const alternate = layout.alternateLogin;
   // The hash's row: the users table's, or the credentials row of the user named $n.
-  const userKey = (n: number) => (cred ? `(SELECT ${cred.userKey} FROM ${t} WHERE ${u} = ${p(n)})` : '');
-  const credTouched = cred?.updatedAt ? `, ${cred.updatedAt} = CURRENT_TIMESTAMP` : '';
+  const userKey = (n: number) => (cred ? `(SELECT ${cred.userKey} FROM ${t} WHERE ${u} = ${p(n)}${exactly})` : '');
+  const credTouched = cred?.updatedAt ? `, ${cred.updatedAt} = ${now}` : '';
+  const credReturning = cred && !my ? ` RETURNING ${cred.foreignKey} AS c0` : '';
   const hashUpdate = (cas: boolean) =>
     cred
       ? `UPDATE ${cred.table} SET ${h} = ${p(1)}${credTouched} WHERE ${cred.foreignKey} = ${userKey(2)}${credWhere}` +
-        `${cas ? ` AND ${h} = ${p(3)}` : ''} RETURNING ${cred.foreignKey} AS c0`
-      : `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${cas ? ` AND ${h} = ${p(3)}` : ''} ${returning}`;
+        `${cas ? ` AND ${h} = ${p(3)}` : ''}${credReturning}`
+      : `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${exactly}${cas ? ` AND ${h} = ${p(3)}` : ''} ${returning}`;
   let insertCredentials: string | null = null;
   if (cred) {
     const stampColumns = [cred.createdAt, cred.updatedAt].filter((c): c is string => c !== null);
@@ -110,20 +118,20 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
       ...cred.where.map(([, value]) => literal(value)),
       p(1),
       ...cred.insertValues.map((_, i) => p(i + 2)),
-      ...stampColumns.map(() => 'CURRENT_TIMESTAMP'),
+      ...stampColumns.map(() => now),
     ];
     insertCredentials =
       `INSERT INTO ${cred.table} (${credColumns.join(', ')}) SELECT ${credValues.join(', ')} FROM ${t} ` +
-      `WHERE ${u} = ${p(cred.insertValues.length + 2)} RETURNING ${cred.foreignKey} AS c0`;
+      `WHERE ${u} = ${p(cred.insertValues.length + 2)}${exactly}${credReturning}`;
   }
 
   const sql: Statements = {
     find: `SELECT ${select(columns)} FROM ${t} WHERE ${u} = ${p(1)} LIMIT 2`,
     findAlternate: alternate ? `SELECT ${select(columns)} FROM ${t} WHERE ${alternate} = ${p(1)} LIMIT 2` : null,
     alternateName: alternate ? `SELECT ${u} AS c0 FROM ${t} WHERE ${alternate} = ${p(1)} LIMIT 2` : null,
-    named: `SELECT ${u} AS c0 FROM ${t} WHERE ${u} = ${p(1)} LIMIT 1`,
+    named: `SELECT ${u} AS c0 FROM ${t} WHERE ${u} = ${p(1)}${exactly} LIMIT 1`,
     insertCredentials,
-    removeCredentials: cred ? `DELETE FROM ${cred.table} WHERE ${cred.foreignKey} = ${userKey(1)} RETURNING ${cred.foreignKey} AS c0` : null,
+    removeCredentials: cred ? `DELETE FROM ${cred.table} WHERE ${cred.foreignKey} = ${userKey(1)}${credReturning}` : null,
     probe: `SELECT ${select([...new Set([...columns, ...listColumns])])} FROM ${t} WHERE 1 = 0`,
     list: `SELECT ${select(listColumns)} FROM ${t} ORDER BY ${u} LIMIT ${p(1)}`,
     listAfter: `SELECT ${select(listColumns)} FROM ${t} WHERE ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}`,
@@ -133,27 +141,69 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout) {
     // No conflict target: a taken name and a taken fold (its UNIQUE index) alike insert nothing.
     insertFolded: fold
       ? `INSERT INTO ${t} (${[...insertColumns, ...stamps, fold].join(', ')}) VALUES (${[...values, p(insertColumns.length + 1)].join(', ')}) ` +
-        `ON CONFLICT DO NOTHING ${returning}`
+        `${onConflict('')}${returning}`
       : null,
     names: `SELECT ${u} AS c0 FROM ${t} WHERE ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}`,
     lowerMatches: `SELECT ${u} AS c0 FROM ${t} WHERE lower(${u}) IN (${[1, 2, 3, 4, 5, 6, 7].map((i) => `lower(${p(i)})`).join(', ')}) LIMIT 100`,
     foldMatch: fold ? `SELECT ${u} AS c0 FROM ${t} WHERE ${fold} = ${p(1)} OR ${u} = ${p(2)} LIMIT 1` : null,
     unfolded: fold ? `SELECT ${u} AS c0 FROM ${t} WHERE ${fold} IS NULL AND ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}` : null,
     fillFold: fold
-      ? `UPDATE ${t} SET ${fold} = ${p(1)} WHERE ${u} = ${p(2)} AND ${fold} IS NULL ` +
-        `AND NOT EXISTS (SELECT 1 FROM ${t} AS other WHERE other.${fold} = ${p(3)}) ${returning}`
+      ? `UPDATE ${t} SET ${fold} = ${p(1)} WHERE ${u} = ${p(2)}${exactly} AND ${fold} IS NULL ` +
+        // MySQL cannot read the table an UPDATE changes: the UNIQUE index refuses a taken fold instead
+        // ($3, the fold again, is then only checked to be there).
+        (my ? `AND ${p(3)} IS NOT NULL` : `AND NOT EXISTS (SELECT 1 FROM ${t} AS other WHERE other.${fold} = ${p(3)}) ${returning}`)
       : null,
     compareAndSwap: hashUpdate(true),
     setPassword: hashUpdate(false),
     setDisabled: disabled
-      ? `UPDATE ${t} SET ${disabledSet}${touched} WHERE ${u} = ${p(disabled.columns.length + 1)} ${returning}`
+      ? `UPDATE ${t} SET ${disabledSet}${touched} WHERE ${u} = ${p(disabled.columns.length + 1)}${exactly} ${returning}`
       : null,
-    remove: `DELETE FROM ${t} WHERE ${u} = ${p(1)} ${returning}`,
+    remove: `DELETE FROM ${t} WHERE ${u} = ${p(1)}${exactly} ${returning}`,
   };
+  if (my) for (const key of Object.keys(sql) as (keyof Statements)[]) sql[key] = backticked(sql[key]!) as never;
   return { sql, slots, listSlots };
 }
 
+/**
+ * The SQL with MySQL's quotes: the layout's names are validated identifiers (letters, digits, _)
+ * in double quotes, and no statement has a string literal, so every `"name"` is a name.
+ */
+export function backticked(sql: string): string;
+export function backticked(sql: string | null): string | null;
+export function backticked(sql: string | null): string | null {
+  return sql === null ? null : sql.replace(/"([A-Za-z_][A-Za-z0-9_]*)"/g, '`$1`');
+}
+
+/**
+ * MySQL/MariaDB's table: utf8mb4, names compared exactly (utf8mb4_bin: `JohnDoe` is not `johndoe`),
+ * key columns of bounded length (an index holds 3072 bytes: 768 characters). The fold's UNIQUE index
+ * comes with the table (MySQL has no CREATE INDEX IF NOT EXISTS).
+ */
+export function mysqlTableSql(layout: ResolvedLayout): string {
+  const bin = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
+  const lines = [`${layout.username} VARCHAR(256) ${bin} NOT NULL PRIMARY KEY`, `${layout.hashedPassword} TEXT ${bin}`];
+  const { email, full_name, disabled } = layout.fields;
+  if (email) lines.push(`${email.columns[0]} TEXT`);
+  if (full_name) lines.push(`${full_name.columns[0]} TEXT`);
+  if (layout.usernameFold) lines.push(`${mysqlFoldColumn(layout)}`);
+  if (disabled) lines.push(`${disabled.columns[0]} BOOLEAN NOT NULL DEFAULT FALSE`);
+  for (const column of [layout.createdAt, layout.updatedAt]) if (column) lines.push(`${column} DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP`);
+  if (layout.usernameFold) lines.push(`UNIQUE KEY ${mysqlFoldIndex(layout)} (${layout.usernameFold.quoted})`);
+  return backticked(`CREATE TABLE IF NOT EXISTS ${layout.table} (\n  ${lines.join(',\n  ')}\n) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+}
+
+/** The fold column's definition on MySQL (NFKC can lengthen a name: room for three times 256). */
+export function mysqlFoldColumn(layout: ResolvedLayout): string {
+  return `${layout.usernameFold!.quoted} VARCHAR(768) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL`;
+}
+
+/** `<table>_<fold column>_key`, at most 64 characters (MySQL's limit), quoted. */
+export function mysqlFoldIndex(layout: ResolvedLayout): string {
+  return quoteIdentifier(`${layout.tableName.split('.').at(-1)!}_${layout.usernameFold!.name}_key`.slice(0, 63), 'the fold index name');
+}
+
 export function createTableSql(dialect: SqlDialect, layout: ResolvedLayout): string {
+  if (dialect === 'mysql') return mysqlTableSql(layout);
   const pg = dialect === 'postgres';
   const text = 'TEXT';
   const lines = [`${layout.username} ${text} NOT NULL PRIMARY KEY`, `${layout.hashedPassword} ${text}`];

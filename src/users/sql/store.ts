@@ -12,7 +12,7 @@ import { unrefTimer } from '../../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../store-interface.js';
 import { type LayoutOptions, type LoginBy, type ResolvedField, type ResolvedLayout, type SqlValue, insertValueFor, resolveLayout } from './layouts.js';
 import { LAYOUTS } from './known-layouts.js';
-import { type FieldSlot, type SqlDialect, type Statements, buildStatements, createTableSql, foldIndexSql, sqliteTableParts } from './statements.js';
+import { type FieldSlot, type SqlDialect, type Statements, backticked, buildStatements, createTableSql, foldIndexSql, mysqlFoldColumn, mysqlFoldIndex, sqliteTableParts } from './statements.js';
 import { foldUsername, lookAlikeGroups } from '../fold.js';
 import {
   MAX_FIELD_LENGTH,
@@ -93,6 +93,14 @@ export interface SqlUserStoreOptions extends LayoutOptions {
 }
 
 const DEFAULT_PAGE = 1000;
+
+/** MySQL's catalog: the table (`db.table`, or `table` in the connection's database). */
+const MYSQL_TABLE = 'TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?';
+function mysqlTableParts(name: string): [string | null, string] {
+  const parts = name.split('.');
+  return parts.length === 2 ? [parts[0]!, parts[1]!] : [null, name];
+}
+
 const MAX_PAGE = 10_000;
 
 /** A driver error's code when it is a plain token (SQLSTATE, SQLITE_BUSY, ECONNREFUSED): safe to show. */
@@ -244,7 +252,8 @@ export class SqlTableUserStore implements SqlUserStore {
       const user = this.#found(this.#rows('findUser', rows), find.arrays, cache, writes);
       return user === null && this.#byEmail(username) ? this.#findAlternate(username, cache, writes) : user;
     }
-    const found = this.#run('findUser', this.#sql.find, [username], (rows) => this.#found(rows, false, cache, writes));
+    const exact = this.dialect === 'mysql' ? username : undefined;
+    const found = this.#run('findUser', this.#sql.find, [username], (rows) => this.#found(rows, false, cache, writes, exact));
     if (!this.#byEmail(username)) return found;
     return isThenable(found)
       ? Promise.resolve(found).then((user) => user ?? this.#findAlternate(username, cache, writes))
@@ -281,7 +290,9 @@ export class SqlTableUserStore implements SqlUserStore {
   }
 
   /** findUser's rows as its answer: null, the user, or ERR_USER_STORE_DATA for two rows. */
-  #found(rows: unknown[], arrays: boolean, cache: UserCache | null, writes: number): UserRecord | null {
+  #found(rows: unknown[], arrays: boolean, cache: UserCache | null, writes: number, username?: string): UserRecord | null {
+    // MySQL compares by the column's collation: another app's _ci column gives `JohnDoe` for `johndoe`.
+    if (username !== undefined) rows = rows.filter((row) => this.#name(row) === username);
     if (rows.length > 1) throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'findUser: the username is not unique in the table'));
     const user = rows.length === 0 ? null : this.#decode(rows[0], this.#slots, true, arrays);
     // A write through this store since the read began may have made the row stale: not kept.
@@ -424,8 +435,11 @@ export class SqlTableUserStore implements SqlUserStore {
     const layout = this.#layout;
     const fold = layout.usernameFold!;
     const pg = this.dialect === 'postgres';
+    const my = this.dialect === 'mysql';
     if (!(await this.#hasFoldColumn('migrate'))) {
-      const add = `ALTER TABLE ${layout.table} ADD COLUMN ${pg ? 'IF NOT EXISTS ' : ''}${fold.quoted} TEXT`;
+      const add = my
+        ? backticked(`ALTER TABLE ${layout.table} ADD COLUMN ${mysqlFoldColumn(layout)}, ADD UNIQUE KEY ${mysqlFoldIndex(layout)} (${fold.quoted})`)
+        : `ALTER TABLE ${layout.table} ADD COLUMN ${pg ? 'IF NOT EXISTS ' : ''}${fold.quoted} TEXT`;
       try {
         await this.#await('migrate', () => driver.exec(pg ? `SELECT pg_advisory_xact_lock(7314985); ${add}` : add));
       } catch (error) {
@@ -433,7 +447,7 @@ export class SqlTableUserStore implements SqlUserStore {
         if (!(await this.#hasFoldColumn('migrate'))) throw error;
       }
     }
-    await this.#await('migrate', () => driver.exec(foldIndexSql(this.dialect, layout)));
+    if (!my) await this.#await('migrate', () => driver.exec(foldIndexSql(this.dialect, layout)));
     const groups = new Map<string, string[]>();
     for (const name of await this.#allNames('migrate', this.#sql.unfolded!)) {
       const key = foldUsername(name);
@@ -455,7 +469,9 @@ export class SqlTableUserStore implements SqlUserStore {
     const [sql, params]: [string, SqlValue[]] =
       this.dialect === 'postgres'
         ? ['SELECT attname AS c0 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped', [this.#layout.table, fold.name]]
-        : ['SELECT name AS c0 FROM pragma_table_info(?, ?) WHERE name = ?', [...sqliteTableParts(this.#layout.tableName), fold.name]];
+        : this.dialect === 'mysql'
+          ? [`SELECT COLUMN_NAME AS c0 FROM information_schema.COLUMNS WHERE ${MYSQL_TABLE} AND COLUMN_NAME = ?`, [...mysqlTableParts(this.#layout.tableName), fold.name]]
+          : ['SELECT name AS c0 FROM pragma_table_info(?, ?) WHERE name = ?', [...sqliteTableParts(this.#layout.tableName), fold.name]];
     const rows = await this.#run(op, sql, params, (r) => r);
     this.#folded = rows.length > 0;
     return this.#folded;
@@ -518,7 +534,9 @@ export class SqlTableUserStore implements SqlUserStore {
     const [sql, params]: [string, SqlValue[]] =
       this.dialect === 'postgres'
         ? ['SELECT to_regclass($1)::text AS c0', [layout.table]]
-        : ["SELECT name AS c0 FROM sqlite_master WHERE type = 'table' AND name = ?", [layout.tableName]];
+        : this.dialect === 'mysql'
+          ? [`SELECT TABLE_NAME AS c0 FROM information_schema.TABLES WHERE ${MYSQL_TABLE}`, mysqlTableParts(layout.tableName)]
+          : ["SELECT name AS c0 FROM sqlite_master WHERE type = 'table' AND name = ?", [layout.tableName]];
     const rows = await this.#await('migrate', () => driver.query(sql, params));
     return Array.isArray(rows) && rows.length > 0 && rows[0] !== null && (rows[0] as { c0?: unknown }).c0 != null;
   }

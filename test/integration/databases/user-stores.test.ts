@@ -6,6 +6,8 @@
  *   of test/runtimes, which `npm test` installs: skipped, saying so, without it, a failure in CI);
  * - PostgreSQL: a throwaway cluster (test/helpers/postgres.ts) or $PG_URL; skipped with the reason
  *   outside CI when there is none, a failure in CI.
+ * - MariaDB (or MySQL): Debian's mariadb-server in a temp dir (test/helpers/mariadb.ts) or $MYSQL_URL,
+ *   a database per test; skipped with the reason outside CI when there is none, a failure in CI.
  * A few fake drivers inject what no real database returns (non-rows, hostile thenables, no answer).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcryptjs from 'bcryptjs';
 import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, UserStoreError } from '../../../src/errors.js';
@@ -20,11 +23,13 @@ import { createAuthHandler } from '../../../src/http/index.js';
 import { CryptContext } from '../../../src/passwords/registry.js';
 import { authenticateUser } from '../../../src/users/index.js';
 import { createPostgresUserStore } from '../../../src/users/sql/postgres.js';
+import { createMysqlUserStore } from '../../../src/users/sql/mysql.js';
 import { type D1Database, type SqliteDatabase, createD1UserStore, createSqliteUserStore } from '../../../src/users/sql/sqlite.js';
 import type { SqlUserStore, SqlUserStoreOptions } from '../../../src/users/sql/store.js';
 import { type FieldMapping, DEFAULT_LAYOUT, sqlBoolean } from '../../../src/users/sql/layouts.js';
 import { KEY } from '../../helpers/http.js';
 import { startTestPostgres } from '../../helpers/postgres.js';
+import { startTestMariadb } from '../../helpers/mariadb.js';
 import { INSTALL_RUNTIMES, importRuntimePackage } from '../../helpers/runtimes.js';
 
 /** The policy: bcrypt cost 5, so cost-4 hashes are outdated and get upgraded at login. */
@@ -49,7 +54,7 @@ interface Db {
   another(options?: SqlUserStoreOptions): SqlUserStore;
   /** SQL run directly on the database (tables another app made, faults). */
   exec(sql: string): Promise<void>;
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: 'sqlite' | 'postgres' | 'mysql';
 }
 
 interface Target {
@@ -179,7 +184,30 @@ const pgTarget: Target = {
   },
 };
 
-const targets: Target[] = [betterSqlite, nodeSqliteTarget, d1Target, pgTarget];
+const mariadb = await startTestMariadb();
+if ('destroy' in mariadb) finals.push(() => mariadb.destroy());
+const mysqlTarget: Target = {
+  name: 'MariaDB (mysql2 pool handed in; a database per test)',
+  skip: 'skip' in mariadb ? mariadb.skip : undefined,
+  async fresh(options = {}) {
+    if ('skip' in mariadb) throw new Error(mariadb.skip);
+    const url = await mariadb.createDatabase();
+    const pool = () => {
+      const made = mysql.createPool({ uri: url, connectionLimit: 4, timezone: 'Z' });
+      cleanups.push(() => made.end());
+      return made;
+    };
+    const raw = pool();
+    return {
+      store: createMysqlUserStore(pool(), options),
+      dialect: 'mysql',
+      another: (more = options) => createMysqlUserStore(pool(), more),
+      exec: async (sql) => void (await raw.query(sql)),
+    };
+  },
+};
+
+const targets: Target[] = [betterSqlite, nodeSqliteTarget, d1Target, pgTarget, mysqlTarget];
 
 async function seeded(target: Target, options?: SqlUserStoreOptions): Promise<Db> {
   const db = await target.fresh(options);
@@ -349,9 +377,10 @@ for (const target of targets) {
 
     it('a layout is plain configuration: an existing table with is_active and first/last names, mapped', async () => {
       const { exec, another, dialect } = await target.fresh();
-      const flag = dialect === 'postgres' ? 'BOOLEAN' : 'INTEGER';
+      const flag = dialect === 'sqlite' ? 'INTEGER' : 'BOOLEAN';
+      const id = { sqlite: 'INTEGER', postgres: 'SERIAL', mysql: 'INTEGER AUTO_INCREMENT' }[dialect];
       await exec(
-        `CREATE TABLE app_user (id ${dialect === 'postgres' ? 'SERIAL' : 'INTEGER'} PRIMARY KEY, name TEXT NOT NULL UNIQUE, ` +
+        `CREATE TABLE app_user (id ${id} PRIMARY KEY, name ${dialect === 'mysql' ? 'VARCHAR(150)' : 'TEXT'} NOT NULL UNIQUE, ` +
           `password TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL, is_active ${flag} NOT NULL, is_staff ${flag} NOT NULL)`,
       );
       const active: FieldMapping = {
@@ -384,7 +413,7 @@ for (const target of targets) {
       await store.setDisabled('erin', true);
       expect(await another({ layout }).findUser('erin')).toMatchObject({ disabled: true });
       expect(await authenticateUser(store, 'erin', 'e', { context })).toMatchObject({ username: 'erin' });
-      await exec(`UPDATE app_user SET is_active = ${dialect === 'postgres' ? 'true' : '1'}, last_name = '' WHERE name = 'erin'`);
+      await exec(`UPDATE app_user SET is_active = ${dialect === 'sqlite' ? '1' : 'true'}, last_name = '' WHERE name = 'erin'`);
       expect(await store.findUser('erin')).toMatchObject({ full_name: 'Erin', disabled: false });
     });
 
@@ -434,10 +463,15 @@ for (const target of targets) {
 
     it('migrate upgrades a table made before: folds filled in, existing look-alikes kept and listed, new ones refused', async () => {
       const { store, exec, another, dialect } = await target.fresh();
-      const [flag, time, no] = dialect === 'postgres' ? ['BOOLEAN NOT NULL DEFAULT false', 'TIMESTAMPTZ', 'false'] : ['INTEGER NOT NULL DEFAULT 0', 'TEXT', '0'];
+      const [flag, time, no] = {
+        postgres: ['BOOLEAN NOT NULL DEFAULT false', 'TIMESTAMPTZ', 'false'],
+        mysql: ['BOOLEAN NOT NULL DEFAULT false', 'DATETIME', 'false'],
+        sqlite: ['INTEGER NOT NULL DEFAULT 0', 'TEXT', '0'],
+      }[dialect];
+      const key = dialect === 'mysql' ? 'VARCHAR(256) COLLATE utf8mb4_bin' : 'TEXT';
       // The table as gatehouse's migrate made it before issue #18, with look-alikes in it.
       await exec(
-        `CREATE TABLE users (username TEXT NOT NULL PRIMARY KEY, hashed_password TEXT, email TEXT, full_name TEXT, disabled ${flag}, ` +
+        `CREATE TABLE users (username ${key} NOT NULL PRIMARY KEY, hashed_password TEXT, email TEXT, full_name TEXT, disabled ${flag}, ` +
           `created_at ${time} NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_at ${time} NOT NULL DEFAULT CURRENT_TIMESTAMP)`,
       );
       const old = { JohnDoe: hash4('a'), johndoe: hash4('b'), '\uff4aohndoe': hash4('c'), alice: hash4('d'), bob: hash4('e') };
@@ -463,8 +497,8 @@ for (const target of targets) {
     });
 
     it('a table without a fold column (another app\'s): look-alikes refused by a query, best effort', async () => {
-      const { exec, another } = await target.fresh();
-      await exec('CREATE TABLE accounts (login TEXT NOT NULL PRIMARY KEY, pw TEXT)');
+      const { exec, another, dialect } = await target.fresh();
+      await exec(`CREATE TABLE accounts (login ${dialect === 'mysql' ? 'VARCHAR(256)' : 'TEXT'} NOT NULL PRIMARY KEY, pw TEXT)`);
       const layout = {
         table: 'accounts',
         columns: { username: 'login', hashed_password: 'pw', email: null, full_name: null, disabled: null, created_at: null, updated_at: null },
@@ -573,6 +607,38 @@ describe('PostgreSQL stopped and started again', () => {
       expect(await down.json()).toEqual({ detail: 'Service Unavailable' });
     } finally {
       await postgres.start();
+    }
+    expect((await me()).status).toBe(200);
+    expect((await login()).status).toBe(200);
+  }, 60_000);
+});
+
+describe('MariaDB stopped and started again', () => {
+  const controllable = 'controllable' in mariadb && mariadb.controllable;
+  const why = 'skip' in mariadb ? mariadb.skip : "needs the tests' own server (MYSQL_URL is set)";
+  it.skipIf(!controllable)(`gives 503s while down and works again after the restart (a store from a mysql:// URL)${controllable ? '' : ` (skipped: ${why})`}`, async () => {
+    if ('skip' in mariadb) return;
+    const store = createMysqlUserStore(await mariadb.createDatabase(), { timeoutMs: 3000, onError: () => {} });
+    cleanups.push(() => store.close());
+    expect(await store.migrate()).toBe(true);
+    await store.createUser({ username: 'gil', hashed_password: hash4('g') });
+    const handler = createAuthHandler({ users: store, key: KEY, context, docs: false });
+    const login = async () => {
+      const response = await handler(new Request('http://t/token', { method: 'POST', body: new URLSearchParams({ username: 'gil', password: 'g' }) }));
+      return { status: response.status, body: (await response.json()) as Record<string, string> };
+    };
+    const first = await login();
+    expect(first.status).toBe(200);
+    const me = () => handler(new Request('http://t/users/me/', { headers: { authorization: `Bearer ${first.body.access_token}` } }));
+    await mariadb.stop();
+    try {
+      expect(await login()).toEqual({ status: 503, body: { detail: 'Service Unavailable' } });
+      const down = await me();
+      expect(down.status).toBe(503);
+      expect(await down.json()).toEqual({ detail: 'Service Unavailable' });
+      await expect(store.findUser('gil')).rejects.toMatchObject({ code: 'ERR_USER_STORE_UNAVAILABLE' });
+    } finally {
+      await mariadb.start();
     }
     expect((await me()).status).toBe(200);
     expect((await login()).status).toBe(200);

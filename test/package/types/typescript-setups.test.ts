@@ -32,6 +32,7 @@ const USES: Record<string, { names: string[]; use: string }> = {
   './node': { names: ['createNodeListener'], use: 'const listener: (...args: any[]) => unknown = createNodeListener;' },
   './sqlite': { names: ['createSqliteUserStore'], use: 'const sqlite: typeof createSqliteUserStore = createSqliteUserStore;' },
   './postgres': { names: ['createPostgresUserStore'], use: 'const postgres: typeof createPostgresUserStore = createPostgresUserStore;' },
+  './mysql': { names: ['createMysqlUserStore'], use: 'const mysql: typeof createMysqlUserStore = createMysqlUserStore;' },
   './throttle': { names: ['createMemoryCounterStore'], use: 'const counters = createMemoryCounterStore();' },
   './redis': { names: ['createRedisCounterStore'], use: '// @ts-expect-error: a number is neither a client nor a URL (real types, not any)\nconst wrong = () => createRedisCounterStore(42);' },
 };
