@@ -1,7 +1,8 @@
 /**
  * One server of the HTTP benchmarks, in its own process (the load generator runs in another):
  *   node --import tsx bench/http-server.ts <gatehouse|noauth|noauth-async|noauth-plain|hono-jwt|hono-noauth>
- *   ... <sqlite|postgres|postgres-cache>: gatehouse with users in $BENCH_SQLITE_PATH / $BENCH_PG_URL
+ *   ... <sqlite|postgres|postgres-cache|mariadb|mariadb-cache>: gatehouse with users in $BENCH_SQLITE_PATH /
+ *       $BENCH_PG_URL / $BENCH_MYSQL_URL
  *   ... <dist-bcrypt|dist-argon2|rs-bcrypt|rs-argon2> (bench/logins.bench.ts; dist-*: npm run build first)
  *   ... <dist-plain|dist-gatehouse>: noauth-plain and gatehouse on the built package (bench/http-wrk.bench.ts)
  * Prints "READY <port>" once listening.
@@ -13,6 +14,7 @@ import { createAuthHandler, jsonResponse } from '../src/http/index.js';
 import { serve } from '../src/node/index.js';
 import { CryptContext } from '../src/passwords/registry.js';
 import { createPostgresUserStore } from '../src/users/sql/postgres.js';
+import { createMysqlUserStore } from '../src/users/sql/mysql.js';
 import { createSqliteUserStore } from '../src/users/sql/sqlite.js';
 import { ARGON2_SEED, KEY, PUBLIC, SEED } from './http-common.js';
 import { startNativeLoginServer } from './native-login-server.js';
@@ -93,13 +95,18 @@ async function start(kind: string): Promise<number> {
     }
     case 'sqlite':
     case 'postgres':
-    case 'postgres-cache': {
+    case 'postgres-cache':
+    case 'mariadb':
+    case 'mariadb-cache': {
       // The same handler, with johndoe read from the database on every request (or from the cache).
       const context = new CryptContext({ schemes: ['bcrypt'], deprecated: 'auto', settings: { bcrypt: { rounds: 12 } } });
+      const cache = kind.endsWith('-cache') ? { cache: { ttl: 1000 } } : {};
       const users =
         kind === 'sqlite'
           ? createSqliteUserStore(process.env.BENCH_SQLITE_PATH!)
-          : createPostgresUserStore(process.env.BENCH_PG_URL!, kind === 'postgres-cache' ? { cache: { ttl: 1000 } } : {});
+          : kind.startsWith('mariadb')
+            ? createMysqlUserStore(process.env.BENCH_MYSQL_URL!, cache)
+            : createPostgresUserStore(process.env.BENCH_PG_URL!, cache);
       await users.check();
       const handler = createAuthHandler({ users, key: KEY, context });
       return port((await serve(handler, { port: 0 })).url);

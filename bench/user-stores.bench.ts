@@ -1,9 +1,11 @@
 /**
  * GET /users/me/ with the user read from a database on every request, against the memory store, in
  * the same run: memory (gatehouse's handler on the seed object), sqlite (better-sqlite3 on a file),
- * postgres (pg pool to a local server), postgres-cache (the same with `cache: { ttl: 1000 }`).
+ * postgres (pg pool to a local server), postgres-cache (the same with `cache: { ttl: 1000 }`), mariadb
+ * and mariadb-cache (mysql2 pool to a local MariaDB, without and with the cache).
  * Each server runs in its own process; autocannon loads it from this one, from 127.0.0.1.
- * PostgreSQL: a throwaway cluster (test/helpers/postgres.ts) or $PG_URL; left out when neither works.
+ * PostgreSQL: a throwaway cluster (test/helpers/postgres.ts) or $PG_URL; MariaDB: a throwaway server
+ * (test/helpers/mariadb.ts) or $MYSQL_URL; each left out when neither works.
  *
  *   npm run bench:stores     BENCH_SECONDS=5 BENCH_CONNECTIONS=50 BENCH_ROUNDS=3 by default
  */
@@ -11,6 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestPostgres } from '../test/helpers/postgres.js';
+import { startTestMariadb } from '../test/helpers/mariadb.js';
+import { createMysqlUserStore } from '../src/users/sql/mysql.js';
 import { createPostgresUserStore } from '../src/users/sql/postgres.js';
 import { createSqliteUserStore } from '../src/users/sql/sqlite.js';
 import { cpuOf, fmt, load, median, startServer, stop } from './harness.js';
@@ -63,6 +67,17 @@ async function main() {
   } else {
     console.log(`(PostgreSQL left out: ${postgres.skip})`);
   }
+  const mariadb = await startTestMariadb().catch((error: Error) => ({ skip: error.message }));
+  if ('url' in mariadb) {
+    const store = createMysqlUserStore(mariadb.url);
+    await store.migrate();
+    await store.createUser(SEED.johndoe);
+    await store.close();
+    env.BENCH_MYSQL_URL = mariadb.url;
+    kinds.push('mariadb', 'mariadb-cache');
+  } else {
+    console.log(`(MariaDB left out: ${mariadb.skip})`);
+  }
 
   console.log(
     `GET /users/me/, user read from the store on every request; ${CONNECTIONS} connections, ${SECONDS} s per run, ` +
@@ -77,6 +92,7 @@ async function main() {
     }
   } finally {
     if ('destroy' in postgres) await postgres.destroy();
+    if ('destroy' in mariadb) await mariadb.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
   const best = (kind: string) => Math.max(...runs.get(kind)!.map((r) => r.rps));

@@ -34,7 +34,8 @@ const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (PO
                        (behind a proxy on the same host: add --trusted-proxy unix)
     --users FILE       JSON users file shaped like the tutorial's fake_users_db
                        (default: johndoe, password "secret")
-    --database URL     users in a database: sqlite:./users.db, postgres://user@host:5432/db
+    --database URL     users in a database: sqlite:./users.db, postgres://user@host:5432/db,
+                       mysql://user@host:3306/db (or mariadb://)
                        ($GATEHOUSE_DATABASE); create the table with db migrate
     --seed-demo        with sqlite: create a missing file with the tutorial's users (npm start)
     --scopes           require the tutorial's "me" and "items" scopes
@@ -48,7 +49,8 @@ const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (PO
                        site's db_version says: phpass before 6.8, wp-bcrypt from 6.8 on)
     --coexist          with --preset: keep writing the old system's format (not for everything)
     --throttle-store URL  where failed-login counts live, shared by servers on it:
-                       memory (default), redis://HOST:PORT, postgres://..., sqlite:PATH
+                       memory (default), redis://HOST:PORT, postgres://..., mysql://...,
+                       sqlite:PATH
                        ($GATEHOUSE_THROTTLE_STORE: keeps a password in the URL out of ps)
     --throttle-options JSON  login throttle policy, e.g. '{"username":{"freeFailures":3}}'
     --no-throttle      do not throttle failed logins

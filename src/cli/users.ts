@@ -3,7 +3,8 @@
  *   gatehouse db migrate --database URL
  *   gatehouse user add NAME [--email E] [--full-name F] [--disabled]   password from stdin or a hidden prompt
  *   gatehouse user import FILE | list [--json] | disable NAME | enable NAME | passwd NAME | remove NAME
- * URL: sqlite:PATH (sqlite:./users.db, sqlite:///abs/users.db) or postgres://user@host:5432/db;
+ * URL: sqlite:PATH (sqlite:./users.db, sqlite:///abs/users.db), postgres://user@host:5432/db or
+ * mysql://user@host:3306/db (mariadb:// too);
  * $GATEHOUSE_DATABASE stands for --database.
  */
 import { existsSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { ConfigurationError, UserStoreError } from '../errors.js';
 import type { CryptContext } from '../passwords/index.js';
 import type { NewUser, UserRecord } from '../users/index.js';
 import { createPostgresUserStore } from '../users/sql/postgres.js';
+import { createMysqlUserStore } from '../users/sql/mysql.js';
 import { sqliteFilePath } from '../users/sql/drivers.js';
 import { createSqliteUserStore } from '../users/sql/sqlite.js';
 import type { SqlUserStore } from '../users/sql/store.js';
@@ -27,7 +29,8 @@ export const DATABASE_USAGE = `  db migrate         Create the users table (if m
                      records carry hashes (hashed_password), never passwords
   user list          List users (--json: one JSON object a line)
   user disable NAME | enable NAME | passwd NAME | remove NAME
-    --database URL     sqlite:PATH or postgres://user@host:5432/db ($GATEHOUSE_DATABASE)
+    --database URL     sqlite:PATH, postgres://user@host:5432/db or mysql://user@host:3306/db
+                       (mariadb:// too) ($GATEHOUSE_DATABASE)
     --preset NAME      hash as that preset does (--coexist: in its old system's format);
                        --preset django: Django's own auth_user table, in Django's formats
                        (--preset wordpress: WordPress's wp_users, likewise)
@@ -64,15 +67,15 @@ export const TUTORIAL_USERS: Readonly<Record<string, Required<Omit<NewUser, 'dis
   },
 };
 
-/** A database URL, with the password of a postgres:// URL hidden (for messages). */
+/** A database URL, with the password of a postgres:// or mysql:// URL hidden (for messages). */
 export function describeDatabase(url: string): string {
-  if (!/^postgres(ql)?:\/\//.test(url)) return url;
+  if (!/^(postgres(ql)?|mysql|mariadb):\/\//i.test(url)) return url;
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
     return parsed.href;
   } catch {
-    return 'postgres://(unparsable URL)';
+    return `${url.slice(0, url.indexOf(':'))}://(unparsable URL)`;
   }
 }
 
@@ -137,7 +140,10 @@ export function openDatabase(url: string, options: OpenOptions): SqlUserStore {
   if (/^postgres(ql)?:\/\//.test(url)) {
     return createPostgresUserStore(url, { onError: options.onError, poolSize: 10, layout: options.layout, tablePrefix: options.tablePrefix });
   }
-  throw new UsageError(`--database must be sqlite:PATH or postgres://... (got ${JSON.stringify(describeDatabase(url))})`);
+  if (/^(mysql|mariadb):\/\//i.test(url)) {
+    return createMysqlUserStore(url, { onError: options.onError, poolSize: 10, layout: options.layout, tablePrefix: options.tablePrefix });
+  }
+  throw new UsageError(`--database must be sqlite:PATH, postgres://... or mysql://... (got ${JSON.stringify(describeDatabase(url))})`);
 }
 
 /** --database, else $GATEHOUSE_DATABASE. */

@@ -107,14 +107,14 @@ describe('SQLite files the command creates are 0600 (issue #18)', () => {
 
 describe('GATEHOUSE_THROTTLE_STORE (issue #18)', () => {
   it('stands for --throttle-store; --throttle-store and --no-throttle override it; --help tells', async () => {
-    const refused = startServer([], { ...ENV, GATEHOUSE_THROTTLE_STORE: 'mysql://user:pw@db/x' });
+    const refused = startServer([], { ...ENV, GATEHOUSE_THROTTLE_STORE: 'mongodb://user:pw@db/x' });
     const outcome = await Promise.race([refused.exited, refused.url.then(() => 'listening')]);
     if (outcome === 'listening') refused.child.kill(); // the variable was ignored
     expect(outcome).toBe(2);
-    expect(refused.stderr()).toContain('--throttle-store: a counter store URL is memory, redis://..., postgres://... or sqlite:PATH');
+    expect(refused.stderr()).toContain('--throttle-store: a counter store URL is memory, redis://..., postgres://..., mysql://... (or mariadb://...) or sqlite:PATH');
     expect(refused.stderr()).not.toContain('pw@');
     for (const args of [['--no-throttle'], ['--throttle-store', 'memory']]) {
-      const server = startServer(args, { ...ENV, GATEHOUSE_THROTTLE_STORE: 'mysql://x' });
+      const server = startServer(args, { ...ENV, GATEHOUSE_THROTTLE_STORE: 'mongodb://x' });
       try {
         expect(await server.url, args.join(' ')).toMatch(/^http:/);
       } finally {

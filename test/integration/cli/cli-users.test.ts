@@ -83,7 +83,7 @@ describe('gatehouse db / user on SQLite', () => {
       const result = await cli(args, '', args[0] === 'db' ? {} : env);
       expect(result.code, args.join(' ')).toBe(2);
     }
-    expect((await cli(['user', 'list', '--database', 'mysql://x'])).stderr).toContain('--database must be sqlite:PATH or postgres://');
+    expect((await cli(['user', 'list', '--database', 'mongodb://x'])).stderr).toContain('--database must be sqlite:PATH, postgres://... or mysql://');
   }, 90_000); // some twenty CLI processes, two of them hashing with scrypt
 
   it('import reads a fake_users_db file, skips names that exist, refuses a malformed file whole', async () => {

@@ -13,7 +13,9 @@ import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryCounterStore, type CounterStore } from '../../../src/http/index.js';
-import { createPostgresCounterStore, createRedisCounterStore, createSqliteCounterStore, openCounterStore } from '../../../src/throttle/index.js';
+import { createMysqlCounterStore, createPostgresCounterStore, createRedisCounterStore, createSqliteCounterStore, openCounterStore } from '../../../src/throttle/index.js';
+import mysql from 'mysql2/promise';
+import { startTestMariadb, type TestMariadb } from '../../helpers/mariadb.js';
 import { startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { unavailable } from '../../helpers/services.js';
@@ -28,17 +30,21 @@ interface Backend {
 let dir: string;
 let postgres: TestPostgres | { skip: true; reason: string };
 let redis: TestRedis | { skip: true; reason: string };
+let mariadb: TestMariadb | { skip: true; reason: string };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gatehouse-counters-'));
   const started = await startTestPostgres(); // throws in CI when there is none
   postgres = 'skip' in started ? unavailable('throttle-stores.test.ts', 'PostgreSQL', started.skip) : started;
   redis = await startRedis().catch((error: Error) => unavailable('throttle-stores.test.ts', 'redis-server', error.message));
+  const maria = await startTestMariadb(); // throws in CI when there is none
+  mariadb = 'skip' in maria ? unavailable('throttle-stores.test.ts', 'MariaDB', maria.skip) : maria;
 }, 60_000);
 
 afterAll(async () => {
   if ('destroy' in postgres) await postgres.destroy();
   if ('stop' in redis) await redis.stop();
+  if ('destroy' in mariadb) await mariadb.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -102,6 +108,33 @@ const backends: Record<string, Backend> = {
       return { store, other, close: async () => void (await Promise.all([store.close!(), other.close!()])) };
     },
   },
+  'MariaDB (mysql2 pool and connection)': {
+    realClock: true,
+    async open() {
+      if (!('url' in mariadb)) throw new Error('unreachable');
+      const pool = mysql.createPool({ uri: mariadb.url, connectionLimit: 8 });
+      const connection = await mysql.createConnection({ uri: mariadb.url });
+      const table = `counters_${++files}`;
+      return {
+        store: createMysqlCounterStore(pool, { table }),
+        other: createMysqlCounterStore(connection, { table }),
+        close: async () => {
+          await pool.end();
+          await connection.end();
+        },
+      };
+    },
+  },
+  'MariaDB (mysql:// and mariadb:// URLs)': {
+    realClock: true,
+    async open() {
+      if (!('url' in mariadb)) throw new Error('unreachable');
+      const store = openCounterStore(mariadb.url);
+      const other = createMysqlCounterStore(mariadb.url.replace(/^mysql:/, 'mariadb:'));
+      await store.reset('k');
+      return { store, other, close: async () => void (await Promise.all([store.close!(), other.close!()])) };
+    },
+  },
   'Redis (node-redis v5 and ioredis clients)': {
     realClock: true,
     async open() {
@@ -135,7 +168,9 @@ const backends: Record<string, Backend> = {
 };
 
 const skipped = (name: string) =>
-  (name.startsWith('PostgreSQL') && !('url' in (postgres ?? {}))) || (name.startsWith('Redis') && !('url' in (redis ?? {})));
+  (name.startsWith('PostgreSQL') && !('url' in (postgres ?? {}))) ||
+  (name.startsWith('Redis') && !('url' in (redis ?? {}))) ||
+  (name.startsWith('MariaDB') && !('url' in (mariadb ?? {})));
 
 for (const [name, backend] of Object.entries(backends)) {
   describe(name, () => {
@@ -253,6 +288,7 @@ describe('store errors', () => {
     expect(() => createSqliteCounterStore(new Database(':memory:'), { table: 'x; DROP TABLE users' })).toThrow(/identifier/);
     expect(() => createPostgresCounterStore({} as never)).toThrow(/query/);
     expect(() => createRedisCounterStore({} as never)).toThrow(/sendCommand|call/);
-    expect(() => openCounterStore('mysql://x')).toThrow(/URL/);
+    expect(() => openCounterStore('mongodb://x')).toThrow(/URL/);
+    expect(() => createMysqlCounterStore({} as never)).toThrow(/execute/);
   });
 });
