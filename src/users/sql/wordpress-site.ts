@@ -3,7 +3,12 @@ import { ConfigurationError } from '../../errors.js';
 import { SqlTableUserStore, type SqlUserStore } from './store.js';
 import { WORDPRESS_TABLE_PREFIX } from './wordpress.js';
 
-/** db_version of WordPress 6.8, the first that writes (and reads) `$wp$2y$` hashes. */
+/**
+ * db_version of WordPress 6.8, the first that writes (and reads) `$wp$2y$` hashes.
+ *
+ * @example
+ * const reads68 = ((await wordpressDbVersion(users)) ?? 0) >= WORDPRESS_68_DB_VERSION;
+ */
 export const WORDPRESS_68_DB_VERSION = 58975;
 
 /**

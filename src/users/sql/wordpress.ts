@@ -13,7 +13,12 @@
 import type { UserTableLayout } from './layouts.js';
 import { ARGON2_SHAPE, BCRYPT_SHAPE, hashesRead, nonEmptyHash, textColumn } from './old-app-fields.js';
 
-/** WordPress's default table prefix ($table_prefix in wp-config.php). */
+/**
+ * WordPress's default table prefix ($table_prefix in wp-config.php).
+ *
+ * @example
+ * createSqliteUserStore('./wp.db', { layout: 'wordpress', tablePrefix: WORDPRESS_TABLE_PREFIX }); // wp_users
+ */
 export const WORDPRESS_TABLE_PREFIX = 'wp_';
 
 
