@@ -23,6 +23,7 @@ export type GatehouseErrorCode =
   | 'ERR_TOKEN_EXPIRED'
   | 'ERR_TOKEN_NOT_YET_VALID'
   | 'ERR_TOKEN_CLAIM'
+  | 'ERR_TOKEN_REVOKED'
   | 'ERR_TOKEN_KEY'
   | 'ERR_TOKEN_SIGNING'
   | 'ERR_COUNTER_STORE'

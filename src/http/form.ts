@@ -59,16 +59,30 @@ interface ValidationError {
  */
 export async function readLoginForm(request: Request, options: ReadLoginFormOptions = {}): Promise<LoginForm | Response> {
   const form = await readLoginFormParts(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-  return form instanceof ResponseParts ? toResponse(form) : form;
+  return form instanceof ResponseParts ? toResponse(form) : (form as LoginForm);
 }
 
-/** @internal readLoginForm, with the error answer as parts. */
-export async function readLoginFormParts(request: Request, maxBodyBytes: number): Promise<LoginForm | ResponseParts> {
+/** @internal The form of `grant_type=refresh_token` (RFC 6749 section 6). */
+export interface RefreshForm {
+  grantType: 'refresh_token';
+  refreshToken: string;
+  scope: string;
+  scopes: string[];
+}
+
+/** @internal readLoginForm, with the error answer as parts; with `refresh`, also the refresh grant's form. */
+export async function readLoginFormParts(request: Request, maxBodyBytes: number, refresh = false): Promise<LoginForm | RefreshForm | ResponseParts> {
   const fields = await readFormFields(request, maxBodyBytes);
   if (fields instanceof ResponseParts) return fields;
 
   const errors: ValidationError[] = [];
   const grantType = optionalString(fields, 'grant_type', errors);
+  if (refresh && grantType === 'refresh_token') {
+    const refreshToken = requiredString(fields, 'refresh_token', errors);
+    const scope = optionalString(fields, 'scope', errors) ?? '';
+    if (errors.length > 0) return new ResponseParts(422, PRIVATE_JSON_HEADERS, JSON.stringify({ detail: errors }));
+    return { grantType, refreshToken: refreshToken!, scope, scopes: scope.split(/\s+/).filter((s) => s !== '') };
+  }
   if (grantType !== null && grantType !== 'password') {
     errors.push({
       type: 'string_pattern_mismatch',
@@ -96,7 +110,7 @@ export async function readLoginFormParts(request: Request, maxBodyBytes: number)
 }
 
 /** The form's fields (last value of a repeated key), or the error Response. */
-async function readFormFields(request: Request, limit: number): Promise<Map<string, FormValue> | ResponseParts> {
+export async function readFormFields(request: Request, limit: number): Promise<Map<string, FormValue> | ResponseParts> {
   const contentType = request.headers.get('content-type');
   const { type, params } = parseHeaderValue(contentType ?? '');
   const isUrlencoded = type === 'application/x-www-form-urlencoded';

@@ -49,6 +49,10 @@ export interface AuthPaths {
   openapi: string;
   /** Default '/docs' (its assets and oauth2-redirect live under it). */
   docs: string;
+  /** Default '/revoke' (RFC 7009), routed only with `refreshTokens`. */
+  revoke: string;
+  /** Default '/logout', routed only with `refreshTokens`. */
+  logout: string;
 }
 
 /**
@@ -63,6 +67,8 @@ export const DEFAULT_PATHS: Readonly<AuthPaths> = Object.freeze({
   items: '/users/me/items/',
   openapi: '/openapi.json',
   docs: '/docs',
+  revoke: '/revoke',
+  logout: '/logout',
 });
 
 /**
@@ -86,6 +92,10 @@ export interface AuthRoutes {
   openapi?: boolean | string;
   /** GET /docs (Swagger UI, its assets and oauth2-redirect under it); needs `openapi`. Default true, unless `docs: false`. */
   docs?: boolean | string;
+  /** POST /revoke (RFC 7009). Default true when `refreshTokens` is on (never mounted without it). */
+  revoke?: boolean | string;
+  /** POST /logout. Default true when `refreshTokens` is on (never mounted without it). */
+  logout?: boolean | string;
 }
 
 /**
@@ -227,7 +237,7 @@ function resolveRoutes(options: AuthHandlerOptions<any>): { paths: AuthPaths; mo
  */
 export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
   const { paths, mounted } = resolveRoutes(options);
-  const { auth, login, authenticate } = createAuthCore(options);
+  const { auth, login, authenticate, revoke, logout } = createAuthCore(options);
   const origin = publicOrigin(options.origin);
   const cors = options.cors === undefined ? null : createCors(options.cors);
   const onError =
@@ -248,6 +258,8 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   const meRequires = { scopes: auth.scopes ? ROUTE_SCOPES.me : undefined };
   const itemsRequires = { scopes: auth.scopes ? ROUTE_SCOPES.items : undefined };
   if (mounted.has('token')) add(paths.token, ['POST'], login);
+  if (revoke !== null && mounted.has('revoke')) add(paths.revoke, ['POST'], revoke);
+  if (logout !== null && mounted.has('logout')) add(paths.logout, ['POST'], logout);
   // Routes behind authentication answer without a promise when authentication needed none.
   const authenticated = (required: RequireUserOptions, answer: (user: U) => ResponseParts): RouteRun => {
     return (request) => {

@@ -8,7 +8,8 @@ import { GatehouseError } from '../errors.js';
  *   ├─ InvalidTokenError        the presented token is not acceptable (HTTP: 401)
  *   │  ├─ TokenExpiredError     exp <= now - clockTolerance
  *   │  ├─ TokenNotYetValidError nbf or iat later than now + clockTolerance
- *   │  └─ TokenClaimError       a claim is missing, of the wrong type or not the expected value
+ *   │  ├─ TokenClaimError       a claim is missing, of the wrong type or not the expected value
+ *   │  └─ TokenRevokedError     the `isRevoked` hook says the token was revoked (logout, /revoke)
  *   ├─ TokenKeyError            the key or the options cannot be used (a programming or deployment error)
  *   └─ TokenSigningError        createAccessToken cannot sign: a key that only verifies, claims it
  *                               refuses, a failing signature (a server error, never the 401 class)
@@ -22,7 +23,14 @@ import { GatehouseError } from '../errors.js';
  * }
  */
 export class TokenError extends GatehouseError {
-  declare readonly code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM' | 'ERR_TOKEN_KEY' | 'ERR_TOKEN_SIGNING';
+  declare readonly code:
+    | 'ERR_TOKEN_INVALID'
+    | 'ERR_TOKEN_EXPIRED'
+    | 'ERR_TOKEN_NOT_YET_VALID'
+    | 'ERR_TOKEN_CLAIM'
+    | 'ERR_TOKEN_REVOKED'
+    | 'ERR_TOKEN_KEY'
+    | 'ERR_TOKEN_SIGNING';
 }
 
 /**
@@ -33,13 +41,27 @@ export class TokenError extends GatehouseError {
  * catch (error) { if (error instanceof InvalidTokenError) return new Response(null, { status: 401 }); throw error; }
  */
 export class InvalidTokenError extends TokenError {
-  declare readonly code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM';
+  declare readonly code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM' | 'ERR_TOKEN_REVOKED';
   constructor(
     message = 'invalid token',
     options?: { cause?: unknown },
-    code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM' = 'ERR_TOKEN_INVALID',
+    code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_NOT_YET_VALID' | 'ERR_TOKEN_CLAIM' | 'ERR_TOKEN_REVOKED' = 'ERR_TOKEN_INVALID',
   ) {
     super(code, message, options);
+  }
+}
+
+/**
+ * The token was revoked (verifyAccessToken's `isRevoked` said so): a logout, POST /revoke, a
+ * logout everywhere. HTTP: 401, as for any invalid token.
+ *
+ * @example
+ * await verifyAccessToken(token, { key, isRevoked: (claims) => revokedJtis.has(claims.jti) }).catch((e) => e.code); // 'ERR_TOKEN_REVOKED'
+ */
+export class TokenRevokedError extends InvalidTokenError {
+  declare readonly code: 'ERR_TOKEN_REVOKED';
+  constructor() {
+    super('token revoked', undefined, 'ERR_TOKEN_REVOKED');
   }
 }
 

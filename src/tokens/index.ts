@@ -32,6 +32,16 @@ export {
   TokenExpiredError,
   TokenNotYetValidError,
   TokenClaimError,
+  TokenRevokedError,
   TokenKeyError,
   TokenSigningError,
 } from './errors.js';
+export {
+  type Awaitable,
+  type SessionKind,
+  type SessionRotation,
+  type SessionStore,
+  type StoredSession,
+} from './lifecycle/session-store.js';
+export { tokenStampOf } from './lifecycle/stamp.js';
+export { createMemorySessionStore, type MemorySessionStoreOptions } from './lifecycle/memory.js';

@@ -11,7 +11,7 @@ import {
   type VerifiedClaims,
 } from './claims.js';
 import { decodeJsonObject, isBase64Url } from './encoding.js';
-import { InvalidTokenError, TokenKeyError } from './errors.js';
+import { InvalidTokenError, TokenKeyError, TokenRevokedError } from './errors.js';
 import {
   checkAlgorithmList,
   isTokenKey,
@@ -42,6 +42,12 @@ export interface VerifyAccessTokenOptions extends ClaimRules {
   algorithms?: readonly TokenAlgorithm[];
   /** Default MAX_TOKEN_SIZE (8 KiB). */
   maxTokenSize?: number;
+  /**
+   * Asked after every other check passed (a cached token included) whether the token was revoked
+   * (its `jti`, its session `sid`); may return a promise or thenable. Truthy: TokenRevokedError
+   * (ERR_TOKEN_REVOKED). What it throws goes on up (a store that is down is not a bad token).
+   */
+  isRevoked?: (claims: VerifiedClaims) => unknown;
 }
 
 interface ParsedHeader {
@@ -156,7 +162,11 @@ function verifyingKey(key: TokenKeyImpl): TokenKeyImpl {
 export async function verifyAccessToken(token: unknown, options: VerifyAccessTokenOptions): Promise<VerifiedClaims> {
   const { maxSize, rules, allowOption, key: pending } = checkOptions(options);
   const key = verifyingKey(isTokenKey(pending) ? pending : await pending);
-  return verifyWith(token, key, allowOption ?? key.algorithms, maxSize, rules);
+  const { isRevoked } = options;
+  if (isRevoked !== undefined && typeof isRevoked !== 'function') throw new ConfigurationError('isRevoked must be a function of the claims');
+  const claims = await verifyWith(token, key, allowOption ?? key.algorithms, maxSize, rules);
+  if (isRevoked !== undefined && (await isRevoked(claims))) throw new TokenRevokedError();
+  return claims;
 }
 
 /**

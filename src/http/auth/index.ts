@@ -3,7 +3,7 @@
  * own routes: log a user in from a login form, issue a token, and require an authenticated user.
  */
 import { hashingParallelism } from '../../passwords/pool/hashing-pool.js';
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError, UserStoreError } from '../../errors.js';
 import type { CryptContext } from '../../passwords/index.js';
 import type { TokenAlgorithm, TokenKeyInput, VerifiedClaims } from '../../tokens/index.js';
 import { parseDuration } from '../../tokens/claims.js';
@@ -18,11 +18,22 @@ import { createAuthKey } from './key.js';
 import { createLogin } from './login.js';
 import { type AuthEventHook, type EmitEvent, createEventEmitter } from './events.js';
 import { createReporter } from './report.js';
-import { AUTHENTICATE_PARTS, type Authenticate, type RequireUserOptions, createAuthenticate, failureOf, keyUnavailable } from './require-user.js';
+import {
+  AUTHENTICATE_PARTS,
+  type Authenticate,
+  type RequireUserOptions,
+  createAuthenticate,
+  failureOf,
+  keyUnavailable,
+  storeUnavailable,
+} from './require-user.js';
+import { isThenable } from '../../internal/await.js';
 import { declaredScopes, scopeGranter } from './scopes.js';
 import { toStore } from './users.js';
+import { createLifecycle, type RefreshTokensOptions } from './lifecycle.js';
 
 export type { RequireUserOptions } from './require-user.js';
+export type { RefreshTokensOptions } from './lifecycle.js';
 export type { AuthEvent, AuthEventHook, AuthEventType } from './events.js';
 export { TUTORIAL_SCOPES } from './scopes.js';
 export { publicUser, publicUserSerializer, type PublicUser } from './users.js';
@@ -120,6 +131,14 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * never a password, hash or token. Not awaited; what it throws goes to `onError`.
    */
   onEvent?: AuthEventHook;
+  /**
+   * Refresh tokens, revocation and logout (docs/tokens.md): POST /token also answers
+   * `refresh_token` and `expires_in`, `grant_type=refresh_token` rotates, POST /revoke and POST
+   * /logout are routed, access tokens carry `sid` and `jti` and are checked against revocations.
+   * `true` for the defaults (30 days, 14 days idle, 10 s grace; the access token then lives 15
+   * minutes unless tokenTtl is given). Default off: the tutorial's behaviour.
+   */
+  refreshTokens?: RefreshTokensOptions | boolean;
 }
 
 /**
@@ -154,6 +173,11 @@ export interface Auth<U extends UserRecord = UserRecord> {
   requireUser(request: Request, options?: RequireUserOptions): Promise<AuthResult<U>>;
   /** The login throttle `login` uses (for an app's own login route), or null when turned off. */
   readonly throttle: LoginThrottle | null;
+  /**
+   * Logout everywhere: renews the user's token stamp (where the store keeps one) and revokes every
+   * session; resolves with the number of sessions revoked. Rejects with the store's UserStoreError.
+   */
+  revokeAllTokens(username: string): Promise<number>;
 }
 
 const NO_SCOPES: readonly string[] = [];
@@ -187,6 +211,9 @@ export interface AuthCore<U extends UserRecord> {
   readonly authenticate: Authenticate<U>;
   /** Sends an auth event to `onEvent` (a no-op without one). */
   readonly emit: EmitEvent;
+  /** POST /revoke and POST /logout, or null when refresh tokens are off. */
+  readonly revoke: ((request: Request) => Promise<ResponseParts>) | null;
+  readonly logout: ((request: Request) => ResponseParts | Promise<ResponseParts>) | null;
 }
 
 /** @internal */
@@ -195,7 +222,9 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   if (options.key === undefined || options.key === null) throw new ConfigurationError('a signing key is required');
   const store = toStore(options.users);
   const scopes = declaredScopes(options.scopes);
-  const tokenTtl = options.tokenTtl ?? '30m';
+  const refreshing = options.refreshTokens !== undefined && options.refreshTokens !== false;
+  // With refresh tokens the access token is short-lived: it is renewed without a password.
+  const tokenTtl = options.tokenTtl ?? (refreshing ? '15m' : '30m');
   const maxTokenAge =
     options.maxTokenAge === false ? undefined : (options.maxTokenAge ?? parseDuration(tokenTtl, 'tokenTtl') + TOKEN_AGE_LEEWAY);
   const loginQueue = createLoginQueue({
@@ -217,8 +246,18 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   const emit = createEventEmitter(options.onEvent, options.onError);
   const grant = scopes ? scopeGranter(scopes, options.grantScopes) : null;
 
-  const issueToken = (user: U, granted?: readonly string[]): Promise<string> =>
-    key.sign(scopes ? { sub: user.username, scope: (granted ?? NO_SCOPES).join(' ') } : { sub: user.username }, tokenTtl);
+  const lifecycle = createLifecycle<U>({
+    option: options.refreshTokens,
+    store,
+    sign: key.sign,
+    verify: key.verify,
+    tokenTtl: parseDuration(tokenTtl, 'tokenTtl'),
+    emit,
+    clientOf,
+    scoped: scopes !== null,
+  });
+  const scopeOf = (granted?: readonly string[]): string | undefined => (scopes ? (granted ?? NO_SCOPES).join(' ') : undefined);
+  const issueToken = (user: U, granted?: readonly string[]): Promise<string> => key.sign(lifecycle.claimsFor(user, scopeOf(granted)), tokenTtl);
   const loginParts = createLogin<U>({
     store,
     context: options.context,
@@ -227,7 +266,9 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     loginQueue,
     throttle: loginThrottle,
     clientOf,
-    issue: async (user, requested) => issueToken(user, grant ? await grant(user, requested) : undefined),
+    issue: async (user, requested, request, client) =>
+      lifecycle.loginAnswer(user, scopeOf(grant ? await grant(user, requested) : undefined), request, client),
+    ...(lifecycle.refresh ? { refresh: lifecycle.refreshGrant } : {}),
   });
   // The store and key failures the login answers 503 are reported here (with the request).
   const login = async (request: Request): Promise<ResponseParts> => {
@@ -235,13 +276,14 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     try {
       parts = await loginParts(request);
     } catch (error) {
-      parts = keyUnavailable(error).parts; // rethrows anything else
+      // A session store that is down: 503 as for the user store; a key that cannot sign: 503; else rethrown.
+      parts = error instanceof UserStoreError ? storeUnavailable(error).parts : keyUnavailable(error).parts;
     }
     const failure = failureOf(parts);
     if (failure !== undefined) report(failure, request);
     return parts;
   };
-  const authenticate = createAuthenticate(store, key.verify, report);
+  const authenticate = createAuthenticate(store, key.verify, report, { stampMatches: lifecycle.stampMatches, isRevoked: lifecycle.isRevoked });
   const requireUser = async (request: Request, required?: RequireUserOptions): Promise<AuthResult<U>> => {
     const result = await authenticate(request, required);
     return result.parts ? { response: toResponse(result.parts) } : { user: result.user, claims: result.claims };
@@ -253,7 +295,16 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     issueToken,
     requireUser,
     throttle: loginThrottle.policy,
+    revokeAllTokens: (username) => lifecycle.revokeAllTokens(username),
   };
   Object.defineProperty(auth, AUTHENTICATE_PARTS, { value: authenticate });
-  return { auth, login, authenticate, emit };
+  const logout = lifecycle.refresh
+    ? (request: Request): ResponseParts | Promise<ResponseParts> => {
+        const result = authenticate(request, { active: false });
+        const next = (done: Awaited<typeof result>) => (done.parts ? done.parts : lifecycle.logout(request, done.user, done.claims));
+        return isThenable(result) ? result.then(next) : next(result);
+      }
+    : null;
+  const revoke = lifecycle.refresh ? lifecycle.revoke : null;
+  return { auth, login, authenticate, emit, revoke, logout };
 }

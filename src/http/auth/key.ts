@@ -66,7 +66,7 @@ export interface AuthKey {
   /** Verify a token: without a promise once ready (a cached token answers at once). */
   readonly verify: TokenVerifier;
   /** Sign claims with the key. */
-  sign(claims: { sub: string; scope?: string }, expiresIn: string | number): Promise<string>;
+  sign(claims: { sub: string; scope?: string } & Record<string, string>, expiresIn: string | number): Promise<string>;
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { CryptContext } from '../../passwords/index.js';
 import { type AuthenticateOptions, authenticateUser, type UserRecord, type UserStore } from '../../users/index.js';
 import type { LoginClient } from '../client-address.js';
-import { readLoginFormParts } from '../form.js';
+import { type RefreshForm, readLoginFormParts } from '../form.js';
 import type { LoginQueue } from '../login-queue.js';
 import { type HeaderList, ResponseParts, TOKEN_HEADERS, detailParts } from '../response.js';
 import { type LoginThrottleTurns, throttleRefusalParts } from './login-throttle.js';
@@ -26,16 +26,29 @@ export interface LoginDependencies<U extends UserRecord> {
   throttle: LoginThrottleTurns;
   /** Who a login comes from: the throttle's address and the queue's key, resolved once. */
   clientOf: (request: Request) => LoginClient;
-  /** The token for a user who logged in with the scopes they asked for. */
-  issue(user: U, requested: readonly string[]): Promise<string>;
+  /**
+   * The answer's fields for a user who logged in with the scopes they asked for: the access token,
+   * and with refresh tokens on, `expires_in` and `refresh_token`.
+   */
+  issue(user: U, requested: readonly string[], request: Request, client: LoginClient): Promise<LoginAnswer>;
+  /** `grant_type=refresh_token`, when refresh tokens are on. */
+  refresh?: (request: Request, form: RefreshForm) => Promise<ResponseParts>;
+}
+
+/** @internal What a successful login answers besides `token_type`. */
+export interface LoginAnswer {
+  readonly access_token: string;
+  readonly expires_in?: number;
+  readonly refresh_token?: string;
 }
 
 /** The token endpoint, answering with parts. */
 export function createLogin<U extends UserRecord>(deps: LoginDependencies<U>): (request: Request) => Promise<ResponseParts> {
   const { store, context, onHashRefused, maxBodyBytes, loginQueue, throttle, clientOf } = deps;
   return async (request) => {
-    const form = await readLoginFormParts(request, maxBodyBytes);
+    const form = await readLoginFormParts(request, maxBodyBytes, deps.refresh !== undefined);
     if (form instanceof ResponseParts) return form;
+    if (form.grantType === 'refresh_token') return deps.refresh!(request, form);
     const client = clientOf(request);
 
     // Refused on the counts as they stand: before any password work, and without counting.
@@ -64,7 +77,7 @@ export function createLogin<U extends UserRecord>(deps: LoginDependencies<U>): (
     }
 
     if (!user) return detailParts(401, 'Incorrect username or password', BEARER);
-    const token = await deps.issue(user, form.scopes);
-    return new ResponseParts(200, TOKEN_HEADERS, JSON.stringify({ access_token: token, token_type: 'bearer' }));
+    const { access_token, expires_in, refresh_token } = await deps.issue(user, form.scopes, request, client);
+    return new ResponseParts(200, TOKEN_HEADERS, JSON.stringify({ access_token, token_type: 'bearer', expires_in, refresh_token }));
   };
 }

@@ -95,9 +95,24 @@ function unavailable(error: unknown, request: Request, report: Reporter): { part
   return result;
 }
 
-function checkUser<U extends UserRecord>(required: RequireUserOptions, claims: VerifiedClaims, user: U | null | undefined): AuthPartsResult<U> {
+/** @internal The lifecycle's checks of a verified token (see lifecycle.ts). */
+export interface TokenChecks<U extends UserRecord> {
+  /** The token's `stp` claim (when it has one) is the user's current stamp. */
+  readonly stampMatches: (user: U, claims: VerifiedClaims) => boolean;
+  /** One revocation look-up (jti, sid), after the verified-token cache; undefined when off. */
+  readonly isRevoked: ((claims: VerifiedClaims) => boolean | PromiseLike<boolean>) | undefined;
+}
+
+function checkUser<U extends UserRecord>(
+  required: RequireUserOptions,
+  claims: VerifiedClaims,
+  user: U | null | undefined,
+  checks: TokenChecks<U> | undefined,
+): AuthPartsResult<U> {
   const needed = required.scopes ?? NO_SCOPES;
   if (!user) return unauthorized(needed, 'Could not validate credentials');
+  // A token issued before a password change, a logout everywhere, or to a removed user of this name.
+  if (checks !== undefined && !checks.stampMatches(user, claims)) return unauthorized(needed, 'Could not validate credentials');
   // The tutorial splits the claim on single spaces.
   if (needed.length > 0 && !hasScopes(claims.scope.split(' '), needed)) return unauthorized(needed, 'Not enough permissions');
   if (required.active !== false && isDisabled(user)) return { parts: detailParts(400, 'Inactive user') };
@@ -110,6 +125,7 @@ function findUser<U extends UserRecord>(
   claims: VerifiedClaims,
   request: Request,
   report: Reporter,
+  checks: TokenChecks<U> | undefined,
 ): AuthPartsResult<U> | Promise<AuthPartsResult<U>> {
   let found: ReturnType<typeof findUserNow<U>>;
   try {
@@ -119,17 +135,44 @@ function findUser<U extends UserRecord>(
   }
   return isThenable(found)
     ? found.then(
-        (user) => checkUser(required, claims, user),
+        (user) => checkUser(required, claims, user, checks),
         (error: unknown) => unavailable(error, request, report),
       )
-    : checkUser(required, claims, found);
+    : checkUser(required, claims, found, checks);
+}
+
+/** The revocation check (when on), then the user. */
+function afterVerify<U extends UserRecord>(
+  store: UserStore<U>,
+  required: RequireUserOptions,
+  claims: VerifiedClaims,
+  request: Request,
+  report: Reporter,
+  checks: TokenChecks<U> | undefined,
+): AuthPartsResult<U> | Promise<AuthPartsResult<U>> {
+  const isRevoked = checks?.isRevoked;
+  if (isRevoked === undefined) return findUser(store, required, claims, request, report, checks);
+  let revoked: boolean | PromiseLike<boolean>;
+  try {
+    revoked = isRevoked(claims);
+  } catch (error) {
+    return unavailable(error, request, report);
+  }
+  const next = (yes: boolean) =>
+    yes ? unauthorized(required.scopes ?? NO_SCOPES, 'Could not validate credentials') : findUser(store, required, claims, request, report, checks);
+  return isThenable(revoked) ? Promise.resolve(revoked).then(next, (error: unknown) => unavailable(error, request, report)) : next(revoked);
 }
 
 /**
  * @internal requireUser over `store` and `verify`, answering with parts; the store and key failures
  * it answers 503 go to `report`.
  */
-export function createAuthenticate<U extends UserRecord>(store: UserStore<U>, verify: TokenVerifier, report: Reporter): Authenticate<U> {
+export function createAuthenticate<U extends UserRecord>(
+  store: UserStore<U>,
+  verify: TokenVerifier,
+  report: Reporter,
+  checks?: TokenChecks<U>,
+): Authenticate<U> {
   return (request, required = {}) => {
     const token = readBearerToken(request);
     if (token === null) return { parts: detailParts(401, 'Not authenticated', BEARER) };
@@ -142,10 +185,10 @@ export function createAuthenticate<U extends UserRecord>(store: UserStore<U>, ve
     }
     if (isThenable(claims)) {
       return claims.then(
-        (verified) => findUser(store, required, verified, request, report),
+        (verified) => afterVerify(store, required, verified, request, report, checks),
         (error: unknown) => invalidToken(needed, error, request, report),
       );
     }
-    return findUser(store, required, claims, request, report);
+    return afterVerify(store, required, claims, request, report, checks);
   };
 }

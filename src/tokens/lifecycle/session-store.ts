@@ -8,7 +8,12 @@
  * it, for the grace window), so a copy of the table cannot be used to log in.
  */
 
-/** A value, or a promise / thenable of it: callers always await (user code is untrusted in shape). */
+/**
+ * A value, or a promise / thenable of it: callers always await (user code is untrusted in shape).
+ *
+ * @example
+ * const found: Awaitable<StoredSession | null> = store.findSession(id);
+ */
 export type Awaitable<T> = T | PromiseLike<T>;
 
 /**

@@ -1,13 +1,19 @@
 /**
  * The token lifecycle's tables on MariaDB (store.sessions of gatehouse/mysql): every SessionStore
  * method against known answers, and the rotation's compare-and-swap (an UPDATE, then a SELECT on the
- * same connection: MariaDB has no UPDATE ... RETURNING) with exactly one winner among 50.
+ * same connection: MariaDB has no UPDATE ... RETURNING) with exactly one winner among 50; then the
+ * shared SessionStore contract (test/helpers/session-store-contract.ts) that every store runs.
  */
 import mysql from 'mysql2/promise';
+import bcryptjs from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createAuthHandler } from '../../../src/http/index.js';
+import { CryptContext } from '../../../src/passwords/registry.js';
+import { BASE, KEY, bearer } from '../../helpers/http.js';
 import type { StoredSession } from '../../../src/tokens/lifecycle/session-store.js';
 import { createMysqlUserStore, type MysqlUserStore } from '../../../src/users/sql/mysql.js';
 import { startTestMariadb } from '../../helpers/mariadb.js';
+import { sessionStoreContract } from '../../helpers/session-store-contract.js';
 
 const started = await startTestMariadb();
 const db = 'skip' in started ? null : started;
@@ -149,4 +155,33 @@ describe.skipIf(!db)(`MariaDB session store${db ? '' : ` (skipped: ${(started as
     }
     expect(await store.sessions.isAccessRevoked('j', session().id, NOW)).toBe(false);
   }, 60_000);
+});
+
+describe.skipIf(!db)('MariaDB session store: the shared SessionStore contract', () => {
+  sessionStoreContract(async () => (await fresh()).sessions, () => Math.floor(Date.now() / 1000));
+});
+
+describe.skipIf(!db)('MariaDB sessions behind the handler (refreshTokens: the store\'s sessions)', () => {
+  it('login gives a refresh token kept in MariaDB; refresh rotates it in place; logout revokes the session and its tokens', async () => {
+    const users = await fresh();
+    const context = new CryptContext({ schemes: ['bcrypt'], settings: { bcrypt: { rounds: 4 } } });
+    await users.createUser({ username: 'johndoe', hashed_password: bcryptjs.hashSync('secret', 4) });
+    const handle = createAuthHandler({ users, key: KEY, context, refreshTokens: true, docs: false });
+    const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      handle(new Request(BASE + path, { method: 'POST', headers, body: new URLSearchParams(fields) }));
+    const first = (await (await post('/token', { username: 'johndoe', password: 'secret' })).json()) as { access_token: string; refresh_token: string };
+    const [id] = first.refresh_token.split('.');
+    expect(await users.sessions.findSession(id!)).toMatchObject({ username: 'johndoe', kind: 'refresh', generation: 0, revokedAt: null });
+    const rotated = await post('/token', { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(rotated.status).toBe(200);
+    const second = (await rotated.json()) as { access_token: string; refresh_token: string };
+    expect(second.refresh_token.split('.')[0]).toBe(id);
+    expect((await users.sessions.findSession(id!))!.generation).toBe(1);
+    expect((await handle(bearer('/users/me/', second.access_token))).status).toBe(200);
+    const logout = await post('/logout', {}, { authorization: `Bearer ${second.access_token}` });
+    expect(logout.status).toBeLessThan(300);
+    expect((await users.sessions.findSession(id!))!.revokedAt).not.toBeNull();
+    expect((await handle(bearer('/users/me/', second.access_token))).status).toBe(401);
+    expect((await post('/token', { grant_type: 'refresh_token', refresh_token: second.refresh_token })).status).toBe(400);
+  });
 });

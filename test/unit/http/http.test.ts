@@ -49,7 +49,7 @@ describe('POST /token', () => {
     const token = JSON.parse(text).access_token as string;
     expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
     const payload = decodePayload(token);
-    expect(Object.keys(payload)).toEqual(['sub', 'exp']);
+    expect(Object.keys(payload)).toEqual(['sub', 'stp', 'exp']);
     expect(payload.sub).toBe('johndoe');
     expect(payload.exp).toBeGreaterThanOrEqual(before + 1800);
     expect(payload.exp).toBeLessThanOrEqual(nowSeconds() + 1800);
@@ -558,7 +558,7 @@ describe('scopes (the tutorial\'s advanced variant)', () => {
     expect(decodePayload(await tokenOf(scoped, 'johndoe', 'secret', 'items me')).scope).toBe('items me');
     expect(decodePayload(await tokenOf(scoped, 'johndoe', 'secret', ' me  admin me')).scope).toBe('me');
     const none = decodePayload(await tokenOf(scoped, 'johndoe', 'secret'));
-    expect(Object.keys(none)).toEqual(['sub', 'scope', 'exp']);
+    expect(Object.keys(none)).toEqual(['sub', 'scope', 'stp', 'exp']);
     expect(none.scope).toBe('');
   });
 
