@@ -215,7 +215,8 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
   const tablePrefix = tablePrefixOption(values['table-prefix'], layout);
   wordpressFormatOption(values['wordpress-format']);
   if (action === 'migrate' && layout !== undefined) {
-    throw new UsageError(`${values.layout ? `--layout ${values.layout}` : `--preset ${values.preset}`}: the table is the old app's (the app creates it); gatehouse never alters it`);
+    const creator = layout === 'django' ? 'python manage.py migrate creates it' : 'the app creates it';
+    throw new UsageError(`${values.layout ? `--layout ${values.layout}` : `--preset ${values.preset}`}: the table is the old app's (${creator}); gatehouse never alters it`);
   }
   // Read the file before touching the database: a bad file changes nothing.
   const imported = action === 'import' ? await readUsersFile(positionals[0]!) : null;
