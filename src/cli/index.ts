@@ -13,8 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { GatehouseError } from '../errors.js';
 import { createAuthHandler } from '../http/index.js';
 import { TokenKeyError } from '../tokens/index.js';
-import { DATABASE_ACTIONS, DATABASE_USAGE, TUTORIAL_USERS, openServeDatabase, runDatabaseCommand } from './users.js';
-import { CONTEXT_OPTIONS, PRESET_LIST, cliContext, databaseLayout, defaultHashDescription } from './context.js';
+import { DATABASE_ACTIONS, DATABASE_USAGE, TUTORIAL_USERS, databaseContext, openServeDatabase, runDatabaseCommand, tablePrefixOption } from './users.js';
+import type { SqlUserStore } from '../users/sql/store.js';
+import { CONTEXT_OPTIONS, LAYOUT_LIST, LAYOUT_OPTIONS, PRESET_LIST, cliContext, databaseLayout, defaultHashDescription, wordpressFormatOption } from './context.js';
 import { readPassword } from './password-input.js';
 import { HELP, UsageError, parse, unknown } from './usage.js';
 import { throttleFromCli } from './throttle.js';
@@ -42,7 +43,13 @@ const SERVE_HELP = `  serve              Serve the OAuth2 password flow demo (PO
     --seed-demo        with sqlite: create a missing file with the tutorial's users (npm start)
     --scopes           require the tutorial's "me" and "items" scopes
     --preset NAME      read the hashes of a migration preset: ${PRESET_LIST};
-                       with --database, --preset django serves Django's own auth_user (coexisting)
+                       with --database, --preset django serves Django's own auth_user (coexisting),
+                       --preset wordpress WordPress's wp_users
+    --layout NAME      with --database: another app's own table, in its formats (coexisting):
+                       ${LAYOUT_LIST}
+    --table-prefix P   with --layout wordpress: the site's $table_prefix (default wp_)
+    --wordpress-format phpass|wp-bcrypt   what WordPress coexistence writes (default: the
+                       site's db_version says: phpass before 6.8, wp-bcrypt from 6.8 on)
     --coexist          with --preset: keep writing the old system's format (not for everything)
     --throttle-store URL  where failed-login counts live, shared by servers on it:
                        memory (default), redis://HOST:PORT, postgres://..., mysql://...,
@@ -165,6 +172,7 @@ async function serveCommand(args: string[]): Promise<number> {
       'seed-demo': { type: 'boolean', default: false },
       scopes: { type: 'boolean', default: false },
       ...CONTEXT_OPTIONS,
+      ...LAYOUT_OPTIONS,
       'throttle-store': { type: 'string' },
       'throttle-options': { type: 'string' },
       'no-throttle': { type: 'boolean', default: false },
@@ -214,11 +222,15 @@ async function serveCommand(args: string[]): Promise<number> {
   if (values.users !== undefined && values.database !== undefined) throw new UsageError('--users and --database exclude each other');
   const database = values.users === undefined ? (values.database ?? process.env.GATEHOUSE_DATABASE) : undefined;
   if (values['seed-demo'] && !database?.startsWith('sqlite:')) throw new UsageError('--seed-demo needs --database sqlite:PATH');
-  const context = cliContext({ ...values, database: database !== undefined });
-  const layout = database === undefined ? undefined : databaseLayout(values.preset);
-  if (layout && values['seed-demo']) throw new UsageError(`--seed-demo cannot fill ${values.preset}'s table: its own app creates it`);
+  if (database === undefined && (values.layout ?? values['table-prefix']) !== undefined) throw new UsageError('--layout and --table-prefix need --database');
+  let context = cliContext({ ...values, database: database !== undefined });
+  const layout = database === undefined ? undefined : databaseLayout(values.preset, values.layout);
+  const tablePrefix = tablePrefixOption(values['table-prefix'], layout);
+  wordpressFormatOption(values['wordpress-format']);
+  if (layout && values['seed-demo']) throw new UsageError(`--seed-demo cannot fill ${values.layout ?? values.preset}'s table: its own app creates it`);
   if (database) {
-    ({ store: users, close: closeUsers } = await openServeDatabase(database, values['seed-demo'], layout));
+    ({ store: users, close: closeUsers } = await openServeDatabase(database, values['seed-demo'], layout, tablePrefix));
+    if (layout === 'wordpress') context = await databaseContext(users as SqlUserStore, values);
   } else if (values.users !== undefined) {
     users = createJsonFileUserStore(values.users);
     await users.findUser(''); // read the file now: a bad path or bad JSON stops here, not at the first login

@@ -17,7 +17,8 @@ import { createMysqlUserStore } from '../users/sql/mysql.js';
 import { sqliteFilePath } from '../users/sql/drivers.js';
 import { createSqliteUserStore } from '../users/sql/sqlite.js';
 import type { SqlUserStore } from '../users/sql/store.js';
-import { cliContext, databaseLayout, defaultHashDescription } from './context.js';
+import { wordpressHashFormat } from '../users/sql/wordpress-site.js';
+import { LAYOUT_LIST, LAYOUT_OPTIONS, cliContext, databaseLayout, defaultHashDescription, wordpressFormatOption } from './context.js';
 import { readPassword } from './password-input.js';
 import { HELP, UsageError, parse, unknown } from './usage.js';
 import { migrateKeyTable } from './keys.js';
@@ -34,6 +35,12 @@ export const DATABASE_USAGE = `  db migrate         Create the users table and t
                        (mariadb:// too) ($GATEHOUSE_DATABASE)
     --preset NAME      hash as that preset does (--coexist: in its old system's format);
                        --preset django: Django's own auth_user table, in Django's formats
+                       (--preset wordpress: WordPress's wp_users, likewise)
+    --layout NAME      another app's own table, in that app's formats: ${LAYOUT_LIST}
+                       (laravel, fastapi-users, better-auth: the NAME is the email address)
+    --table-prefix P   with --layout wordpress: the site's $table_prefix (default wp_)
+    --wordpress-format phpass|wp-bcrypt   what WordPress coexistence writes (default: from the
+                       site's db_version: phpass before WordPress 6.8, wp-bcrypt from 6.8 on)
     user add and user passwd hash with ${defaultHashDescription()} unless --preset says otherwise:
     the library's default context (getDefaultContext()), so logins keep the hash as it is
 `;
@@ -90,6 +97,37 @@ interface OpenOptions {
   onError?: (error: UserStoreError) => void;
   /** A named store layout ('django'); default gatehouse's users table. */
   layout?: string;
+  /** --table-prefix (WordPress). */
+  tablePrefix?: string;
+}
+
+/** How `serve` names the table of another app. */
+const LAYOUT_TABLES: Readonly<Record<string, string>> = {
+  django: "Django's auth_user",
+  wordpress: "WordPress's users table",
+  laravel: "Laravel's users table",
+  'fastapi-users': "fastapi-users' user table",
+  'better-auth': "better-auth's user and account tables",
+};
+
+/** --table-prefix is WordPress's: refused for another table. */
+export function tablePrefixOption(prefix: string | undefined, layout: string | undefined): string | undefined {
+  if (prefix !== undefined && layout !== 'wordpress') throw new UsageError('--table-prefix is for --layout wordpress');
+  return prefix;
+}
+
+/**
+ * The password context of a command on a database: cliContext, with WordPress's coexistence
+ * writing what the site reads (--wordpress-format, else its db_version).
+ */
+export async function databaseContext(
+  store: SqlUserStore,
+  values: { preset?: string; coexist?: boolean; layout?: string; 'table-prefix'?: string; 'wordpress-format'?: string },
+): Promise<CryptContext> {
+  const layout = databaseLayout(values.preset, values.layout);
+  const forced = wordpressFormatOption(values['wordpress-format']);
+  const wordpressFormat = forced ?? (layout === 'wordpress' ? await wordpressHashFormat(store, values['table-prefix']) : undefined);
+  return cliContext({ preset: values.preset, coexist: values.coexist, database: true, layout: values.layout, wordpressFormat });
 }
 
 /** The store a --database URL names. */
@@ -99,10 +137,14 @@ export function openDatabase(url: string, options: OpenOptions): SqlUserStore {
     if (!options.create && !existsSync(path)) {
       throw new ConfigurationError(`the database ${url} does not exist: create it with gatehouse db migrate --database ${url}`);
     }
-    return createSqliteUserStore(path, { create: options.create, onError: options.onError, layout: options.layout });
+    return createSqliteUserStore(path, { create: options.create, onError: options.onError, layout: options.layout, tablePrefix: options.tablePrefix });
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return createPostgresUserStore(url, { onError: options.onError, poolSize: 10, layout: options.layout });
-  if (/^(mysql|mariadb):\/\//i.test(url)) return createMysqlUserStore(url, { onError: options.onError, poolSize: 10, layout: options.layout });
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    return createPostgresUserStore(url, { onError: options.onError, poolSize: 10, layout: options.layout, tablePrefix: options.tablePrefix });
+  }
+  if (/^(mysql|mariadb):\/\//i.test(url)) {
+    return createMysqlUserStore(url, { onError: options.onError, poolSize: 10, layout: options.layout, tablePrefix: options.tablePrefix });
+  }
   throw new UsageError(`--database must be sqlite:PATH, postgres://... or mysql://... (got ${JSON.stringify(describeDatabase(url))})`);
 }
 
@@ -126,7 +168,12 @@ const complain = (line: string) => process.stderr.write(`gatehouse: ${line}\n`);
 /** A store error as the one line a user needs: what failed, and for a refused statement a hint. */
 function explain(error: unknown, url: string, layout?: string): string {
   if (error instanceof UserStoreError) {
-    const fix = layout === 'django' ? "python manage.py migrate creates Django's auth_user" : `gatehouse db migrate --database ${describeDatabase(url)}`;
+    const fix =
+      layout === 'django'
+        ? "python manage.py migrate creates Django's auth_user"
+        : layout !== undefined
+          ? `the app itself creates ${LAYOUT_TABLES[layout] ?? 'its table'}`
+          : `gatehouse db migrate --database ${describeDatabase(url)}`;
     const hint = error.code === 'ERR_USER_STORE_QUERY' ? ` (is the table there? ${fix})` : '';
     return `${describeDatabase(url)}: ${error.message}${hint}`;
   }
@@ -151,6 +198,7 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
       json: { type: 'boolean', default: false },
       preset: { type: 'string' },
       coexist: { type: 'boolean', default: false },
+      ...LAYOUT_OPTIONS,
     },
   });
   if (values.help) return help(`${command} ${action}`);
@@ -163,16 +211,20 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
   }
   if (values.json && action !== 'list') throw new UsageError('--json is an option of user list');
   const url = databaseUrl(values.database);
-  const choice = { preset: values.preset, coexist: values.coexist, database: true };
-  const context = cliContext(choice);
-  const layout = databaseLayout(values.preset);
+  const choice = { preset: values.preset, coexist: values.coexist, database: true, layout: values.layout };
+  let context = cliContext(choice); // a bad --preset or --layout stops here, before the database
+  const layout = databaseLayout(values.preset, values.layout);
+  const tablePrefix = tablePrefixOption(values['table-prefix'], layout);
+  wordpressFormatOption(values['wordpress-format']);
   if (action === 'migrate' && layout !== undefined) {
-    throw new UsageError(`--preset ${values.preset}: the table is the old app's (python manage.py migrate creates it); gatehouse never alters it`);
+    const creator = layout === 'django' ? 'python manage.py migrate creates it' : 'the app creates it';
+    throw new UsageError(`${values.layout ? `--layout ${values.layout}` : `--preset ${values.preset}`}: the table is the old app's (${creator}); gatehouse never alters it`);
   }
   // Read the file before touching the database: a bad file changes nothing.
   const imported = action === 'import' ? await readUsersFile(positionals[0]!) : null;
-  const store = openDatabase(url, { create: action === 'migrate' && layout === undefined, layout });
+  const store = openDatabase(url, { create: action === 'migrate' && layout === undefined, layout, tablePrefix });
   try {
+    if (layout === 'wordpress' && (action === 'add' || action === 'import' || action === 'passwd')) context = await databaseContext(store, values);
     const name = positionals[0]!;
     switch (action) {
       case 'migrate':
@@ -350,6 +402,7 @@ export async function openServeDatabase(
   url: string,
   seedDemo: boolean,
   layout?: string,
+  tablePrefix?: string,
 ): Promise<{ store: SqlUserStore; close: () => Promise<void> }> {
   let lastReport = 0;
   const onError = (error: UserStoreError) => {
@@ -358,8 +411,8 @@ export async function openServeDatabase(
     lastReport = now;
     complain(`user store: ${explain(error, url, layout)}`);
   };
-  const store = openDatabase(url, { create: seedDemo, onError, layout });
-  const where = `${describeDatabase(url)}${layout === 'django' ? " (Django's auth_user)" : ''}`;
+  const store = openDatabase(url, { create: seedDemo, onError, layout, tablePrefix });
+  const where = `${describeDatabase(url)}${layout !== undefined ? ` (${LAYOUT_TABLES[layout] ?? layout})` : ''}`;
   try {
     if (seedDemo && (await store.migrate())) {
       for (const user of Object.values(TUTORIAL_USERS)) await store.createUser(user);

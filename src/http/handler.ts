@@ -297,7 +297,7 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
     // Refresh tokens are exchanged at the token endpoint (grant_type=refresh_token).
     const refreshTokens = (options as { refreshTokens?: unknown }).refreshTokens;
     const refreshUrl = refreshTokens !== undefined && refreshTokens !== null && refreshTokens !== false ? paths.token : undefined;
-    addDocsRoutes(add, paths, mounted, auth, docs, refreshUrl);
+    addDocsRoutes(add, paths, mounted, auth, docs, refreshUrl, loginByOf(options.users));
   }
 
   const fail = (error: unknown, request: Request): ResponseParts => {
@@ -350,6 +350,13 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   return Object.assign(handle, { auth });
 }
 
+/** What a user store says its logins name, when that is more than a username (a store's loginBy, untrusted). */
+function loginByOf(users: unknown): 'email' | 'username or email' | undefined {
+  if (users === null || typeof users !== 'object' || typeof (users as { findUser?: unknown }).findUser !== 'function') return undefined;
+  const loginBy = (users as { loginBy?: unknown }).loginBy;
+  return loginBy === 'email' || loginBy === 'username or email' ? loginBy : undefined;
+}
+
 function addDocsRoutes(
   add: (path: string, methods: readonly string[], run: RouteRun) => void,
   paths: AuthPaths,
@@ -357,11 +364,12 @@ function addDocsRoutes(
   auth: Auth<any>,
   docs: DocsOptions,
   refreshUrl: string | undefined,
+  loginBy: 'email' | 'username or email' | undefined,
 ): void {
   const title = docs.title ?? 'gatehouse';
   const listed = (['token', 'me', 'items'] as const).filter((name) => mounted.has(name));
   const openapi = JSON.stringify(
-    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version, routes: listed, refreshUrl }),
+    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version, routes: listed, refreshUrl, loginBy }),
   );
   // Sub-paths of the docs page: /docs/oauth2-redirect, /docs/swagger-ui.css, ...
   const base = paths.docs.replace(/\/+$/, '');

@@ -26,7 +26,18 @@ export interface OpenApiOptions {
    * as the password flow's `refreshUrl`. Default none (the tutorial's document).
    */
   refreshUrl?: string;
+  /**
+   * What the login form's `username` holds (the user store's loginBy): with 'email' or 'username
+   * or email' its description says so (OAuth2's password grant names the field `username`).
+   */
+  loginBy?: 'username' | 'email' | 'username or email';
 }
+
+/** The description of the login form's username field, when it holds more than a username. */
+const LOGIN_DESCRIPTIONS: Record<string, string> = {
+  email: "The user's email address (OAuth2's password grant calls the field username).",
+  'username or email': "The user's login name or email address (OAuth2's password grant calls the field username).",
+};
 
 const SCHEME = 'OAuth2PasswordBearer';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -52,6 +63,7 @@ export function createOpenApiDocument(options: OpenApiOptions): Record<string, u
   const listed = new Set(options.routes ?? ['token', 'me', 'items']);
   const loginId = operationId('login_for_access_token', paths.token, 'post');
   const bodySchema = `Body_${loginId}`;
+  const loginDescription = options.loginBy ? LOGIN_DESCRIPTIONS[options.loginBy] : undefined;
   const security = (route: keyof typeof ROUTE_SCOPES) => [{ [SCHEME]: scopes ? [...ROUTE_SCOPES[route]] : [] }];
 
   const schemas: Record<string, unknown> = {};
@@ -60,7 +72,7 @@ export function createOpenApiDocument(options: OpenApiOptions): Record<string, u
     schemas[bodySchema] = {
       properties: {
         grant_type: { ...nullable({ type: 'string', pattern: '^password$' }), title: 'Grant Type' },
-        username: { type: 'string', title: 'Username' },
+        username: loginDescription ? { type: 'string', title: 'Username', description: loginDescription } : { type: 'string', title: 'Username' },
         password: { type: 'string', format: 'password', title: 'Password' },
         scope: { type: 'string', title: 'Scope', default: '' },
         client_id: { ...nullable({ type: 'string' }), title: 'Client Id' },

@@ -91,6 +91,12 @@ export interface UserStore<U extends UserRecord = UserRecord> {
    * tokens, beside its users: the SQL stores' tables, the memory store's maps.
    */
   readonly sessions?: SessionStore;
+  /**
+   * What the login form's `username` names on this store: 'email' (Laravel's, fastapi-users' and
+   * better-auth's tables), 'username or email' (WordPress's), or 'username' (the default when absent).
+   * The OpenAPI document describes the field accordingly.
+   */
+  readonly loginBy?: 'username' | 'email' | 'username or email';
 }
 
 /**

@@ -6,8 +6,8 @@ import type { CryptContext } from '../context.js';
 import { argon2 } from '../schemes/argon2.js';
 import { bcrypt } from '../schemes/bcrypt.js';
 import { hex_md5 } from '../schemes/digests.js';
-import { phpass, wordpress_bcrypt } from '../schemes/wordpress.js';
-import { buildPreset, checkPresetOptions, integerOption, type PresetOptions } from './build.js';
+import { phpass, phpass_portable, wordpress_bcrypt } from '../schemes/wordpress.js';
+import { buildPreset, checkPresetOptions, choiceOption, integerOption, type PresetOptions } from './build.js';
 import { PHP_ARGON2, PHP_BCRYPT_COST } from './php.js';
 
 /**
@@ -22,13 +22,20 @@ export interface WordpressPresetOptions extends PresetOptions {
    * PHP >= 8.4 (the default here), 10 before. Match the site's PHP, or each side rehashes the other's.
    */
   cost?: number;
+  /**
+   * What coexistence writes: 'wp-bcrypt' (default: WordPress 6.8's `$wp$2y$`) or 'phpass' (the
+   * portable `$P$B` hashes of WordPress before 6.8, which cannot read `$wp$2y$`). A site's own
+   * choice follows its `db_version`: see wordpressHashFormat in gatehouse/sqlite and gatehouse/postgres.
+   */
+  format?: 'wp-bcrypt' | 'phpass';
 }
 
 /**
  * A CryptContext that reads every password WordPress has stored in `wp_users.user_pass`.
  * By default new hashes use gatehouse's default and logins upgrade the WordPress ones. With
  * `coexist: true` new hashes are WordPress 6.8's `$wp$2y$12$...`, and a login rehashes exactly
- * what `wp_password_needs_rehash()` would: anything not `$wp`-prefixed, or another cost.
+ * what `wp_password_needs_rehash()` would: anything not `$wp`-prefixed, or another cost. With
+ * `format: 'phpass'` (sites before 6.8) new hashes are `$P$B...` and only bare MD5 is rehashed.
  *
  * @example
  * import { presets } from 'gatehouse';
@@ -36,8 +43,22 @@ export interface WordpressPresetOptions extends PresetOptions {
  * await context.verify('secret', row.user_pass);
  */
 export function wordpress(options?: WordpressPresetOptions): CryptContext {
-  const o = checkPresetOptions('wordpress', options, ['cost']);
+  const o = checkPresetOptions('wordpress', options, ['cost', 'format']);
   const cost = integerOption('wordpress', 'cost', o.cost, PHP_BCRYPT_COST, 4, 31);
+  const format = choiceOption('wordpress', 'format', o.format, ['wp-bcrypt', 'phpass'] as const, 'wp-bcrypt');
+  if (format === 'phpass' && o.coexist === true) {
+    // WordPress before 6.8: PasswordHash(8, true) reads $P$ and crypt()'s bcrypt, and rehashes only
+    // bare MD5; what it cannot read ($wp$2y$, Argon2) is moved to $P$ at the next login.
+    return buildPreset(
+      {
+        name: 'wordpress',
+        schemes: [phpass_portable, bcrypt, wordpress_bcrypt, argon2, hex_md5],
+        capFloors: { bcrypt: { maxRounds: cost }, wordpress_bcrypt: { maxRounds: cost } },
+        coexist: { scheme: phpass_portable, settings: {}, deprecated: ['hex_md5', 'wordpress_bcrypt', 'argon2'] },
+      },
+      o,
+    );
+  }
   return buildPreset(
     {
       name: 'wordpress',

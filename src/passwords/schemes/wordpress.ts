@@ -8,7 +8,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha384 } from '@noble/hashes/sha2.js';
 import { ConfigurationError, HashCostLimitError, MalformedHashError } from '../../errors.js';
-import { B64_STANDARD, constantTimeEqualString, encodeBase64, encodeHash64, HASH64_CRYPT, utf8 } from '../encodings.js';
+import { B64_STANDARD, constantTimeEqualString, encodeBase64, encodeHash64, HASH64_CRYPT, randomBytes, utf8 } from '../encodings.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { defineScheme } from '../scheme.js';
 import { bcrypt, type BcryptSettings } from './bcrypt.js';
@@ -79,6 +79,47 @@ export const phpass = defineScheme<PhpassSettings>({
   needsUpdate(hash) {
     parsePhpass(hash);
     return true;
+  },
+});
+
+/**
+ * Settings of `phpass_portable`: phpass's cap, and the cost of the hashes it writes.
+ *
+ * @example
+ * new CryptContext({ schemes: [phpass_portable], settings: { phpass: { roundsLog2: 13 } } });
+ */
+export type PhpassPortableSettings = PhpassSettings & {
+  /** log2 of the MD5 iterations of new hashes: 13 (`$P$B`), as WordPress's PasswordHash(8, true) writes. */
+  roundsLog2: number;
+};
+
+/**
+ * phpass that also writes, as WordPress before 6.8 does (`$P$B`: 2^13 MD5 iterations, 6 random
+ * bytes of salt): for sites that cannot read `$wp$2y$` (presets.wordpress's phpass coexistence).
+ * Its name is `phpass`; it never asks for a rehash, as WordPress before 6.8 never rehashes `$P$`.
+ *
+ * @example
+ * new CryptContext({ schemes: [phpass_portable] }).hash('secret'); // '$P$B...'
+ */
+export const phpass_portable = defineScheme<PhpassPortableSettings>({
+  name: PHPASS,
+  defaults: { ...phpass.defaults, roundsLog2: 13 },
+  identify: (hash) => phpass.identify(hash),
+  verify: (password, hash, settings) => phpass.verify(password, hash, settings),
+
+  async hash(password, settings) {
+    const log2 = settings.roundsLog2;
+    if (!isInteger(log2, PHPASS_MIN_LOG2, PHPASS_MAX_LOG2)) {
+      throw new ConfigurationError(`phpass: roundsLog2 must be an integer in [${PHPASS_MIN_LOG2}, ${PHPASS_MAX_LOG2}]`);
+    }
+    const salt = encodeHash64(randomBytes(6));
+    const digest = await phpassDigest(password, utf8(salt), log2);
+    return `$P$${HASH64_CRYPT[log2]}${salt}${encodeHash64(digest)}`;
+  },
+
+  needsUpdate(hash) {
+    parsePhpass(hash);
+    return false;
   },
 });
 

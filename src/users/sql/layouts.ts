@@ -4,6 +4,7 @@
  * is mapped by writing one, not copied.
  */
 import { ConfigurationError } from '../../errors.js';
+import type { UserRecord } from '../store-interface.js';
 
 /**
  * A value a statement binds: what a FieldMapping's `write` and a layout's `insertValues` give.
@@ -30,9 +31,32 @@ export interface FieldMapping {
   readonly columns: readonly string[];
   /** Column values → the field. Default: the one column's value. */
   readonly read?: (values: readonly unknown[]) => unknown;
-  /** The field (null when not given) → one value per column. Default: [value]. */
-  readonly write?: (value: unknown) => readonly SqlValue[];
+  /**
+   * The field (null when not given) → one value per column. Default: [value]. createUser also
+   * passes the new user (WordPress's display_name falls back to the login name).
+   */
+  readonly write?: (value: unknown, user?: Readonly<UserRecord>) => readonly SqlValue[];
 }
+
+/**
+ * What a user types as the `username` of a login on a table: its username column ('username'),
+ * an email address held in that column ('email': Laravel, fastapi-users, better-auth), or either
+ * ('username or email': WordPress, whose email column is tried when the name has an @ and no
+ * login name matches). Shown in the OpenAPI document's description of the login form's field.
+ *
+ * @example
+ * const loginBy: LoginBy = 'email';
+ */
+export type LoginBy = 'username' | 'email' | 'username or email';
+
+/**
+ * A value createUser writes to a column of another app's table: a constant, or one made from the
+ * new user (a UUID, a name derived from the login).
+ *
+ * @example
+ * const id: InsertValue = () => crypto.randomUUID();
+ */
+export type InsertValue = SqlValue | ((user: Readonly<UserRecord>) => SqlValue);
 
 /**
  * The columns of a layout: a column name, a mapping, or null where the table has none.
@@ -73,9 +97,28 @@ export interface UserColumns {
  */
 export interface UserTableLayout {
   readonly table: string;
+  /** The prefix `table` starts with, which the `tablePrefix` option replaces (WordPress's `wp_`). */
+  readonly tablePrefix?: string;
   readonly columns: UserColumns;
   /** Values createUser also writes, for the NOT NULL columns of a table another app made. */
-  readonly insertValues?: Readonly<Record<string, SqlValue>>;
+  readonly insertValues?: Readonly<Record<string, InsertValue>>;
+  /**
+   * What a login names (see LoginBy). Default 'username'. With 'email' the username column holds
+   * the address, and a user's `email` is their username; with 'username or email' the `email`
+   * field's column is the second place a name with an @ is looked for.
+   */
+  readonly loginBy?: LoginBy;
+  /**
+   * Whether the username column is under a UNIQUE constraint (createUser's ON CONFLICT needs one).
+   * Default true; false for WordPress's user_login, which has a plain index: a query looks first.
+   */
+  readonly uniqueUsername?: boolean;
+  /**
+   * The hash kept in a row of another table (better-auth's `account`, where `providerId` is
+   * 'credential'), joined to the users table by a key. The layout's hashed_password column is then
+   * that table's. Users without such a row have no password.
+   */
+  readonly credentials?: CredentialsTable;
   /** Whether migrate() may create the table. Default true; false for a table another app owns. */
   readonly managed?: boolean;
   /**
@@ -89,6 +132,33 @@ export interface UserTableLayout {
    * without a password) becomes what the table keeps for that. Default: unchanged.
    */
   readonly writeHash?: (hash: string | null) => string | null;
+}
+
+/**
+ * A second table holding the users' hashes, a row per user (better-auth's `account`).
+ *
+ * @example
+ * const credentials: CredentialsTable = {
+ *   table: 'account', userKey: 'id', foreignKey: 'userId', where: { providerId: 'credential' },
+ *   insertValues: { id: () => crypto.randomUUID(), accountId: (user) => String(user.id) },
+ * };
+ */
+export interface CredentialsTable {
+  readonly table: string;
+  /** The users table's key column, which the credentials row points to. */
+  readonly userKey: string;
+  /** The credentials row's column holding that key. */
+  readonly foreignKey: string;
+  /** Other columns of a new credentials row that get the key too (better-auth's accountId). */
+  readonly keyCopies?: readonly string[];
+  /** Columns that pick the password's row among others of the user's (and are written with it). */
+  readonly where: Readonly<Record<string, string>>;
+  /** Values a new credentials row also gets; functions receive the user, with `userKey` set. */
+  readonly insertValues?: Readonly<Record<string, InsertValue>>;
+  /** Columns set to the current time when the row is created. */
+  readonly createdAt?: string | null;
+  /** Columns set to the current time when the row is created or its hash changed. */
+  readonly updatedAt?: string | null;
 }
 
 /**
@@ -126,6 +196,8 @@ export interface LayoutOptions {
   table?: string;
   /** Overrides some of the layout's columns (null: the table has no such column). */
   columns?: Partial<UserColumns>;
+  /** The table prefix of a layout that has one (WordPress's `$table_prefix`, default `wp_`). */
+  tablePrefix?: string;
 }
 
 /**
@@ -166,7 +238,19 @@ export interface ResolvedField {
   /** One column, read and written as it is (no mapping functions). */
   readonly plain: boolean;
   readonly read: (values: readonly unknown[]) => unknown;
-  readonly write: (value: unknown) => readonly SqlValue[];
+  readonly write: (value: unknown, user?: Readonly<UserRecord>) => readonly SqlValue[];
+}
+
+/** A credentials table checked once: names validated and quoted. */
+export interface ResolvedCredentials {
+  readonly table: string;
+  readonly userKey: string;
+  readonly foreignKey: string;
+  readonly keyCopies: readonly string[];
+  readonly where: ReadonlyArray<readonly [string, string]>;
+  readonly insertValues: ReadonlyArray<readonly [string, InsertValue]>;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
 }
 
 /** A layout checked once: every name validated and quoted. */
@@ -181,7 +265,12 @@ export interface ResolvedLayout {
   readonly fields: Readonly<Record<'email' | 'full_name' | 'disabled', ResolvedField | null>>;
   readonly createdAt: string | null;
   readonly updatedAt: string | null;
-  readonly insertValues: ReadonlyArray<readonly [string, SqlValue]>;
+  readonly insertValues: ReadonlyArray<readonly [string, InsertValue]>;
+  readonly loginBy: LoginBy;
+  /** 'username or email': the email column (quoted) looked in second. */
+  readonly alternateLogin: string | null;
+  readonly uniqueUsername: boolean;
+  readonly credentials: ResolvedCredentials | null;
   readonly managed: boolean;
   readonly readHash: (value: unknown) => string | null;
   readonly writeHash: (hash: string | null) => string | null;
@@ -258,16 +347,19 @@ export function resolveLayout(options: LayoutOptions, known: Readonly<Record<str
   if (!base || typeof base !== 'object') {
     throw new ConfigurationError(`unknown layout ${JSON.stringify(given)} (known: ${Object.keys(known).join(', ')})`);
   }
-  const tableName = options.table ?? base.table;
+  const tableName = options.table ?? prefixed(base, options.tablePrefix);
   const columns: UserColumns = { ...base.columns, ...options.columns };
   const fields = {
     email: resolveField(columns.email ?? null, 'email'),
     full_name: resolveField(columns.full_name ?? null, 'full_name'),
     disabled: resolveField(columns.disabled ?? null, 'disabled'),
   };
-  const insertValues = Object.entries(base.insertValues ?? {}).map(
-    ([column, value]) => [quoteIdentifier(column, 'an insertValues column'), value] as const,
-  );
+  const insertValues = resolveInsertValues(base.insertValues);
+  const loginBy = base.loginBy ?? 'username';
+  if (!['username', 'email', 'username or email'].includes(loginBy)) throw new ConfigurationError("loginBy must be 'username', 'email' or 'username or email'");
+  if (loginBy === 'username or email' && fields.email?.columns.length !== 1) {
+    throw new ConfigurationError("loginBy 'username or email' needs an email field of one column");
+  }
   return {
     table: quoteTable(tableName),
     tableName,
@@ -278,9 +370,59 @@ export function resolveLayout(options: LayoutOptions, known: Readonly<Record<str
     createdAt: optionalColumn(columns.created_at ?? null, 'columns.created_at'),
     updatedAt: optionalColumn(columns.updated_at ?? null, 'columns.updated_at'),
     insertValues,
+    loginBy,
+    alternateLogin: loginBy === 'username or email' ? fields.email!.columns[0]! : null,
+    uniqueUsername: base.uniqueUsername !== false,
+    credentials: base.credentials ? resolveCredentials(base.credentials) : null,
     managed: base.managed !== false,
     readHash: checkedRead(hashHook(base.readHash, textHash, 'readHash')),
     writeHash: checkedWrite(hashHook(base.writeHash, sameHash, 'writeHash')),
     simple: [columns.email, columns.full_name, columns.disabled].every((c) => c === null || c === undefined || typeof c === 'string'),
   };
+}
+
+function resolveInsertValues(values: Readonly<Record<string, InsertValue>> | undefined): Array<readonly [string, InsertValue]> {
+  return Object.entries(values ?? {}).map(([column, value]) => {
+    const valid = value === null || typeof value === 'function' || ['string', 'number', 'boolean'].includes(typeof value);
+    if (!valid) throw new ConfigurationError(`insertValues.${column} must be a value or a function of the new user`);
+    return [quoteIdentifier(column, 'an insertValues column'), value] as const;
+  });
+}
+
+function resolveCredentials(credentials: CredentialsTable): ResolvedCredentials {
+  if (credentials === null || typeof credentials !== 'object') throw new ConfigurationError('credentials must describe a table');
+  return {
+    table: quoteTable(credentials.table),
+    userKey: quoteIdentifier(credentials.userKey, 'credentials.userKey'),
+    foreignKey: quoteIdentifier(credentials.foreignKey, 'credentials.foreignKey'),
+    keyCopies: (credentials.keyCopies ?? []).map((column) => quoteIdentifier(column, 'credentials.keyCopies')),
+    where: Object.entries(credentials.where ?? {}).map(([column, value]) => {
+      // Written into the SQL text as a literal: letters, digits, '-', '_' and '.' only.
+      if (typeof value !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
+        throw new ConfigurationError(`credentials.where.${column} must be a word of letters, digits, -, _ and .`);
+      }
+      return [quoteIdentifier(column, 'a credentials.where column'), value] as const;
+    }),
+    insertValues: resolveInsertValues(credentials.insertValues),
+    createdAt: optionalColumn(credentials.createdAt ?? null, 'credentials.createdAt'),
+    updatedAt: optionalColumn(credentials.updatedAt ?? null, 'credentials.updatedAt'),
+  };
+}
+
+/** An insert value for a new user: the constant, or what its function gives (checked). */
+export function insertValueFor(value: InsertValue, user: Readonly<UserRecord>): SqlValue {
+  if (typeof value !== 'function') return value;
+  const made = value(user);
+  if (made !== null && !['string', 'number', 'boolean'].includes(typeof made)) {
+    throw new ConfigurationError("a layout's insertValues function must give a string, number, boolean or null");
+  }
+  return made;
+}
+
+/** The layout's table under another prefix (`wp_users` → `blog_users`). */
+function prefixed(base: UserTableLayout, prefix: string | undefined): string {
+  if (prefix === undefined) return base.table;
+  if (base.tablePrefix === undefined) throw new ConfigurationError('tablePrefix is for layouts with a table prefix (wordpress)');
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9_]{0,40}$/.test(prefix)) throw new ConfigurationError('tablePrefix is letters, digits and _');
+  return prefix + base.table.slice(base.tablePrefix.length);
 }

@@ -17,9 +17,14 @@ export type { SqlSessionStore, SqlUserStore, SqlUserStoreOptions, UserCacheOptio
 export type { Awaitable, SessionKind, SessionRotation, SessionStore, StoredSession } from '../../tokens/lifecycle/session-store.js';
 export { DEFAULT_LAYOUT, sqlBoolean } from './layouts.js';
 export { LAYOUTS } from './known-layouts.js';
-export type { FieldMapping, LayoutOptions, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
+export type { CredentialsTable, FieldMapping, InsertValue, LayoutOptions, LoginBy, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
 export { DJANGO_LAYOUT } from './django.js';
 export { createSqliteKeyRingStore, SIGNING_KEYS_TABLE, type SqlKeyRingStore } from './signing-keys.js';
+export { WORDPRESS_LAYOUT, WORDPRESS_TABLE_PREFIX } from './wordpress.js';
+export { WORDPRESS_68_DB_VERSION, wordpressDbVersion, wordpressHashFormat } from './wordpress-site.js';
+export { LARAVEL_LAYOUT } from './laravel.js';
+export { FASTAPI_USERS_LAYOUT } from './fastapi-users.js';
+export { BETTER_AUTH_LAYOUT } from './better-auth.js';
 
 /**
  * A prepared statement of better-sqlite3, node:sqlite or bun:sqlite: `all(...params)` gives rows.

@@ -34,6 +34,18 @@ export interface Statements {
   disableRenewing: string | null;
   /** With the token stamp column: set the stamp of $2 to $1. */
   renewStamp: string | null;
+  /** 'username or email': the row whose email column is $1 (as find), and its username alone. */
+  findAlternate: string | null;
+  alternateName: string | null;
+  /** Whether a row has username $1 (its username as c0). */
+  named: string;
+  /**
+   * With a credentials table (better-auth's account): insert writes no hash; this adds the row
+   * of the user named last ($1 the hash, then the insert values, then the name); removeCredentials
+   * deletes every row of the user's before the user goes.
+   */
+  insertCredentials: string | null;
+  removeCredentials: string | null;
 }
 
 /** The fields of a record in select order, with where their values sit in a row. */
@@ -60,10 +72,14 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout, sta
   const now = my ? 'UTC_TIMESTAMP()' : 'CURRENT_TIMESTAMP';
   // A write names the user exactly, whatever the column's collation (a _ci column of another app).
   const exactly = my ? ' COLLATE utf8mb4_bin' : '';
-  const { table: t, username: u, hashedPassword: h } = layout;
+  const { table: t, username: u, hashedPassword: h, credentials: cred } = layout;
   const slots: FieldSlot[] = [];
   const listSlots: FieldSlot[] = [];
-  const columns = [u, h];
+  // With a credentials table, the hash is read from the user's row there.
+  const literal = (value: string) => `'${value}'`; // checked words only (resolveCredentials)
+  const credWhere = cred ? cred.where.map(([column, value]) => ` AND ${column} = ${literal(value)}`).join('') : '';
+  const hashRead = cred ? `(SELECT ${h} FROM ${cred.table} WHERE ${cred.foreignKey} = ${t}.${cred.userKey}${credWhere} LIMIT 1)` : h;
+  const columns = [u, hashRead];
   const listColumns = [u];
   for (const name of ['email', 'full_name', 'disabled'] as const) {
     const field = layout.fields[name];
@@ -80,7 +96,7 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout, sta
   const findColumns = stamp ? [...columns, stamp] : columns;
   const select = (list: string[]) => list.map((column, i) => `${column} AS c${i}`).join(', ');
 
-  const insertColumns = [...columns, ...layout.insertValues.map(([column]) => column), ...(stamp ? [stamp] : [])];
+  const insertColumns = [...(cred ? [u] : [u, h]), ...columns.slice(2), ...layout.insertValues.map(([column]) => column), ...(stamp ? [stamp] : [])];
   const fold = layout.usernameFold?.quoted;
   const allColumns = fold ? [...insertColumns, fold] : insertColumns;
   const duplicate = allColumns.find((column, i) => allColumns.indexOf(column) !== i);
@@ -93,14 +109,46 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout, sta
   const disabled = layout.fields.disabled;
   const disabledSet = disabled?.columns.map((column, i) => `${column} = ${p(i + 1)}`).join(', ');
 
+  const conflict = layout.uniqueUsername ? onConflict(`(${u}) `) : '';
+  const alternate = layout.alternateLogin;
+  // The hash's row: the users table's, or the credentials row of the user named $n.
+  const userKey = (n: number) => (cred ? `(SELECT ${cred.userKey} FROM ${t} WHERE ${u} = ${p(n)}${exactly})` : '');
+  const credTouched = cred?.updatedAt ? `, ${cred.updatedAt} = ${now}` : '';
+  const credReturning = cred && !my ? ` RETURNING ${cred.foreignKey} AS c0` : '';
+  const hashUpdate = (cas: boolean) =>
+    cred
+      ? `UPDATE ${cred.table} SET ${h} = ${p(1)}${credTouched} WHERE ${cred.foreignKey} = ${userKey(2)}${credWhere}` +
+        `${cas ? ` AND ${h} = ${p(3)}` : ''}${credReturning}`
+      : `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${exactly}${cas ? ` AND ${h} = ${p(3)}` : ''} ${returning}`;
+  let insertCredentials: string | null = null;
+  if (cred) {
+    const stampColumns = [cred.createdAt, cred.updatedAt].filter((c): c is string => c !== null);
+    const credColumns = [cred.foreignKey, ...cred.keyCopies, ...cred.where.map(([c]) => c), h, ...cred.insertValues.map(([c]) => c), ...stampColumns];
+    const credValues = [
+      ...[cred.foreignKey, ...cred.keyCopies].map(() => `${t}.${cred.userKey}`),
+      ...cred.where.map(([, value]) => literal(value)),
+      p(1),
+      ...cred.insertValues.map((_, i) => p(i + 2)),
+      ...stampColumns.map(() => now),
+    ];
+    insertCredentials =
+      `INSERT INTO ${cred.table} (${credColumns.join(', ')}) SELECT ${credValues.join(', ')} FROM ${t} ` +
+      `WHERE ${u} = ${p(cred.insertValues.length + 2)}${exactly}${credReturning}`;
+  }
+
   const sql: Statements = {
     find: `SELECT ${select(findColumns)} FROM ${t} WHERE ${u} = ${p(1)} LIMIT 2`,
+    findAlternate: alternate ? `SELECT ${select(columns)} FROM ${t} WHERE ${alternate} = ${p(1)} LIMIT 2` : null,
+    alternateName: alternate ? `SELECT ${u} AS c0 FROM ${t} WHERE ${alternate} = ${p(1)} LIMIT 2` : null,
+    named: `SELECT ${u} AS c0 FROM ${t} WHERE ${u} = ${p(1)}${exactly} LIMIT 1`,
+    insertCredentials,
+    removeCredentials: cred ? `DELETE FROM ${cred.table} WHERE ${cred.foreignKey} = ${userKey(1)}${credReturning}` : null,
     probe: `SELECT ${select([...new Set([...columns, ...listColumns])])} FROM ${t} WHERE 1 = 0`,
     list: `SELECT ${select(listColumns)} FROM ${t} ORDER BY ${u} LIMIT ${p(1)}`,
     listAfter: `SELECT ${select(listColumns)} FROM ${t} WHERE ${u} > ${p(1)} ORDER BY ${u} LIMIT ${p(2)}`,
     insert:
       `INSERT INTO ${t} (${[...insertColumns, ...stamps].join(', ')}) VALUES (${values.join(', ')}) ` +
-      `${onConflict(`(${u}) `)}${returning}`,
+      `${conflict}${returning}`,
     // No conflict target: a taken name and a taken fold (its UNIQUE index) alike insert nothing.
     insertFolded: fold
       ? `INSERT INTO ${t} (${[...insertColumns, ...stamps, fold].join(', ')}) VALUES (${[...values, p(insertColumns.length + 1)].join(', ')}) ` +
@@ -116,10 +164,11 @@ export function buildStatements(dialect: SqlDialect, layout: ResolvedLayout, sta
         // ($3, the fold again, is then only checked to be there).
         (my ? `AND ${p(3)} IS NOT NULL` : `AND NOT EXISTS (SELECT 1 FROM ${t} AS other WHERE other.${fold} = ${p(3)}) ${returning}`)
       : null,
-    compareAndSwap: `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${exactly} AND ${h} = ${p(3)} ${returning}`,
+    compareAndSwap: hashUpdate(true),
+    // With the stamp column (gatehouse's own table only): a password change also renews the stamp.
     setPassword: stamp
       ? `UPDATE ${t} SET ${h} = ${p(1)}, ${stamp} = ${p(2)}${touched} WHERE ${u} = ${p(3)}${exactly} ${returning}`
-      : `UPDATE ${t} SET ${h} = ${p(1)}${touched} WHERE ${u} = ${p(2)}${exactly} ${returning}`,
+      : hashUpdate(false),
     setDisabled: disabled
       ? `UPDATE ${t} SET ${disabledSet}${touched} WHERE ${u} = ${p(disabled.columns.length + 1)}${exactly} ${returning}`
       : null,

@@ -12,7 +12,7 @@ import { randomBytes } from '../../internal/bytes.js';
 import { BoundedMap } from '../../internal/bounded-map.js';
 import { unrefTimer } from '../../platform/runtime.js';
 import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../store-interface.js';
-import { type LayoutOptions, type ResolvedField, type ResolvedLayout, type SqlValue, resolveLayout } from './layouts.js';
+import { type LayoutOptions, type LoginBy, type ResolvedField, type ResolvedLayout, type SqlValue, insertValueFor, resolveLayout } from './layouts.js';
 import { LAYOUTS } from './known-layouts.js';
 import { type FieldSlot, type SqlDialect, type Statements, backticked, buildStatements, createTableSql, foldIndexSql, mysqlFoldColumn, mysqlFoldIndex, sqliteTableParts } from './statements.js';
 import { foldUsername, lookAlikeGroups } from '../fold.js';
@@ -144,6 +144,8 @@ interface UserCache {
 export interface SqlUserStore extends UserStore<UserRecord> {
   /** The table, quoted as the SQL uses it. */
   readonly table: string;
+  /** What a login names on this table: its username, an email address, or either (the layout's loginBy). */
+  readonly loginBy: LoginBy;
   /**
    * The user, or null. Names the store cannot hold (empty, NUL, over 256 characters) are unknown
    * users without a query. Synchronous on a synchronous driver once open.
@@ -307,6 +309,10 @@ export class SqlTableUserStore implements SqlUserStore {
     return this.#layout.table;
   }
 
+  get loginBy(): LoginBy {
+    return this.#layout.loginBy;
+  }
+
   findUser(username: string): UserRecord | null | Promise<UserRecord | null> {
     if (!validUsername(username)) return null;
     if (this.#stamped === undefined || (this.#stamped === false && this.#stampedSql && Date.now() >= this.#stampRecheckAt)) {
@@ -337,10 +343,44 @@ export class SqlTableUserStore implements SqlUserStore {
       } catch (error) {
         throw this.#fail('findUser', error);
       }
-      return this.#found(this.#rows('findUser', rows), find.arrays, cache, writes);
+      const user = this.#found(this.#rows('findUser', rows), find.arrays, cache, writes);
+      return user === null && this.#byEmail(username) ? this.#findAlternate(username, cache, writes) : user;
     }
     const exact = this.dialect === 'mysql' ? username : undefined;
-    return this.#run('findUser', this.#sql.find, [username], (rows) => this.#found(rows, false, cache, writes, exact));
+    const found = this.#run('findUser', this.#sql.find, [username], (rows) => this.#found(rows, false, cache, writes, exact));
+    if (!this.#byEmail(username)) return found;
+    return isThenable(found)
+      ? Promise.resolve(found).then((user) => user ?? this.#findAlternate(username, cache, writes))
+      : (found ?? this.#findAlternate(username, cache, writes));
+  }
+
+  /** 'username or email': a name with an @ that is no login name is looked for as an email, as WordPress does. */
+  #byEmail(name: string): boolean {
+    return this.#sql.findAlternate !== null && name.includes('@');
+  }
+
+  /** The user whose email is `email`, under that name (the name the login and its token carry). */
+  #findAlternate(email: string, cache: UserCache | null, writes: number): UserRecord | null | Promise<UserRecord | null> {
+    return this.#run('findUser', this.#sql.findAlternate!, [email], (rows) => {
+      const user = this.#found(rows, false, null, writes);
+      if (user === null) return null;
+      const named = { ...user, username: email };
+      if (cache && writes === this.#writes) this.#remember(cache, named);
+      return named;
+    });
+  }
+
+  /**
+   * The username a write names: `name`, or on 'username or email' the username of the one user
+   * whose email it is (when no username is `name`).
+   */
+  async #target(op: string, name: string): Promise<string> {
+    if (!this.#byEmail(name)) return name;
+    if ((await this.#run(op, this.#sql.named, [name], (r) => r)).length > 0) return name;
+    const rows = await this.#run(op, this.#sql.alternateName!, [name], (r) => r);
+    const owner = rows.length === 1 ? this.#name(rows[0]) : null;
+    if (owner !== null) this.#forget(name);
+    return owner ?? name;
   }
 
   /** findUser's rows as its answer: null, the user, or ERR_USER_STORE_DATA for two rows. */
@@ -355,7 +395,7 @@ export class SqlTableUserStore implements SqlUserStore {
   }
 
   async updatePasswordHash(username: string, newHash: string, oldHash: string): Promise<boolean> {
-    const name = checkUsername(username);
+    const name = await this.#target('updatePasswordHash', checkUsername(username));
     const hash = this.#layout.writeHash(checkText(newHash, 'the new hash', MAX_HASH_LENGTH, false));
     const old = checkText(oldHash, 'the old hash', MAX_HASH_LENGTH, false);
     const rows = await this.#modify(name, 'updatePasswordHash', this.#sql.compareAndSwap, [hash, name, old]);
@@ -365,18 +405,24 @@ export class SqlTableUserStore implements SqlUserStore {
   async createUser(user: NewUser): Promise<UserRecord> {
     if (user === null || typeof user !== 'object') throw new UserStoreError('ERR_USER_INVALID', 'createUser needs a user object');
     const username = checkUsername(user.username);
-    const stored = this.#layout.writeHash(checkText(user.hashed_password, 'hashed_password', MAX_HASH_LENGTH, true));
+    const layout = this.#layout;
+    if (layout.loginBy === 'email' && !/^[^@\s]+@[^@\s]+$/.test(username)) {
+      throw new UserStoreError('ERR_USER_INVALID', 'this table logs in by email: the username is an email address');
+    }
+    const given = checkText(user.hashed_password, 'hashed_password', MAX_HASH_LENGTH, true);
+    // With a credentials table, a user without a password has no credentials row.
+    const stored = layout.credentials && given === null ? null : layout.writeHash(given);
     const record: UserRecord = {
       username,
-      hashed_password: this.#layout.readHash(stored),
-      email: checkText(user.email, 'email', MAX_FIELD_LENGTH, true),
+      hashed_password: stored === null ? null : layout.readHash(stored),
+      email: layout.loginBy === 'email' ? username : checkText(user.email, 'email', MAX_FIELD_LENGTH, true),
       full_name: checkText(user.full_name, 'full_name', MAX_FIELD_LENGTH, true),
       disabled: user.disabled ?? false,
     };
     if (typeof record.disabled !== 'boolean') throw new UserStoreError('ERR_USER_INVALID', 'disabled must be a boolean');
-    const params: SqlValue[] = [username, stored];
-    for (const { name, field } of this.#slots) params.push(...this.#columnValues(field, name, record[name] ?? null));
-    for (const [, value] of this.#layout.insertValues) params.push(value);
+    const params: SqlValue[] = layout.credentials ? [username] : [username, stored];
+    for (const { name, field } of this.#slots) params.push(...this.#columnValues(field, name, record[name] ?? null, record));
+    for (const [, value] of layout.insertValues) params.push(insertValueFor(value, record));
     if (await this.#hasStamp('createUser')) params.push(newStamp()); // a name added again never shares the old stamp
     const taken = () => new UserStoreError('ERR_USER_EXISTS', 'createUser: the username or a look-alike of it is taken');
     let insert = this.#sql.insert;
@@ -389,6 +435,15 @@ export class SqlTableUserStore implements SqlUserStore {
     }
     const rows = await this.#modify(username, 'createUser', insert, params);
     if (rows.length === 0) throw taken();
+    if (layout.credentials && stored !== null) {
+      try {
+        await this.#addCredentials('createUser', username, stored);
+      } catch (error) {
+        // No user half made: without its credentials row, the user goes again.
+        await Promise.resolve(this.#run('createUser', this.#sql.remove, [username], (r) => r)).catch(() => undefined);
+        throw error;
+      }
+    }
     return record;
   }
 
@@ -407,14 +462,32 @@ export class SqlTableUserStore implements SqlUserStore {
   }
 
   async setPassword(username: string, hashedPassword: string): Promise<void> {
-    const name = checkUsername(username);
+    const name = await this.#target('setPassword', checkUsername(username));
     const hash = this.#layout.writeHash(checkText(hashedPassword, 'the hash', MAX_HASH_LENGTH, false));
+    if (this.#layout.credentials) {
+      // A user without a credentials row (signed up another way) gets one.
+      const rows = await this.#modify(name, 'setPassword', this.#sql.setPassword, [hash, name]);
+      if (rows.length === 0 && (await this.#addCredentials('setPassword', name, hash!)) === 0) {
+        throw new UserStoreError('ERR_USER_NOT_FOUND', 'setPassword: no such user');
+      }
+      if (await this.sessions.exists()) await this.sessions.revokeUserSessions(name, Math.floor(Date.now() / 1000));
+      return;
+    }
     const params: SqlValue[] = (await this.#hasStamp('setPassword')) ? [hash, newStamp(), name] : [hash, name];
     await this.#changeEnding('setPassword', this.#sql.setPassword, params, name);
   }
 
+  /** The credentials row of the user named `name` (rows added: 0 when there is no such user). */
+  async #addCredentials(op: string, name: string, hash: string): Promise<number> {
+    const cred = this.#layout.credentials!;
+    const user = (await this.findUser(name)) ?? { username: name };
+    const values = cred.insertValues.map(([, value]) => insertValueFor(value, user));
+    const rows = await this.#modify(name, op, this.#sql.insertCredentials!, [hash, ...values, name]);
+    return rows.length;
+  }
+
   async setDisabled(username: string, disabled: boolean): Promise<void> {
-    const name = checkUsername(username);
+    const name = await this.#target('setDisabled', checkUsername(username));
     if (typeof disabled !== 'boolean') throw new UserStoreError('ERR_USER_INVALID', 'disabled must be a boolean');
     const field = this.#layout.fields.disabled;
     if (!field || !this.#sql.setDisabled) throw new ConfigurationError('this table has no disabled column');
@@ -426,8 +499,9 @@ export class SqlTableUserStore implements SqlUserStore {
   }
 
   async deleteUser(username: string): Promise<void> {
-    const name = checkUsername(username);
+    const name = await this.#target('deleteUser', checkUsername(username));
     await this.#hasStamp('deleteUser');
+    if (this.#sql.removeCredentials) await this.#modify(name, 'deleteUser', this.#sql.removeCredentials, [name]);
     await this.#changeEnding('deleteUser', this.#sql.remove, [name], name);
   }
 
@@ -631,8 +705,8 @@ export class SqlTableUserStore implements SqlUserStore {
     }
   }
 
-  #columnValues(field: ResolvedField, name: string, value: unknown): readonly SqlValue[] {
-    const values = field.write(value);
+  #columnValues(field: ResolvedField, name: string, value: unknown, user?: UserRecord): readonly SqlValue[] {
+    const values = field.write(value, user);
     if (!Array.isArray(values) || values.length !== field.columns.length) {
       throw new ConfigurationError(`the layout's ${name} write gives ${field.columns.length} value(s), one per column`);
     }
@@ -661,6 +735,7 @@ export class SqlTableUserStore implements SqlUserStore {
       next += keys.length;
     }
     if (withHash && this.#stampAt !== null) user.token_stamp = textOrNull(cells[arrays ? this.#stampAt : `c${this.#stampAt}`]);
+    if (this.#layout.loginBy === 'email') user.email = username;
     if (!withHash) {
       if (this.#layout.createdAt) user.created_at = timestamp(cells[arrays ? next++ : `c${next++}`]);
       if (this.#layout.updatedAt) user.updated_at = timestamp(cells[arrays ? next : `c${next}`]);
