@@ -8,6 +8,7 @@ import { isThenable, notify } from '../internal/await.js';
 import type { UserRecord } from '../users/index.js';
 import { type Auth, type AuthOptions, type RequireUserOptions, createAuthCore, publicUserSerializer } from './auth/index.js';
 import type { AuthPartsResult } from './auth/require-user.js';
+import { withRenewedCookie } from './auth/cookie-sessions.js';
 import {
   type DocsAssetLoader,
   SWAGGER_UI_CDN,
@@ -51,8 +52,12 @@ export interface AuthPaths {
   docs: string;
   /** Default '/revoke' (RFC 7009), routed only with `refreshTokens`. */
   revoke: string;
-  /** Default '/logout', routed only with `refreshTokens`. */
+  /** Default '/logout', routed only with `refreshTokens` or `sessions`. */
   logout: string;
+  /** Default '/login' (the cookie-session login), routed only with `sessions`. */
+  login: string;
+  /** Default '/sessions' (GET: the caller's sessions; DELETE /sessions/{id}), routed only with `sessions`. */
+  sessions: string;
 }
 
 /**
@@ -69,6 +74,8 @@ export const DEFAULT_PATHS: Readonly<AuthPaths> = Object.freeze({
   docs: '/docs',
   revoke: '/revoke',
   logout: '/logout',
+  login: '/login',
+  sessions: '/sessions',
 });
 
 /**
@@ -94,8 +101,12 @@ export interface AuthRoutes {
   docs?: boolean | string;
   /** POST /revoke (RFC 7009). Default true when `refreshTokens` is on (never mounted without it). */
   revoke?: boolean | string;
-  /** POST /logout. Default true when `refreshTokens` is on (never mounted without it). */
+  /** POST /logout. Default true when `refreshTokens` or `sessions` is on (never mounted without them). */
   logout?: boolean | string;
+  /** POST /login, the cookie-session login. Default true when `sessions` is on (never mounted without it). */
+  login?: boolean | string;
+  /** GET /sessions and DELETE /sessions/{id}. Default true when `sessions` is on (never mounted without it). */
+  sessions?: boolean | string;
 }
 
 /**
@@ -237,7 +248,7 @@ function resolveRoutes(options: AuthHandlerOptions<any>): { paths: AuthPaths; mo
  */
 export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
   const { paths, mounted } = resolveRoutes(options);
-  const { auth, login, authenticate, revoke, logout } = createAuthCore(options);
+  const { auth, login, authenticate, revoke, logout, sessions } = createAuthCore(options);
   const origin = publicOrigin(options.origin);
   const cors = options.cors === undefined ? null : createCors(options.cors);
   const onError =
@@ -260,11 +271,16 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   if (mounted.has('token')) add(paths.token, ['POST'], login);
   if (revoke !== null && mounted.has('revoke')) add(paths.revoke, ['POST'], revoke);
   if (logout !== null && mounted.has('logout')) add(paths.logout, ['POST'], logout);
+  if (sessions !== null && mounted.has('login')) add(paths.login, ['POST'], sessions.login);
+  if (sessions !== null && mounted.has('sessions')) add(paths.sessions, ['GET'], sessions.list);
+  // DELETE /sessions/{id}: the one route with a parameter.
+  const sessionPrefix = sessions !== null && mounted.has('sessions') ? `${paths.sessions.replace(/\/+$/, '')}/` : null;
   // Routes behind authentication answer without a promise when authentication needed none.
   const authenticated = (required: RequireUserOptions, answer: (user: U) => ResponseParts): RouteRun => {
     return (request) => {
       const result = authenticate(request, required);
-      const send = (done: AuthPartsResult<U>) => done.parts ?? answer(done.user);
+      // With cookie sessions, a renewed cookie goes out with the answer.
+      const send = (done: AuthPartsResult<U>) => done.parts ?? withRenewedCookie(answer(done.user), done as { readonly setCookie?: string });
       return isThenable(result) ? result.then(send) : send(result);
     };
   };
@@ -310,6 +326,10 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
         if (!route.methods.includes(request.method)) return detailParts(405, 'Method Not Allowed', [['allow', route.allow]]);
         const answer = route.run(request);
         return isThenable(answer) ? Promise.resolve(answer).catch((error: unknown) => fail(error, request)) : answer;
+      }
+      if (sessionPrefix !== null && path.startsWith(sessionPrefix) && /^[A-Za-z0-9_-]{1,64}$/.test(path.slice(sessionPrefix.length))) {
+        if (request.method !== 'DELETE') return detailParts(405, 'Method Not Allowed', [['allow', 'DELETE']]);
+        return sessions!.remove(request, path.slice(sessionPrefix.length)).catch((error: unknown) => fail(error, request));
       }
       // Starlette's redirect_slashes: the same path with the trailing slash toggled.
       if (path !== '/') {
