@@ -347,8 +347,11 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
       ? routeParts
       : (request) => {
           if (request.method === 'OPTIONS') {
-            const route = routes.get(requestPath(request.url));
-            const preflight = route === undefined ? null : cors.preflight(request, route.allow);
+            const path = requestPath(request.url);
+            const route = routes.get(path);
+            // DELETE /sessions/{id} is the one route with a parameter.
+            const allow = route?.allow ?? (sessionPrefix !== null && path.startsWith(sessionPrefix) ? 'DELETE' : undefined);
+            const preflight = allow === undefined ? null : cors.preflight(request, allow);
             if (preflight !== null) return preflight;
           }
           const answer = routeParts(request);

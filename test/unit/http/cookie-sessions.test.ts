@@ -289,3 +289,15 @@ describe('/sessions', () => {
     expect(lines).not.toContain(cookie.split('.')[1]!);
   });
 });
+
+describe('CORS with sessions', () => {
+  it('answers the preflight of DELETE /sessions/{id} for a listed origin with credentials', async () => {
+    const { handle } = setup({}, { cors: { origins: ['https://app.example.com'], credentials: true } });
+    const response = await handle(
+      new Request(BASE + '/sessions/AAAAAAAAAAAAAAAAAAAAAA', { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'DELETE' } }),
+    );
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-methods')).toBe('DELETE');
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+  });
+});
