@@ -7,6 +7,8 @@
  * store write, and a fresh cookie Max-Age) at most once per `updateAge`: never a write per request.
  */
 import { ConfigurationError } from '../../errors.js';
+import { isThenable } from '../../internal/await.js';
+import { BoundedMap } from '../../internal/bounded-map.js';
 import { constantTimeEqualString, randomBytes } from '../../internal/bytes.js';
 import { platform } from '../../platform/runtime.js';
 import { parseDuration } from '../../tokens/claims.js';
@@ -162,6 +164,14 @@ export function createCookieSessions<U extends UserRecord>(deps: CookieSessionDe
   const originRule: OriginCheckParts = createOriginCheckParts({ origin: deps.origin, trustedOrigins: option.trustedOrigins });
   const serialize = publicUserSerializer();
   const base64url = (bytes: Uint8Array): string => platform().encodeBase64Url(bytes);
+  // The SHA-256 of recently seen cookie secrets (as the bearer path caches verified tokens): the
+  // hash is most of a cookie request's own work. Still compared with the stored hash every time.
+  const hashes = new BoundedMap<string, string>(1000);
+  const hashOf = (secret: string): string => {
+    let hash = hashes.get(secret);
+    if (hash === undefined) hashes.set(secret, (hash = hashRefreshSecret(secret)));
+    return hash;
+  };
 
   /** 401 for a cookie that names no live session: the cookie is cleared too. */
   const stale = (needed: readonly string[] | undefined): { parts: ResponseParts } => {
@@ -239,21 +249,23 @@ export function createCookieSessions<U extends UserRecord>(deps: CookieSessionDe
       let session: StoredSession | null;
       let user: U | null;
       try {
-        session = await store.findSession(id);
+        const found = store.findSession(id);
+        session = isThenable(found) ? await found : found;
         if (
           session === null ||
           typeof session !== 'object' ||
           session.id !== id ||
           session.kind !== 'cookie' ||
           typeof session.secretHash !== 'string' ||
-          !constantTimeEqualString(session.secretHash, hashRefreshSecret(secret)) ||
+          !constantTimeEqualString(session.secretHash, hashOf(secret)) ||
           session.revokedAt !== null ||
           !(session.expiresAt > at) ||
           !(session.lastUsedAt + idleTtl > at)
         ) {
           return stale(needed);
         }
-        user = await findUserNow(users, session.username);
+        const owner = findUserNow(users, session.username);
+        user = isThenable(owner) ? await owner : owner;
       } catch (error) {
         const result = storeUnavailable(error);
         report(error, request);
