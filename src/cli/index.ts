@@ -24,7 +24,7 @@ import { createJsonFileUserStore } from '../node/json-file-store.js';
 import { createMemoryUserStore, type UserStore } from '../users/index.js';
 import { trustedProxies } from '../throttle/address.js';
 import type { ThrottleOptions } from '../http/auth/login-throttle.js';
-import { WEB_HELP, WEB_OPTIONS, corsFromCli, refuseSessionFlags } from './web.js';
+import { WEB_HELP, WEB_OPTIONS, corsFromCli, sessionsFromCli } from './web.js';
 import { REFRESH_HELP, REFRESH_OPTIONS, refreshFromCli, tokenTtlFromCli } from './refresh.js';
 import { createEventLog } from './event-log.js';
 import { KEYS_USAGE, runKeysCommand, serveKeyRing, serveTokenTtl } from './keys.js';
@@ -214,7 +214,7 @@ async function serveCommand(args: string[]): Promise<number> {
   const refreshTokens = refreshFromCli(values);
   const oauth2Errors = values['oauth2-errors'] ?? 'fastapi';
   if (oauth2Errors !== 'fastapi' && oauth2Errors !== 'rfc6749') throw new UsageError('--oauth2-errors must be fastapi or rfc6749');
-  refuseSessionFlags(values, { host: values.host, socketPath });
+  const browser = sessionsFromCli(values, { host: values.host, socketPath });
 
   let key = process.env.SECRET_KEY;
   let users: UserStore;
@@ -266,6 +266,7 @@ async function serveCommand(args: string[]): Promise<number> {
       cors,
       ...(refreshTokens === undefined ? {} : { refreshTokens }),
       oauth2Errors,
+      ...(browser.sessions ? { sessions: browser.sessions } : {}),
       // One JSON line per event: names, addresses and ids only (the events carry no secret).
       onEvent: values['no-event-log'] ? undefined : createEventLog(),
       // The operator learns which account is broken (never its hash); the client sees a plain 401.
@@ -292,6 +293,7 @@ async function serveCommand(args: string[]): Promise<number> {
   }).catch((error: unknown) => {
     throw error instanceof GatehouseError ? new UsageError(error.message) : error;
   });
+  if (browser.warning !== null) process.stderr.write(`${browser.warning}\n`);
   process.stdout.write(`gatehouse: serving on ${server.url} (docs: ${server.url}/docs)\n`);
 
   await new Promise<void>((resolve) => {

@@ -1,8 +1,8 @@
 /**
- * `gatehouse serve`'s browser flags (issue 22): `--cors-origin ORIGIN` (repeatable) now; and the
- * cookie-session ones, `--trusted-origin ORIGIN` (repeatable) and `--allow-http-cookies`, parsed
- * and checked here for `--sessions`, which comes with the session login. Until then serve refuses
- * them with a usage error rather than accepting flags that would do nothing.
+ * `gatehouse serve`'s browser flags (issue 22): `--cors-origin ORIGIN` (repeatable), and the
+ * cookie-session ones, `--sessions`, `--trusted-origin ORIGIN` (repeatable) and
+ * `--allow-http-cookies`. Without `--sessions` the latter two are refused with a usage error rather
+ * than accepted as flags that would do nothing.
  */
 import { ConfigurationError } from '../errors.js';
 import type { CorsOptions } from '../http/cors.js';
@@ -16,10 +16,17 @@ export const WEB_OPTIONS = {
   'cors-origin': { type: 'string', multiple: true },
   'trusted-origin': { type: 'string', multiple: true },
   'allow-http-cookies': { type: 'boolean', default: false },
+  sessions: { type: 'boolean', default: false },
 } as const;
 
 export const WEB_HELP = `    --cors-origin ORIGIN  let pages on ORIGIN (https://app.example.com: scheme, host, port;
                        no path) call the server from a browser; repeat for several
+    --sessions         cookie sessions for browser apps: POST /login sets an HttpOnly
+                       session cookie; GET /sessions, DELETE /sessions/ID, POST /logout
+    --trusted-origin ORIGIN  with --sessions: pages on ORIGIN may make cookie requests
+                       that change state (besides the server's own origin); repeatable
+    --allow-http-cookies  with --sessions, on a loopback address only: the cookie lacks
+                       Secure and the __Host- prefix (plain-HTTP development)
 `;
 
 /** The origins given to `flag`, each as a browser sends it; a bad or repeated one is a usage error. */
@@ -76,13 +83,32 @@ export function sessionFlagsFromCli(
 }
 
 /**
- * serve without `--sessions` (not in this build yet): the cookie-session flags are refused, after
+ * createAuthHandler's `sessions` for `--sessions` (undefined without it: then the cookie-session
+ * flags are usage errors), and the warning line to print at start with `--allow-http-cookies`.
+ */
+export function sessionsFromCli(
+  values: { sessions?: boolean; 'trusted-origin'?: readonly string[]; 'allow-http-cookies'?: boolean },
+  listen: ListenAddress,
+): { sessions: { cookie: SessionCookieOptions; trustedOrigins: string[] } | undefined; warning: string | null } {
+  if (values.sessions !== true) {
+    refuseSessionFlags(values, listen);
+    return { sessions: undefined, warning: null };
+  }
+  const { origin, cookie } = sessionFlagsFromCli(values, listen);
+  const warning = cookie.allowHttpCookies
+    ? 'gatehouse: --allow-http-cookies: the session cookie lacks Secure and the __Host- prefix (sent in clear over plain HTTP): for development on this loopback address only'
+    : null;
+  return { sessions: { cookie, trustedOrigins: [...(origin.trustedOrigins ?? [])] }, warning };
+}
+
+/**
+ * serve without `--sessions`: the cookie-session flags are refused, after
  * their values are checked, so that a typo is reported first.
  */
 export function refuseSessionFlags(values: { 'trusted-origin'?: readonly string[]; 'allow-http-cookies'?: boolean }, listen: ListenAddress): void {
   sessionFlagsFromCli(values, listen);
   const given = [values['trusted-origin']?.length ? '--trusted-origin' : '', values['allow-http-cookies'] ? '--allow-http-cookies' : ''].filter(Boolean);
   if (given.length > 0) {
-    throw new UsageError(`${given.join(' and ')} ${given.length > 1 ? 'apply' : 'applies'} to cookie sessions (--sessions), which this version of gatehouse serve does not have yet`);
+    throw new UsageError(`${given.join(' and ')} ${given.length > 1 ? 'apply' : 'applies'} to cookie sessions: give --sessions too`);
   }
 }

@@ -9,6 +9,7 @@ import type { UserRecord } from '../users/index.js';
 import { type Auth, type AuthOptions, type RequireUserOptions, createAuthCore, publicUserSerializer } from './auth/index.js';
 import { type AuthPartsResult, keyUnavailable } from './auth/require-user.js';
 import type { TokenKeySet } from '../tokens/keys/token-key.js';
+import { withRenewedCookie } from './auth/cookie-sessions.js';
 import {
   type DocsAssetLoader,
   SWAGGER_UI_CDN,
@@ -52,10 +53,14 @@ export interface AuthPaths {
   docs: string;
   /** Default '/revoke' (RFC 7009), routed only with `refreshTokens`. */
   revoke: string;
-  /** Default '/logout', routed only with `refreshTokens`. */
+  /** Default '/logout', routed only with `refreshTokens` or `sessions`. */
   logout: string;
   /** Default '/.well-known/jwks.json': the public signing keys, served with asymmetric keys and key rings. */
   jwks: string;
+  /** Default '/login' (the cookie-session login), routed only with `sessions`. */
+  login: string;
+  /** Default '/sessions' (GET: the caller's sessions; DELETE /sessions/{id}), routed only with `sessions`. */
+  sessions: string;
 }
 
 /**
@@ -73,6 +78,8 @@ export const DEFAULT_PATHS: Readonly<AuthPaths> = Object.freeze({
   revoke: '/revoke',
   logout: '/logout',
   jwks: '/.well-known/jwks.json',
+  login: '/login',
+  sessions: '/sessions',
 });
 
 /**
@@ -98,10 +105,14 @@ export interface AuthRoutes {
   docs?: boolean | string;
   /** POST /revoke (RFC 7009). Default true when `refreshTokens` is on (never mounted without it). */
   revoke?: boolean | string;
-  /** POST /logout. Default true when `refreshTokens` is on (never mounted without it). */
+  /** POST /logout. Default true when `refreshTokens` or `sessions` is on (never mounted without them). */
   logout?: boolean | string;
   /** GET /.well-known/jwks.json, with an asymmetric key or a key ring (never with a secret). Default true. */
   jwks?: boolean | string;
+  /** POST /login, the cookie-session login. Default true when `sessions` is on (never mounted without it). */
+  login?: boolean | string;
+  /** GET /sessions and DELETE /sessions/{id}. Default true when `sessions` is on (never mounted without it). */
+  sessions?: boolean | string;
 }
 
 /**
@@ -243,7 +254,7 @@ function resolveRoutes(options: AuthHandlerOptions<any>): { paths: AuthPaths; mo
  */
 export function createAuthHandler<U extends UserRecord = UserRecord>(options: AuthHandlerOptions<U>): AuthHandler<U> {
   const { paths, mounted } = resolveRoutes(options);
-  const { auth, login, authenticate, revoke, logout, jwks } = createAuthCore(options);
+  const { auth, login, authenticate, revoke, logout, jwks, sessions } = createAuthCore(options);
   const origin = publicOrigin(options.origin);
   const cors = options.cors === undefined ? null : createCors(options.cors);
   const onError =
@@ -266,11 +277,16 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
   if (mounted.has('token')) add(paths.token, ['POST'], login);
   if (revoke !== null && mounted.has('revoke')) add(paths.revoke, ['POST'], revoke);
   if (logout !== null && mounted.has('logout')) add(paths.logout, ['POST'], logout);
+  if (sessions !== null && mounted.has('login')) add(paths.login, ['POST'], sessions.login);
+  if (sessions !== null && mounted.has('sessions')) add(paths.sessions, ['GET'], sessions.list);
+  // DELETE /sessions/{id}: the one route with a parameter.
+  const sessionPrefix = sessions !== null && mounted.has('sessions') ? `${paths.sessions.replace(/\/+$/, '')}/` : null;
   // Routes behind authentication answer without a promise when authentication needed none.
   const authenticated = (required: RequireUserOptions, answer: (user: U) => ResponseParts): RouteRun => {
     return (request) => {
       const result = authenticate(request, required);
-      const send = (done: AuthPartsResult<U>) => done.parts ?? answer(done.user);
+      // With cookie sessions, a renewed cookie goes out with the answer.
+      const send = (done: AuthPartsResult<U>) => done.parts ?? withRenewedCookie(answer(done.user), done as { readonly setCookie?: string });
       return isThenable(result) ? result.then(send) : send(result);
     };
   };
@@ -318,6 +334,10 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
         const answer = route.run(request);
         return isThenable(answer) ? Promise.resolve(answer).catch((error: unknown) => fail(error, request)) : answer;
       }
+      if (sessionPrefix !== null && path.startsWith(sessionPrefix) && /^[A-Za-z0-9_-]{1,64}$/.test(path.slice(sessionPrefix.length))) {
+        if (request.method !== 'DELETE') return detailParts(405, 'Method Not Allowed', [['allow', 'DELETE']]);
+        return sessions!.remove(request, path.slice(sessionPrefix.length)).catch((error: unknown) => fail(error, request));
+      }
       // Starlette's redirect_slashes: the same path with the trailing slash toggled.
       if (path !== '/') {
         const other = path.endsWith('/') ? path.replace(/\/+$/, '') : `${path}/`;
@@ -334,8 +354,11 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
       ? routeParts
       : (request) => {
           if (request.method === 'OPTIONS') {
-            const route = routes.get(requestPath(request.url));
-            const preflight = route === undefined ? null : cors.preflight(request, route.allow);
+            const path = requestPath(request.url);
+            const route = routes.get(path);
+            // DELETE /sessions/{id} is the one route with a parameter.
+            const allow = route?.allow ?? (sessionPrefix !== null && path.startsWith(sessionPrefix) ? 'DELETE' : undefined);
+            const preflight = allow === undefined ? null : cors.preflight(request, allow);
             if (preflight !== null) return preflight;
           }
           const answer = routeParts(request);

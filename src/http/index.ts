@@ -2,7 +2,7 @@
 export { createAuthHandler, DEFAULT_PATHS } from './handler.js';
 export type { AuthHandler, AuthHandlerOptions, AuthPaths, AuthRoutes, DocsOptions } from './handler.js';
 export { createAuth, publicUser, TUTORIAL_SCOPES } from './auth/index.js';
-export type { Auth, AuthEvent, AuthEventHook, AuthEventType, AuthOptions, AuthResult, OAuth2ErrorStyle, PublicUser, RefreshTokensOptions, RequireUserOptions } from './auth/index.js';
+export type { Auth, AuthEvent, AuthEventHook, AuthEventType, AuthOptions, AuthResult, OAuth2ErrorStyle, PublicUser, RefreshTokensOptions, RequireUserOptions, SessionsOptions } from './auth/index.js';
 export { readLoginForm } from './form.js';
 export type { LoginForm, ReadLoginFormOptions } from './form.js';
 export { readBearerToken } from './bearer.js';

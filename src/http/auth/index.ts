@@ -33,9 +33,14 @@ import { type OAuth2ErrorStyle, createOAuth2Exit } from './oauth2-exit.js';
 import { declaredScopes, scopeGranter } from './scopes.js';
 import { toStore } from './users.js';
 import { createLifecycle, type RefreshTokensOptions } from './lifecycle.js';
+import { type SessionAuthResult, type SessionsOptions, checkSessionsOption, createCookieSessions } from './cookie-sessions.js';
+import { type SessionRoutes, createSessionRoutes, withCookieSessions } from './sessions-routes.js';
+import { type LoginDependencies, createPasswordCheck } from './login.js';
+import { createMemorySessionStore } from '../../tokens/index.js';
 
 export type { RequireUserOptions } from './require-user.js';
 export type { RefreshTokensOptions } from './lifecycle.js';
+export type { SessionsOptions } from './cookie-sessions.js';
 export type { AuthEvent, AuthEventHook, AuthEventType } from './events.js';
 export type { OAuth2ErrorStyle } from './oauth2-exit.js';
 export { TUTORIAL_SCOPES } from './scopes.js';
@@ -152,6 +157,14 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
    * an undeclared scope refused (the tutorial grants both). 429 and 503 stay as they are.
    */
   oauth2Errors?: OAuth2ErrorStyle;
+  /**
+   * Cookie sessions for browser apps (docs/browser.md): POST /login sets an HttpOnly session
+   * cookie, requireUser and the routes accept it (a bearer token wins), unsafe requests it
+   * authenticates must come from the app's own origin (the handler's `origin`) or `trustedOrigins`,
+   * and GET /sessions, DELETE /sessions/{id} and POST /logout (`?everywhere`) are routed. `true` for
+   * the defaults. Default off.
+   */
+  sessions?: SessionsOptions | boolean;
 }
 
 /**
@@ -163,8 +176,14 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
  * console.log(result.user.username, result.claims.scopes);
  */
 export type AuthResult<U> =
-  | { user: U; claims: VerifiedClaims; response?: undefined }
-  | { response: Response; user?: undefined; claims?: undefined };
+  | {
+      user: U;
+      claims: VerifiedClaims;
+      response?: undefined;
+      /** With cookie sessions: a renewed session cookie (at most once per updateAge): send it as `Set-Cookie` with the answer. */
+      setCookie?: string;
+    }
+  | { response: Response; user?: undefined; claims?: undefined; setCookie?: undefined };
 
 /**
  * The building blocks createAuth returns, for an app's own routes.
@@ -229,6 +248,8 @@ export interface AuthCore<U extends UserRecord> {
   readonly logout: ((request: Request) => ResponseParts | Promise<ResponseParts>) | null;
   /** The signing key's public JWK Set, for the handler's jwks route. */
   readonly jwks: Pick<AuthKey, 'jwks' | 'mayPublish'>;
+  /** POST /login and the session routes, or null without cookie sessions. */
+  readonly sessions: (SessionRoutes & { readonly login: (request: Request) => Promise<ResponseParts> }) | null;
 }
 
 /** @internal */
@@ -274,7 +295,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
   });
   const scopeOf = (granted?: readonly string[]): string | undefined => (scopes ? (granted ?? NO_SCOPES).join(' ') : undefined);
   const issueToken = (user: U, granted?: readonly string[]): Promise<string> => key.sign(lifecycle.claimsFor(user, scopeOf(granted)), tokenTtl);
-  const loginParts = createLogin<U>({
+  const loginDeps: LoginDependencies<U> = {
     store,
     context: options.context,
     onHashRefused: options.onHashRefused,
@@ -287,7 +308,8 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     ...(lifecycle.refresh ? { refresh: lifecycle.refreshGrant } : {}),
     emit,
     strict: oauth2Exit ? { declared: scopes } : undefined,
-  });
+  };
+  const loginParts = createLogin<U>(loginDeps);
   // The store and key failures the login answers 503 are reported here (with the request).
   const login = async (request: Request): Promise<ResponseParts> => {
     let parts: ResponseParts;
@@ -301,10 +323,28 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     if (failure !== undefined) report(failure, request);
     return oauth2Exit ? oauth2Exit(parts) : parts;
   };
-  const authenticate = createAuthenticate(store, key.verify, report, { stampMatches: lifecycle.stampMatches, isRevoked: lifecycle.isRevoked });
+  const bearerAuthenticate = createAuthenticate(store, key.verify, report, { stampMatches: lifecycle.stampMatches, isRevoked: lifecycle.isRevoked });
+  const sessionsOption = options.sessions === undefined || options.sessions === false ? null : checkSessionsOption(options.sessions);
+  const cookieSessions =
+    sessionsOption === null
+      ? null
+      : createCookieSessions<U>({
+          option: sessionsOption,
+          users: store,
+          // One store for cookie sessions and refresh families where none is given: /sessions lists both.
+          store: sessionsOption.store ?? lifecycle.refresh?.store ?? store.sessions ?? createMemorySessionStore(),
+          origin: (options as { origin?: string }).origin,
+          check: createPasswordCheck<U>(loginDeps),
+          maxBodyBytes: loginDeps.maxBodyBytes,
+          scopeOf: async (user, requested) => scopeOf(grant ? await grant(user, requested.length > 0 ? requested : Object.keys(scopes ?? {})) : undefined),
+          emit,
+          report,
+        });
+  const authenticate: (request: Request, required?: RequireUserOptions) => SessionAuthResult<U> | Promise<SessionAuthResult<U>> = cookieSessions === null ? bearerAuthenticate : withCookieSessions(bearerAuthenticate, cookieSessions);
   const requireUser = async (request: Request, required?: RequireUserOptions): Promise<AuthResult<U>> => {
     const result = await authenticate(request, required);
-    return result.parts ? { response: toResponse(result.parts) } : { user: result.user, claims: result.claims };
+    if (result.parts) return { response: toResponse(result.parts) };
+    return result.setCookie === undefined ? { user: result.user, claims: result.claims } : { user: result.user, claims: result.claims, setCookie: result.setCookie };
   };
   const auth: Auth<U> = {
     scopes,
@@ -324,5 +364,16 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
       }
     : null;
   const revoke = lifecycle.refresh ? lifecycle.revoke : null;
-  return { auth, login, authenticate, emit, revoke, logout, jwks: key };
+  if (cookieSessions === null) return { auth, login, authenticate, emit, revoke, logout, jwks: key, sessions: null };
+  const routes = createSessionRoutes<U>({
+    sessions: cookieSessions,
+    authenticate: async (request, required) => authenticate(request, required),
+    bearerLogout: logout,
+    refreshStore: lifecycle.refresh?.store ?? null,
+    refreshIdleTtl: lifecycle.refresh?.idleTtl ?? 0,
+    clientAddress: (request) => clientOf(request).address,
+    emit,
+    report,
+  });
+  return { auth, login, authenticate, emit, revoke, logout: routes.logout, jwks: key, sessions: { ...routes, login: cookieSessions.login } };
 }

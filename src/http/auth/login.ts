@@ -60,8 +60,9 @@ const NO_EMIT: EmitEvent = () => {};
 
 /** The token endpoint, answering with parts. */
 export function createLogin<U extends UserRecord>(deps: LoginDependencies<U>): (request: Request) => Promise<ResponseParts> {
-  const { store, context, onHashRefused, maxBodyBytes, loginQueue, throttle, clientOf, strict } = deps;
+  const { maxBodyBytes, strict } = deps;
   const emit = deps.emit ?? NO_EMIT;
+  const check = createPasswordCheck(deps);
   return async (request) => {
     const form = await readLoginFormParts(request, maxBodyBytes, deps.refresh !== undefined);
     if (form instanceof ResponseParts) return form;
@@ -70,6 +71,27 @@ export function createLogin<U extends UserRecord>(deps: LoginDependencies<U>): (
     if (undeclared !== undefined) {
       return tokenFailure(detailParts(400, 'Invalid scope'), 'invalid_scope', 'A requested scope is not declared by this server');
     }
+    const checked = await check(request, form);
+    if (checked instanceof ResponseParts) return checked;
+    const { user, client } = checked;
+    const event = { username: form.username, clientAddress: client.address };
+    const { access_token, expires_in, refresh_token } = await deps.issue(user, form.scopes, request, client);
+    emit({ type: 'login_succeeded', ...event, username: user.username, ...(refresh_token === undefined ? {} : { sessionId: refresh_token.slice(0, refresh_token.indexOf('.')) }) }, request);
+    return new ResponseParts(200, TOKEN_HEADERS, JSON.stringify({ access_token, token_type: 'bearer', expires_in, refresh_token }));
+  };
+}
+
+/** @internal The user whose password a login checked, and who the login came from; or the refusal (401, 429, 503). */
+export type PasswordCheck<U> = (request: Request, form: { username: string; password: string }) => Promise<{ user: U; client: LoginClient } | ResponseParts>;
+
+/**
+ * @internal The password check of POST /token, shared with POST /login (cookie sessions): the
+ * throttle, the fair queue, the check, the failure events. `login_succeeded` is the caller's.
+ */
+export function createPasswordCheck<U extends UserRecord>(deps: LoginDependencies<U>): PasswordCheck<U> {
+  const { store, context, onHashRefused, loginQueue, throttle, clientOf, strict } = deps;
+  const emit = deps.emit ?? NO_EMIT;
+  return async (request, form) => {
     const client = clientOf(request);
     const event = { username: form.username, clientAddress: client.address };
     const throttled = (refusal: Parameters<typeof throttleRefusalParts>[0]) => {
@@ -119,8 +141,6 @@ export function createLogin<U extends UserRecord>(deps: LoginDependencies<U>): (
       emit({ type: 'login_failed', ...event, reason: 'disabled' }, request);
       return badCredentials();
     }
-    const { access_token, expires_in, refresh_token } = await deps.issue(user, form.scopes, request, client);
-    emit({ type: 'login_succeeded', ...event, username: user.username, ...(refresh_token === undefined ? {} : { sessionId: refresh_token.slice(0, refresh_token.indexOf('.')) }) }, request);
-    return new ResponseParts(200, TOKEN_HEADERS, JSON.stringify({ access_token, token_type: 'bearer', expires_in, refresh_token }));
+    return { user, client };
   };
 }
