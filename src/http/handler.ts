@@ -6,7 +6,7 @@ import { ConfigurationError, HashingWorkerError } from '../errors.js';
 import { nodeDocsAssets } from './docs-assets.js';
 import { isThenable, notify } from '../internal/await.js';
 import type { UserRecord } from '../users/index.js';
-import { type Auth, type AuthOptions, type RequireUserOptions, createAuthCore, publicUserSerializer } from './auth/index.js';
+import { type Auth, type AuthOptions, type RequireUserOptions, type SessionsOptions, createAuthCore, publicUserSerializer } from './auth/index.js';
 import { type AuthPartsResult, keyUnavailable } from './auth/require-user.js';
 import type { TokenKeySet } from '../tokens/keys/token-key.js';
 import { withRenewedCookie } from './auth/cookie-sessions.js';
@@ -21,7 +21,8 @@ import {
   swaggerUiHtml,
 } from './docs.js';
 import { type CorsOptions, createCors } from './cors.js';
-import { ROUTE_SCOPES, createOpenApiDocument } from './openapi.js';
+import { type OpenApiSessions, ROUTE_SCOPES, createOpenApiDocument } from './openapi.js';
+import { resolveSessionCookie } from './session-cookie.js';
 import { percentDecodePath } from './percent.js';
 import {
   type HeaderList,
@@ -313,7 +314,7 @@ export function createAuthHandler<U extends UserRecord = UserRecord>(options: Au
     // Refresh tokens are exchanged at the token endpoint (grant_type=refresh_token).
     const refreshTokens = (options as { refreshTokens?: unknown }).refreshTokens;
     const refreshUrl = refreshTokens !== undefined && refreshTokens !== null && refreshTokens !== false ? paths.token : undefined;
-    addDocsRoutes(add, paths, mounted, auth, docs, refreshUrl, loginByOf(options.users));
+    addDocsRoutes(add, paths, mounted, auth, docs, refreshUrl, loginByOf(options.users), sessions === null ? undefined : openApiSessions(options.sessions, paths, mounted));
   }
 
   const fail = (error: unknown, request: Request): ResponseParts => {
@@ -380,6 +381,17 @@ function loginByOf(users: unknown): 'email' | 'username or email' | undefined {
   return loginBy === 'email' || loginBy === 'username or email' ? loginBy : undefined;
 }
 
+/** The cookie-session routes /openapi.json lists (those mounted), and the cookie's name. */
+function openApiSessions(option: SessionsOptions | boolean | undefined, paths: AuthPaths, mounted: ReadonlySet<RouteName>): OpenApiSessions {
+  const cookie = typeof option === 'object' && option !== null ? option.cookie : undefined;
+  return {
+    cookieName: resolveSessionCookie(cookie).name,
+    ...(mounted.has('login') ? { login: paths.login } : {}),
+    ...(mounted.has('sessions') ? { sessions: paths.sessions } : {}),
+    ...(mounted.has('logout') ? { logout: paths.logout } : {}),
+  };
+}
+
 function addDocsRoutes(
   add: (path: string, methods: readonly string[], run: RouteRun) => void,
   paths: AuthPaths,
@@ -388,11 +400,12 @@ function addDocsRoutes(
   docs: DocsOptions,
   refreshUrl: string | undefined,
   loginBy: 'email' | 'username or email' | undefined,
+  sessions: OpenApiSessions | undefined,
 ): void {
   const title = docs.title ?? 'gatehouse';
   const listed = (['token', 'me', 'items'] as const).filter((name) => mounted.has(name));
   const openapi = JSON.stringify(
-    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version, routes: listed, refreshUrl, loginBy }),
+    createOpenApiDocument({ paths, scopes: auth.scopes, title, version: docs.version, routes: listed, refreshUrl, loginBy, sessions }),
   );
   // Sub-paths of the docs page: /docs/oauth2-redirect, /docs/swagger-ui.css, ...
   const base = paths.docs.replace(/\/+$/, '');

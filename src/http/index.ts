@@ -16,7 +16,7 @@ export type { CorsOptions } from './cors.js';
 export { clientAddressOf, setClientAddress, UNKNOWN_CLIENT } from './client-address.js';
 export type { ClientAddressResolver } from './client-address.js';
 export { createOpenApiDocument } from './openapi.js';
-export type { OpenApiOptions } from './openapi.js';
+export type { OpenApiOptions, OpenApiSessions } from './openapi.js';
 export { SWAGGER_UI_FILES } from './docs.js';
 export type { DocsAssetLoader } from './docs.js';
 export { jsonResponse, type JsonResponseInit } from './response.js';

@@ -31,6 +31,30 @@ export interface OpenApiOptions {
    * or email' its description says so (OAuth2's password grant names the field `username`).
    */
   loginBy?: 'username' | 'email' | 'username or email';
+  /**
+   * With cookie sessions: the session routes the handler mounts (each path, or absent when not
+   * mounted) and the cookie's name, listed with a `SessionCookie` security scheme. Default none
+   * (the tutorial's document, unchanged).
+   */
+  sessions?: OpenApiSessions;
+}
+
+/**
+ * The cookie-session routes createOpenApiDocument lists: POST login, GET sessions, DELETE
+ * sessions/{id}, POST logout (each only when its path is given).
+ *
+ * @example
+ * createOpenApiDocument({ paths: DEFAULT_PATHS, scopes: null, sessions: { cookieName: '__Host-gatehouse-session', login: '/login', sessions: '/sessions', logout: '/logout' } });
+ */
+export interface OpenApiSessions {
+  /** The session cookie's name (the `SessionCookie` apiKey scheme's `name`). */
+  cookieName: string;
+  /** POST: the session login. */
+  login?: string;
+  /** GET: the caller's sessions; DELETE `<path>/{id}`: end one. */
+  sessions?: string;
+  /** POST: end the session (`?everywhere`: every other one). */
+  logout?: string;
 }
 
 /** The description of the login form's username field, when it holds more than a username. */
@@ -155,13 +179,17 @@ export function createOpenApiDocument(options: OpenApiOptions): Record<string, u
     };
   }
 
+  if (options.sessions) addSessionOperations(options.sessions, schemas, operations, listed.has('me') || listed.has('items'));
+
   const components: Record<string, unknown> = {};
   // FastAPI lists schemas by name.
   if (Object.keys(schemas).length > 0) {
     components.schemas = Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
-  if (listed.has('me') || listed.has('items')) {
+  const bearerListed = listed.has('me') || listed.has('items');
+  if (bearerListed || options.sessions) {
     components.securitySchemes = {
+      ...(options.sessions ? { [COOKIE_SCHEME]: { type: 'apiKey', in: 'cookie', name: options.sessions.cookieName } } : {}),
       [SCHEME]: {
         type: 'oauth2',
         // Relative to the server root, as FastAPI's tokenUrl="token".
@@ -182,4 +210,122 @@ export function createOpenApiDocument(options: OpenApiOptions): Record<string, u
     paths: operations,
     ...(Object.keys(components).length > 0 ? { components } : {}),
   };
+}
+
+const COOKIE_SCHEME = 'SessionCookie';
+const DETAIL = { properties: { detail: { type: 'string', title: 'Detail' } }, type: 'object', required: ['detail'], title: 'Detail' };
+
+/** The cookie-session routes (docs/browser.md): POST /login, GET /sessions, DELETE /sessions/{id}, POST /logout. */
+function addSessionOperations(
+  sessions: OpenApiSessions,
+  schemas: Record<string, unknown>,
+  operations: Record<string, unknown>,
+  bearerListed: boolean,
+): void {
+  // The cookie, or a bearer token where the document lists the bearer scheme too.
+  const security = [{ [COOKIE_SCHEME]: [] }, ...(bearerListed ? [{ [SCHEME]: [] }] : [])];
+  const refused = { description: 'Not authenticated, or the session is over', content: jsonContent(ref('Detail')) };
+  const originRefused = { description: 'Cross-origin request refused (the origin rule)', content: jsonContent(ref('Detail')) };
+  schemas.Detail = DETAIL;
+  if (sessions.login) {
+    schemas.User ??= {
+      properties: {
+        username: { type: 'string', title: 'Username' },
+        email: { ...nullable({ type: 'string' }), title: 'Email' },
+        full_name: { ...nullable({ type: 'string' }), title: 'Full Name' },
+        disabled: { ...nullable({ type: 'boolean' }), title: 'Disabled' },
+      },
+      type: 'object',
+      required: ['username'],
+      title: 'User',
+    };
+    schemas.SessionLogin = {
+      properties: { username: { type: 'string', title: 'Username' }, password: { type: 'string', format: 'password', title: 'Password' } },
+      type: 'object',
+      required: ['username', 'password'],
+      title: 'SessionLogin',
+    };
+    operations[sessions.login] = {
+      post: {
+        summary: 'Session Login',
+        description: 'Checks the password as the token endpoint does and sets the HttpOnly session cookie.',
+        operationId: operationId('session_login', sessions.login, 'post'),
+        requestBody: {
+          content: { 'application/x-www-form-urlencoded': { schema: ref('SessionLogin') }, 'application/json': { schema: ref('SessionLogin') } },
+          required: true,
+        },
+        responses: {
+          '200': {
+            description: 'Successful Response: the session cookie is set',
+            headers: { 'Set-Cookie': { description: 'The session cookie (HttpOnly, SameSite=Lax)', schema: { type: 'string' } } },
+            content: jsonContent(ref('User')),
+          },
+          '401': { description: 'Incorrect username or password', content: jsonContent(ref('Detail')) },
+          '422': { description: 'Validation Error' },
+          '429': { description: 'Too many failed logins', content: jsonContent(ref('Detail')) },
+        },
+      },
+    };
+  }
+  if (sessions.sessions) {
+    schemas.Session = {
+      properties: {
+        id: { type: 'string', title: 'Id' },
+        kind: { type: 'string', enum: ['cookie', 'refresh'], title: 'Kind' },
+        created_at: { type: 'integer', title: 'Created At' },
+        last_seen_at: { ...nullable({ type: 'integer' }), title: 'Last Seen At' },
+        expires_at: { type: 'integer', title: 'Expires At' },
+        client_address: { ...nullable({ type: 'string' }), title: 'Client Address' },
+        user_agent: { ...nullable({ type: 'string' }), title: 'User Agent' },
+        current: { type: 'boolean', title: 'Current' },
+      },
+      type: 'object',
+      required: ['id', 'kind', 'created_at', 'expires_at', 'current'],
+      title: 'Session',
+    };
+    const base = sessions.sessions.replace(/\/+$/, '');
+    operations[sessions.sessions] = {
+      get: {
+        summary: 'List Sessions',
+        description: "The caller's own live sessions, newest first (Unix seconds).",
+        operationId: operationId('list_sessions', sessions.sessions, 'get'),
+        responses: {
+          '200': { description: 'Successful Response', content: jsonContent({ type: 'array', items: ref('Session'), title: 'Response List Sessions' }) },
+          '401': refused,
+        },
+        security,
+      },
+    };
+    operations[`${base}/{id}`] = {
+      delete: {
+        summary: 'End Session',
+        description: "Ends one of the caller's sessions; another user's id is answered 404, as an unknown one.",
+        operationId: operationId('end_session', `${base}/{id}`, 'delete'),
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', title: 'Id' } }],
+        responses: {
+          '204': { description: 'Successful Response' },
+          '401': refused,
+          '403': originRefused,
+          '404': { description: 'No such session of the caller', content: jsonContent(ref('Detail')) },
+        },
+        security,
+      },
+    };
+  }
+  if (sessions.logout) {
+    operations[sessions.logout] = {
+      post: {
+        summary: 'Logout',
+        description: 'Ends the current session and clears the cookie; with `everywhere`, ends every other session of the user instead.',
+        operationId: operationId('logout', sessions.logout, 'post'),
+        parameters: [{ name: 'everywhere', in: 'query', required: false, allowEmptyValue: true, schema: { type: 'string', title: 'Everywhere' } }],
+        responses: {
+          '204': { description: 'Successful Response: the cookie is cleared' },
+          '401': refused,
+          '403': originRefused,
+        },
+        security,
+      },
+    };
+  }
 }

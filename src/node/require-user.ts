@@ -52,7 +52,8 @@ const BAD_REQUEST_BODY = '{"detail":"Bad Request"}';
  * answers as the handler's protected routes do: 401 `{"detail":"Not authenticated"}` or `Could not
  * validate credentials` with `WWW-Authenticate: Bearer` (`Bearer scope="..."` when scopes are
  * needed), 401 `Not enough permissions`, 400 `Inactive user`, 503 when the user store or the key
- * fails. Any other error goes to `next(error)` (Express's error handler). Takes createAuth's `Auth`
+ * fails. With cookie sessions the session cookie also lets a request through (the origin rule's 403
+ * for unsafe methods first), and a renewed cookie is put on `res` as `Set-Cookie` for the app's answer. Any other error goes to `next(error)` (Express's error handler). Takes createAuth's `Auth`
  * or a createAuthHandler handler. It reads only the headers: put it before or after a body parser.
  *
  * @example
@@ -100,6 +101,7 @@ export function requireUserMiddleware<U extends UserRecord = UserRecord>(
       given.requireUser(request, required).then((result) => {
         if (!result.response) {
           (req as IncomingMessage & UserRequest<U>).user = result.user;
+          if (result.setCookie) res.appendHeader('set-cookie', result.setCookie);
           next();
           return;
         }
@@ -110,6 +112,9 @@ export function requireUserMiddleware<U extends UserRecord = UserRecord>(
     const settle = (result: AuthPartsResult<U>) => {
       if (!result.parts) {
         (req as IncomingMessage & UserRequest<U>).user = result.user;
+        // A renewed session cookie (at most once per updateAge) goes out with the app's answer.
+        const setCookie = (result as { setCookie?: string }).setCookie;
+        if (setCookie) res.appendHeader('set-cookie', setCookie);
         next();
         return;
       }

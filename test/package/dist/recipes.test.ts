@@ -43,7 +43,11 @@ async function expectRecipe(call: Fetch, framework: string, paths = { token: '/t
   // HS256 with the tutorial's key, recomputed by node:crypto.
   const [header = '', payload = '', signature] = token.split('.');
   expect(createHmac('sha256', TUTORIAL_SECRET_KEY).update(`${header}.${payload}`).digest('base64url')).toBe(signature);
-  expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({ sub: 'johndoe', exp: expect.any(Number) });
+  expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({
+    sub: 'johndoe',
+    exp: expect.any(Number),
+    stp: expect.stringMatching(/^[A-Za-z0-9_-]{12}$/), // the user's token stamp, in every access token
+  });
 
   const profile = await call(paths.profile, { headers: { authorization: `Bearer ${token}` } });
   expect(profile.status).toBe(200);
@@ -55,6 +59,57 @@ async function expectRecipe(call: Fetch, framework: string, paths = { token: '/t
     'Could not validate credentials',
   );
   await expectUnauthorized(await call(paths.token, form('wrong')), 'Incorrect username or password');
+}
+
+type SessionPaths = { login: string; me: string; notes: string; logout: string; profile?: string };
+
+/**
+ * The cookie-session recipe: POST /login sets the HttpOnly cookie; /users/me/ (and the app's own
+ * route) answer with it; a cookie POST from a foreign Origin is refused 403 and from the app's own
+ * origin passes; POST /logout from a foreign Origin is refused, from the own origin clears the cookie,
+ * after which the old cookie is refused.
+ */
+async function expectSessionRecipe(call: Fetch, origin: string, framework: string, paths: SessionPaths): Promise<void> {
+  const wrong = await call(paths.login, form('wrong'));
+  expect(wrong.status).toBe(401);
+  expect(wrong.headers.get('set-cookie')).toBeNull();
+
+  const login = await call(paths.login, form('secret'));
+  expect(login.status).toBe(200);
+  expect(await login.json()).toMatchObject({ username: 'johndoe', email: 'johndoe@example.com' });
+  const setCookie = login.headers.get('set-cookie') ?? '';
+  // allowHttpCookies: no __Host- prefix, no Secure; HttpOnly and SameSite=Lax always.
+  expect(setCookie).toMatch(/^gatehouse-session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; Path=\/; Max-Age=604800; HttpOnly; SameSite=Lax$/);
+  const cookie = setCookie.slice(0, setCookie.indexOf(';'));
+
+  const me = await call(paths.me, { headers: { cookie } });
+  expect(me.status).toBe(200);
+  expect(await me.json()).toEqual({ username: 'johndoe', email: 'johndoe@example.com', full_name: 'John Doe', disabled: false });
+  if (paths.profile) {
+    const profile = await call(paths.profile, { headers: { cookie } });
+    expect(profile.status).toBe(200);
+    expect(await profile.json()).toEqual({ message: 'Hello, johndoe', framework });
+  }
+  await expectUnauthorized(await call(paths.me), 'Not authenticated');
+
+  const foreign = { cookie, origin: 'https://evil.example' };
+  const refused = await call(paths.notes, { method: 'POST', headers: foreign });
+  expect(refused.status).toBe(403);
+  expect(((await refused.json()) as { detail: string }).detail).toContain('https://evil.example');
+  const own = await call(paths.notes, { method: 'POST', headers: { cookie, origin } });
+  expect(own.status).toBe(201);
+  expect(await own.json()).toEqual({ owner: 'johndoe' });
+
+  const foreignLogout = await call(paths.logout, { method: 'POST', headers: foreign });
+  expect(foreignLogout.status).toBe(403);
+  expect((await call(paths.me, { headers: { cookie } })).status).toBe(200); // still logged in
+
+  const logout = await call(paths.logout, { method: 'POST', headers: { cookie, origin } });
+  expect(logout.status).toBe(204);
+  expect(logout.headers.get('set-cookie')).toMatch(/^gatehouse-session=; Path=\/; Max-Age=0; /);
+  const after = await call(paths.me, { headers: { cookie } });
+  expect(after.status).toBe(401);
+  await after.body?.cancel();
 }
 
 /** gatehouse's /docs through the framework: Swagger UI's page, and its files byte for byte. */
@@ -83,7 +138,7 @@ function serverTest(title: string, binary: string | null, missing: string, start
 }
 
 const env = { PORT: '0' };
-const script = (name: string) => join(ROOT, 'examples', name, 'server.ts');
+const script = (name: string, file = 'server.ts') => join(ROOT, 'examples', name, file);
 
 beforeAll(() => {
   if (!existsSync(DIST_INDEX)) throw new Error(`${DIST_INDEX} is missing: run \`npm run build\` first`);
@@ -101,6 +156,26 @@ describe('recipes on Node (node --import tsx examples/<framework>/server.ts)', (
         (node) => startServer(node, ['--import', 'tsx', script(framework)], { env, timeoutMs: START_TIMEOUT_MS }),
         framework,
       );
+    }
+  }
+});
+
+describe('cookie-session recipes on Node (node --import tsx examples/<framework>/sessions.ts)', () => {
+  for (const { label, binary } of NODE_VERSIONS) {
+    for (const framework of ['hono', 'express']) {
+      if (!binary) {
+        it.skip(`${framework} sessions on ${label} (skipped: no ${label} binary)`, () => {});
+        continue;
+      }
+      it(`${framework} sessions on ${label}`, async () => {
+        const base = await startServer(binary, ['--import', 'tsx', script(framework, 'sessions.ts')], {
+          env: { ...env, ALLOW_HTTP_COOKIES: '1' },
+          timeoutMs: START_TIMEOUT_MS,
+        });
+        await expectSessionRecipe(over(base), new URL(base).origin, framework, { login: '/login', me: '/users/me/', notes: '/notes', logout: '/logout', profile: '/profile' });
+        // Bearer tokens still work beside the cookie.
+        await expectRecipe(over(base), framework);
+      }, TEST_TIMEOUT_MS);
     }
   }
 });
@@ -139,5 +214,24 @@ describe('Next.js route handlers (app/api/*/route.ts called as plain functions)'
       return run(request);
     };
     await expectRecipe(call, 'nextjs', { token: '/api/token', profile: '/api/profile' });
+  }, TEST_TIMEOUT_MS);
+
+  it('cookie sessions: POST /api/login, GET /api/me, POST /api/notes, POST /api/logout', async () => {
+    process.env.ALLOW_HTTP_COOKIES = '1'; // read when lib/sessions.ts is first imported, just below
+    const routes: Record<string, Record<string, unknown>> = {
+      '/api/login': await import('../../../examples/nextjs-route-handlers/app/api/login/route.ts'),
+      '/api/logout': await import('../../../examples/nextjs-route-handlers/app/api/logout/route.ts'),
+      '/api/me': await import('../../../examples/nextjs-route-handlers/app/api/me/route.ts'),
+      '/api/notes': await import('../../../examples/nextjs-route-handlers/app/api/notes/route.ts'),
+      '/api/sessions': await import('../../../examples/nextjs-route-handlers/app/api/sessions/route.ts'),
+    };
+    delete process.env.ALLOW_HTTP_COOKIES;
+    const call: Fetch = async (path, init) => {
+      const request = new Request(`http://localhost:3000${path}`, init);
+      const run = routes[path]?.[request.method];
+      if (typeof run !== 'function') throw new Error(`no ${request.method} export in the route for ${path}`);
+      return (run as (request: Request) => Promise<Response>)(request);
+    };
+    await expectSessionRecipe(call, 'http://localhost:3000', 'nextjs', { login: '/api/login', me: '/api/me', notes: '/api/notes', logout: '/api/logout' });
   }, TEST_TIMEOUT_MS);
 });

@@ -135,3 +135,43 @@ describe('requireUserMiddleware in Express', () => {
     expect(() => requireUserMiddleware(plain, { scopes: 'me' as never })).toThrow(/scopes/);
   });
 });
+
+describe('requireUserMiddleware with cookie sessions', () => {
+  it('lets the session cookie through and sends the renewed cookie with the app\'s answer (once per updateAge)', async () => {
+    let clock = nowSeconds();
+    const sessions = createAuthHandler({
+      users: makeUsers(),
+      key: KEY,
+      context,
+      sessions: { cookie: { allowHttpCookies: true }, updateAge: '1h', now: () => clock },
+    });
+    const app = express();
+    app.get('/profile', requireUserMiddleware(sessions), (req, res) => {
+      res.json({ hello: (req as typeof req & UserRequest).user.username });
+    });
+    app.use(createNodeListener(sessions));
+    const own = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => own.once('listening', resolve));
+    try {
+      const at = `http://127.0.0.1:${(own.address() as AddressInfo).port}`;
+      const login = await fetch(`${at}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'username=johndoe&password=secret',
+      });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+
+      const fresh = await fetch(`${at}/profile`, { headers: { cookie } });
+      expect(await fresh.json()).toEqual({ hello: 'johndoe' });
+      expect(fresh.headers.get('set-cookie')).toBeNull(); // nothing to renew yet
+
+      clock += 3601; // past updateAge: this request renews the session
+      const renewed = await fetch(`${at}/profile`, { headers: { cookie } });
+      expect(await renewed.json()).toEqual({ hello: 'johndoe' });
+      expect(renewed.headers.get('set-cookie')).toBe(`${cookie}; Path=/; Max-Age=604800; HttpOnly; SameSite=Lax`);
+    } finally {
+      await new Promise((resolve) => own.close(resolve));
+    }
+  });
+});
