@@ -38,6 +38,11 @@ export const KEYS_USAGE = `  keys add           Make a signing key (ES256, EdDSA
 const ACTIONS = ['add', 'rotate', 'list'];
 const DEFAULT_MAX_TOKEN_AGE = 1860;
 
+/** Whether a --database URL can hold a key ring: SQLite and PostgreSQL (MySQL/MariaDB not yet). */
+function holdsKeyRing(url: string): boolean {
+  return /^sqlite:/i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^postgres(ql)?:\/\//i.test(url);
+}
+
 /** The key store a --database URL names. SQLite: the file must exist unless `create`. */
 function openKeyStore(url: string, create: boolean): SqlKeyRingStore {
   if (/^sqlite:/i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
@@ -46,7 +51,7 @@ function openKeyStore(url: string, create: boolean): SqlKeyRingStore {
     return createSqliteKeyRingStore(path);
   }
   if (/^postgres(ql)?:\/\//i.test(url)) return createPostgresKeyRingStore(url);
-  throw new UsageError('--database must be sqlite:PATH or postgres://...');
+  throw new UsageError('the key ring lives in SQLite (sqlite:PATH) or PostgreSQL (postgres://...); MySQL/MariaDB cannot hold it yet');
 }
 
 /** The URL without its password, for messages. */
@@ -136,6 +141,7 @@ export async function runKeysCommand(args: string[], help: (topic: string) => nu
 
 /** For `gatehouse db migrate`: create the key ring's table too. */
 export async function migrateKeyTable(url: string): Promise<void> {
+  if (!holdsKeyRing(url)) return; // MySQL/MariaDB: users and sessions only, no key ring yet
   const store = openKeyStore(url, true);
   try {
     await store.migrate();
@@ -164,6 +170,7 @@ export function serveTokenTtl(): number | undefined {
  * is required), else null (HS256 with $SECRET_KEY).
  */
 export async function serveKeyRing(url: string, tokenTtl: number | undefined): Promise<{ ring: KeyRing; close: () => Promise<void> } | null> {
+  if (!holdsKeyRing(url)) return null; // MySQL/MariaDB: HS256 with $SECRET_KEY
   const store = openKeyStore(url, false);
   try {
     const keys = await store.listKeys();

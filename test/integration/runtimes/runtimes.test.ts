@@ -257,7 +257,7 @@ describe('gatehouse on other runtimes (against dist/)', () => {
     // The Worker's HS256 signature, recomputed by node:crypto.
     const [header = '', payload = '', signature] = token.split('.');
     expect(createHmac('sha256', tokens.secret).update(`${header}.${payload}`).digest('base64url')).toBe(signature);
-    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({ sub: 'johndoe', exp: expect.any(Number) });
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({ sub: 'johndoe', stp: expect.stringMatching(/^[A-Za-z0-9_-]{12}$/), exp: expect.any(Number) });
 
     const me = await fetch(`${base}/users/me/`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
