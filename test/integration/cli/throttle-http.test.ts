@@ -148,7 +148,7 @@ describe('gatehouse serve (memory store)', () => {
   it('--no-throttle turns it off; bad throttle flags stop with usage errors', async () => {
     const url = await serve(['--no-throttle']);
     for (let i = 0; i < 8; i++) expect((await login(url, 'wrong')).status).toBe(401);
-    expect((await serveFails(['--throttle-store', 'mysql://x'])).code).toBe(2);
+    expect((await serveFails(['--throttle-store', 'mongodb://x'])).code).toBe(2);
     expect((await serveFails(['--throttle-options', '{nope'])).code).toBe(2);
     const down = await serveFails(['--throttle-store', 'redis://127.0.0.1:1']);
     expect(down.code).toBe(1);
