@@ -39,7 +39,7 @@ async function spawnReady(args: string[], pattern: RegExp, env: Record<string, s
 }
 
 const startGatehouse = (database: string, extra: string[]) =>
-  spawnReady([CLI, 'serve', '--port', '0', '--database', database, ...extra], /serving on (http:\/\/\S+?) /, { SECRET_KEY: SECRET });
+  spawnReady([CLI, 'serve', '--port', '0', '--no-event-log', '--database', database, ...extra], /serving on (http:\/\/\S+?) /, { SECRET_KEY: SECRET });
 const startPeer = (database: string) =>
   spawnReady(['--import', 'tsx', PEER], /READY (\d+)/, { BENCH_PG_URL: database, BENCH_SECRET: SECRET });
 

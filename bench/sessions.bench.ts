@@ -37,7 +37,7 @@ function cpuTicks(pid: number | undefined): number {
 
 /** `gatehouse serve --sessions --allow-http-cookies` on a free loopback port, running. */
 async function startCli(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--sessions', '--allow-http-cookies'], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--no-event-log', '--sessions', '--allow-http-cookies'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, SECRET_KEY: KEY },
   });
