@@ -95,6 +95,9 @@ function invalidGrant(): ResponseParts {
   return tokenFailure(detailParts(400, 'Invalid refresh token'), 'invalid_grant', 'The refresh token is invalid, expired or revoked');
 }
 
+/** Seconds between two sweeps of expired sessions and revoked tokens. */
+const SWEEP_INTERVAL = 3600;
+
 function sessionStoreOf<U extends UserRecord>(option: RefreshTokensOptions, users: UserStore<U>): SessionStore {
   const chosen = option.store ?? users.sessions ?? createMemorySessionStore();
   if (chosen === null || typeof chosen !== 'object' || typeof chosen.rotateSession !== 'function' || typeof chosen.isAccessRevoked !== 'function') {
@@ -142,6 +145,20 @@ export function createLifecycle<U extends UserRecord>(deps: LifecycleDependencie
 
   const now = (): number => (refresh ? refresh.now() : Math.floor(Date.now() / 1000));
 
+  // Expired sessions and revoked tokens past their exp are swept at most once an hour, after a
+  // login, without delaying it; a failed sweep is retried at the next one (the rows only take room).
+  let nextSweep = 0;
+  const sweepSoon = (): void => {
+    const at = now();
+    if (sessions === null || at < nextSweep) return;
+    nextSweep = at + SWEEP_INTERVAL;
+    Promise.resolve()
+      .then(() => sessions.sweep(at))
+      .then(undefined, () => {
+        nextSweep = Math.min(nextSweep, at + 60); // retried in a minute, not at every login
+      });
+  };
+
   return {
     refresh,
     claimsFor,
@@ -155,6 +172,7 @@ export function createLifecycle<U extends UserRecord>(deps: LifecycleDependencie
         clientAddress: client.address,
         userAgent: request.headers.get('user-agent'),
       });
+      sweepSoon();
       return answer(user, scope, session.id, token);
     },
 

@@ -300,3 +300,33 @@ describe('refresh tokens with scopes', () => {
     expect(decodePayload(narrowed.access_token).scope).toBe('me');
   });
 });
+
+describe('sweeping expired sessions', () => {
+  it('sweeps at most once an hour, after a login, without waiting for it; a failed sweep is retried a minute later', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-07T12:00:00Z'));
+    const inner = createMemorySessionStore();
+    const sweeps: number[] = [];
+    let failing = false;
+    const store: SessionStore = Object.assign(Object.create(inner) as SessionStore, {
+      sweep: (at: number) => {
+        sweeps.push(at);
+        if (failing) throw new UserStoreError('ERR_USER_STORE_UNAVAILABLE', 'down');
+        return inner.sweep(at);
+      },
+    });
+    const { handle } = setup({ refreshTokens: { store } });
+    await login(handle);
+    await login(handle);
+    expect(sweeps).toHaveLength(1);
+    vi.setSystemTime(new Date('2026-12-07T13:00:01Z'));
+    failing = true;
+    await login(handle);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sweeps).toHaveLength(2);
+    vi.setSystemTime(new Date('2026-12-07T13:01:02Z'));
+    failing = false;
+    await login(handle);
+    expect(sweeps).toHaveLength(3);
+  });
+});
