@@ -15,7 +15,7 @@ import { parseDuration } from '../../tokens/claims.js';
 import type { VerifiedClaims } from '../../tokens/index.js';
 import { hashRefreshSecret } from '../../tokens/lifecycle/refresh.js';
 import type { SessionStore, StoredSession } from '../../tokens/lifecycle/session-store.js';
-import { tokenStampOf } from '../../tokens/lifecycle/stamp.js';
+import { rememberedTokenStamps, tokenStampOf } from '../../tokens/lifecycle/stamp.js';
 import { findUserNow, type UserRecord, type UserStore } from '../../users/store-interface.js';
 import { readBodyLimited } from '../body.js';
 import type { LoginClient } from '../client-address.js';
@@ -167,6 +167,7 @@ export function createCookieSessions<U extends UserRecord>(deps: CookieSessionDe
   // The SHA-256 of recently seen cookie secrets (as the bearer path caches verified tokens): the
   // hash is most of a cookie request's own work. Still compared with the stored hash every time.
   const hashes = new BoundedMap<string, string>(1000);
+  const stampOf = rememberedTokenStamps();
   const hashOf = (secret: string): string => {
     let hash = hashes.get(secret);
     if (hash === undefined) hashes.set(secret, (hash = hashRefreshSecret(secret)));
@@ -272,7 +273,7 @@ export function createCookieSessions<U extends UserRecord>(deps: CookieSessionDe
         return result;
       }
       // A password change or logout everywhere renewed the stamp: every session of before ends.
-      if (!user || tokenStampOf(user) !== session.userStamp) return stale(needed);
+      if (!user || stampOf(user) !== session.userStamp) return stale(needed);
       const scopes = session.scope === '' ? [] : session.scope.split(' ');
       if (needed && needed.length > 0 && !hasScopes(scopes, needed)) {
         return { parts: detailParts(401, 'Not enough permissions', [['www-authenticate', `Bearer scope="${needed.join(' ')}"`]]) };

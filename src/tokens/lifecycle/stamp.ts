@@ -9,6 +9,7 @@
  *   derived from the stored password hash (as Django's session auth hash is): a password change
  *   ends the tokens; the hash's own random salt makes a re-created user's stamp differ.
  */
+import { BoundedMap } from '../../internal/bounded-map.js';
 import { utf8Encode } from '../../internal/bytes.js';
 import { platform } from '../../platform/runtime.js';
 
@@ -32,4 +33,21 @@ export function tokenStampOf(user: { readonly token_stamp?: unknown; readonly ha
   if (typeof hash !== 'string' || hash.length === 0) return '';
   const tag = platform().hmacSha256Base64(STAMP_LABEL, hash);
   return tag.slice(0, STAMP_LENGTH).replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/**
+ * @internal tokenStampOf with the latest answers remembered by username while the record's
+ * `token_stamp` and `hashed_password` are the very same values (a derived stamp costs an HMAC,
+ * which a request authenticated by a session cookie would otherwise pay every time).
+ */
+export function rememberedTokenStamps(maxEntries = 1000): (user: { readonly username?: unknown; readonly token_stamp?: unknown; readonly hashed_password?: unknown }) => string {
+  const known = new BoundedMap<string, { readonly tokenStamp: unknown; readonly hash: unknown; readonly stamp: string }>(maxEntries);
+  return (user) => {
+    const { username, token_stamp: tokenStamp, hashed_password: hash } = user;
+    const entry = typeof username === 'string' ? known.get(username) : undefined;
+    if (entry !== undefined && entry.tokenStamp === tokenStamp && entry.hash === hash) return entry.stamp;
+    const stamp = tokenStampOf(user);
+    if (typeof username === 'string') known.set(username, { tokenStamp, hash, stamp });
+    return stamp;
+  };
 }
