@@ -16,6 +16,7 @@ import {
 } from '../tokens/index.js';
 import { sqliteFilePath } from '../users/sql/drivers.js';
 import { createPostgresKeyRingStore, createSqliteKeyRingStore, type SqlKeyRingStore } from '../users/sql/signing-keys.js';
+import { createMysqlKeyRingStore } from '../users/sql/signing-keys-mysql.js';
 import { HELP, UsageError, parse, unknown } from './usage.js';
 
 export const KEYS_USAGE = `  keys add           Make a signing key (ES256, EdDSA or RS256) and store it in --database, its
@@ -38,9 +39,9 @@ export const KEYS_USAGE = `  keys add           Make a signing key (ES256, EdDSA
 const ACTIONS = ['add', 'rotate', 'list'];
 const DEFAULT_MAX_TOKEN_AGE = 1860;
 
-/** Whether a --database URL can hold a key ring: SQLite and PostgreSQL (MySQL/MariaDB not yet). */
+/** Whether a --database URL can hold a key ring: SQLite, PostgreSQL, MySQL/MariaDB. */
 function holdsKeyRing(url: string): boolean {
-  return /^sqlite:/i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^postgres(ql)?:\/\//i.test(url);
+  return /^sqlite:/i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^(postgres(ql)?|mysql|mariadb):\/\//i.test(url);
 }
 
 /** The key store a --database URL names. SQLite: the file must exist unless `create`. */
@@ -51,7 +52,8 @@ function openKeyStore(url: string, create: boolean): SqlKeyRingStore {
     return createSqliteKeyRingStore(path);
   }
   if (/^postgres(ql)?:\/\//i.test(url)) return createPostgresKeyRingStore(url);
-  throw new UsageError('the key ring lives in SQLite (sqlite:PATH) or PostgreSQL (postgres://...); MySQL/MariaDB cannot hold it yet');
+  if (/^(mysql|mariadb):\/\//i.test(url)) return createMysqlKeyRingStore(url);
+  throw new UsageError('--database must be sqlite:PATH, postgres://... or mysql://...');
 }
 
 /** The URL without its password, for messages. */
@@ -141,7 +143,7 @@ export async function runKeysCommand(args: string[], help: (topic: string) => nu
 
 /** For `gatehouse db migrate`: create the key ring's table too. */
 export async function migrateKeyTable(url: string): Promise<void> {
-  if (!holdsKeyRing(url)) return; // MySQL/MariaDB: users and sessions only, no key ring yet
+  if (!holdsKeyRing(url)) return;
   const store = openKeyStore(url, true);
   try {
     await store.migrate();
@@ -170,7 +172,7 @@ export function serveTokenTtl(): number | undefined {
  * is required), else null (HS256 with $SECRET_KEY).
  */
 export async function serveKeyRing(url: string, tokenTtl: number | undefined): Promise<{ ring: KeyRing; close: () => Promise<void> } | null> {
-  if (!holdsKeyRing(url)) return null; // MySQL/MariaDB: HS256 with $SECRET_KEY
+  if (!holdsKeyRing(url)) return null;
   const store = openKeyStore(url, false);
   try {
     const keys = await store.listKeys();

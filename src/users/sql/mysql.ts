@@ -21,6 +21,8 @@ export { DEFAULT_LAYOUT, sqlBoolean } from './layouts.js';
 export { LAYOUTS } from './known-layouts.js';
 export type { CredentialsTable, FieldMapping, InsertValue, LayoutOptions, LoginBy, SqlValue, UserColumns, UserTableLayout } from './layouts.js';
 export { DJANGO_LAYOUT } from './django.js';
+export { SIGNING_KEYS_TABLE, type SqlKeyRingStore } from './signing-keys.js';
+export { createMysqlKeyRingStore } from './signing-keys-mysql.js';
 export { WORDPRESS_LAYOUT, WORDPRESS_TABLE_PREFIX } from './wordpress.js';
 export { WORDPRESS_68_DB_VERSION, wordpressDbVersion, wordpressHashFormat } from './wordpress-site.js';
 export { LARAVEL_LAYOUT } from './laravel.js';

@@ -36,8 +36,9 @@ export interface SqlKeyRingStore extends KeyRingStore {
   close(): Promise<void>;
 }
 
-interface KeyDriver {
-  readonly dialect: 'sqlite' | 'postgres';
+/** @internal What the key table needs of a database. */
+export interface KeyDriver {
+  readonly dialect: 'sqlite' | 'postgres' | 'mysql';
   rows(sql: string, params: readonly (string | number)[]): Promise<unknown[]>;
   exec(sql: string): Promise<void>;
   /** The error says the table is not there. */
@@ -45,7 +46,17 @@ interface KeyDriver {
   close(): Promise<void>;
 }
 
-function createTableSql(dialect: 'sqlite' | 'postgres'): string {
+function createTableSql(dialect: 'sqlite' | 'postgres' | 'mysql'): string {
+  if (dialect === 'mysql') {
+    return `CREATE TABLE IF NOT EXISTS ${SIGNING_KEYS_TABLE} (
+  kid VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  alg VARCHAR(16) NOT NULL,
+  public_jwk TEXT NOT NULL,
+  private_key TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  activates_at BIGINT NOT NULL
+) DEFAULT CHARSET = utf8mb4`;
+  }
   const time = dialect === 'postgres' ? 'BIGINT' : 'INTEGER';
   return `CREATE TABLE IF NOT EXISTS ${SIGNING_KEYS_TABLE} (
   kid TEXT PRIMARY KEY,
@@ -71,7 +82,8 @@ function fromRow(row: unknown): StoredSigningKey {
   } as StoredSigningKey;
 }
 
-function storeOn(open: () => Promise<KeyDriver>): SqlKeyRingStore {
+/** @internal The key ring store over a driver opened on first use. */
+export function storeOn(open: () => Promise<KeyDriver>): SqlKeyRingStore {
   let driver: Promise<KeyDriver> | undefined;
   const get = () => {
     driver ??= open();
@@ -227,3 +239,4 @@ export function createPostgresKeyRingStore(poolOrUrl: string | PostgresQueryable
   }
   return storeOn(async () => postgresDriver(poolOrUrl, () => {}));
 }
+

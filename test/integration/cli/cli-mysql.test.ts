@@ -3,7 +3,9 @@
  * MariaDB (test/helpers/mariadb.ts: skipped with the reason outside CI when none can be had, a
  * failure in CI), as real child processes: mysql:// and mariadb:// URLs alike.
  */
+import { randomBytes } from 'node:crypto';
 import bcryptjs from 'bcryptjs';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY } from '../../helpers/http.js';
@@ -38,7 +40,7 @@ describe.skipIf(skip !== undefined)(`gatehouse on MariaDB${skip ? ` (skipped: ${
     expect(migrated.stdout).toContain('created the users table');
     expect((await run(['db', 'migrate', '--database', url], '', ENV)).stdout).toContain('the users table exists');
     const tables = (await query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME')).map((r) => r.t);
-    expect(tables).toEqual(['gatehouse_revoked_tokens', 'gatehouse_sessions', 'users']);
+    expect(tables).toEqual(['gatehouse_revoked_tokens', 'gatehouse_sessions', 'gatehouse_signing_keys', 'users']);
 
     const maria = url.replace(/^mysql:/, 'mariadb:');
     const added = await run(['user', 'add', HOSTILE, '--email', 'o@x', '--full-name', "O'Neil", '--database', maria], 'first pw\n', ENV);
@@ -100,6 +102,35 @@ describe.skipIf(skip !== undefined)(`gatehouse on MariaDB${skip ? ` (skipped: ${
         expect((await fetch(`${base}/users/me/`, bearer(ok.body.access_token))).status).toBe(200);
         expect((await login(base, 'johndoe', 'secret')).status).toBe(200);
       }
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  }, 120_000);
+
+  it('the key ring on MariaDB: keys add / list, serve signs with it, jose verifies through jwks.json; no private key in the table', async () => {
+    const env = { ...ENV, GATEHOUSE_KEY_SECRET: randomBytes(32).toString('hex') };
+    expect((await run(['db', 'migrate', '--database', url], '', env)).code).toBe(0);
+    await query('DELETE FROM gatehouse_signing_keys');
+    const add = await run(['keys', 'add', '--alg', 'ES256', '--database', url], '', env);
+    expect(add.code, add.stderr).toBe(0);
+    const list = await run(['keys', 'list', '--json', '--database', url], '', { ...env, GATEHOUSE_KEY_SECRET: undefined });
+    const keys = list.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kid: string; alg: string; phase: string });
+    expect(keys.map((key) => [key.alg, key.phase])).toEqual([['ES256', 'signing']]);
+    const rows = await query('SELECT kid, private_key FROM gatehouse_signing_keys');
+    expect(rows.map((r) => r.kid)).toEqual([keys[0]!.kid]);
+    expect(String(rows[0]!.private_key)).not.toMatch(/"d"|PRIVATE KEY/);
+
+    const added = await run(['user', 'add', 'keyuser', '--database', url], 'key-user-pass', env);
+    expect(added.code, added.stderr).toBe(0);
+    const server = startServer(['--database', url, '--no-event-log'], env);
+    try {
+      const base = await server.url;
+      const { status, body } = await login(base, 'keyuser', 'key-user-pass');
+      expect(status).toBe(200);
+      const verified = await jwtVerify(body.access_token, createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`)));
+      expect(verified.protectedHeader).toMatchObject({ alg: 'ES256', kid: keys[0]!.kid });
+      expect(verified.payload.sub).toBe('keyuser');
     } finally {
       server.child.kill('SIGTERM');
     }
