@@ -9,11 +9,10 @@
 import { ConfigurationError } from '../../errors.js';
 import { isThenable } from '../../internal/await.js';
 import { BoundedMap } from '../../internal/bounded-map.js';
-import { constantTimeEqualString, randomBytes } from '../../internal/bytes.js';
-import { platform } from '../../platform/runtime.js';
+import { constantTimeEqualString } from '../../internal/bytes.js';
 import { parseDuration } from '../../tokens/claims.js';
 import type { VerifiedClaims } from '../../tokens/index.js';
-import { hashRefreshSecret } from '../../tokens/lifecycle/refresh.js';
+import { hashRefreshSecret, newSession } from '../../tokens/lifecycle/refresh.js';
 import type { SessionStore, StoredSession } from '../../tokens/lifecycle/session-store.js';
 import { rememberedTokenStamps, tokenStampOf } from '../../tokens/lifecycle/stamp.js';
 import { findUserNow, type UserRecord, type UserStore } from '../../users/store-interface.js';
@@ -90,8 +89,6 @@ export interface CookieSessions<U extends UserRecord> {
 const DAY = 86400;
 const COOKIE_VALUE = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
-const MAX_USER_AGENT = 512;
-const MAX_ADDRESS = 128;
 const OPTION_NAMES: ReadonlySet<string> = new Set(['cookie', 'ttl', 'idleTtl', 'updateAge', 'trustedOrigins', 'store', 'now']);
 
 function seconds(value: number | string | undefined, fallback: number, name: string): number {
@@ -99,10 +96,6 @@ function seconds(value: number | string | undefined, fallback: number, name: str
   const parsed = parseDuration(value, `sessions.${name}`);
   if (!Number.isSafeInteger(parsed) || parsed < 1) throw new ConfigurationError(`sessions.${name} must be a whole number of seconds (at least 1)`);
   return parsed;
-}
-
-function bounded(value: string | null | undefined, max: number): string | null {
-  return typeof value === 'string' && value.length > 0 ? value.slice(0, max) : null;
 }
 
 /** @internal The `sessions` option, checked. */
@@ -163,7 +156,6 @@ export function createCookieSessions<U extends UserRecord>(deps: CookieSessionDe
   const now = option.now ?? (() => Math.floor(Date.now() / 1000));
   const originRule: OriginCheckParts = createOriginCheckParts({ origin: deps.origin, trustedOrigins: option.trustedOrigins });
   const serialize = publicUserSerializer();
-  const base64url = (bytes: Uint8Array): string => platform().encodeBase64Url(bytes);
   // The SHA-256 of recently seen cookie secrets (as the bearer path caches verified tokens): the
   // hash is most of a cookie request's own work. Still compared with the stored hash every time.
   const hashes = new BoundedMap<string, string>(1000);
@@ -181,29 +173,13 @@ export function createCookieSessions<U extends UserRecord>(deps: CookieSessionDe
   };
 
   async function issue(user: U, scope: string, request: Request, client: LoginClient): Promise<{ value: string; session: StoredSession }> {
-    const at = now();
-    const id = base64url(randomBytes(16));
-    const secret = base64url(randomBytes(32));
-    const session: StoredSession = {
-      id,
-      username: user.username,
-      kind: 'cookie',
-      userStamp: tokenStampOf(user),
-      scope,
-      createdAt: at,
-      lastUsedAt: at,
-      expiresAt: at + ttl,
-      secretHash: hashRefreshSecret(secret),
-      previousHash: null,
-      rotatedAt: null,
-      rotationNonce: null,
-      generation: 0,
-      revokedAt: null,
-      clientAddress: bounded(client.address, MAX_ADDRESS),
-      userAgent: bounded(request.headers.get('user-agent'), MAX_USER_AGENT),
-    };
+    const { token, session } = newSession(
+      { username: user.username, kind: 'cookie', userStamp: tokenStampOf(user), scope, clientAddress: client.address, userAgent: request.headers.get('user-agent') },
+      now(),
+      ttl,
+    );
     await store.createSession(session);
-    return { value: `${id}.${secret}`, session };
+    return { value: token, session };
   }
 
   return {

@@ -159,6 +159,34 @@ function bounded(value: string | null | undefined, max: number): string | null {
 }
 
 /**
+ * @internal A new session (a refresh family or a cookie session) starting `at` for `ttl` seconds, and
+ * the `<id>.<secret>` value its holder gets; only the secret's SHA-256 is in the session.
+ */
+export function newSession(who: RefreshIssue, at: number, ttl: number): IssuedRefreshToken {
+  const id = base64url(randomBytes(16));
+  const secret = base64url(randomBytes(32));
+  const session: StoredSession = {
+    id,
+    username: who.username,
+    kind: who.kind ?? 'refresh',
+    userStamp: who.userStamp,
+    scope: who.scope ?? '',
+    createdAt: at,
+    lastUsedAt: at,
+    expiresAt: at + ttl,
+    secretHash: hashRefreshSecret(secret),
+    previousHash: null,
+    rotatedAt: null,
+    rotationNonce: null,
+    generation: 0,
+    revokedAt: null,
+    clientAddress: bounded(who.clientAddress, MAX_ADDRESS),
+    userAgent: bounded(who.userAgent, MAX_USER_AGENT),
+  };
+  return { token: `${id}.${secret}`, session };
+}
+
+/**
  * Refresh tokens over a SessionStore: issue, rotate with reuse detection and a grace window, find.
  *
  * @example
@@ -215,29 +243,9 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
     now,
 
     async issue(who) {
-      const at = now();
-      const id = base64url(randomBytes(16));
-      const secret = base64url(randomBytes(32));
-      const session: StoredSession = {
-        id,
-        username: who.username,
-        kind: who.kind ?? 'refresh',
-        userStamp: who.userStamp,
-        scope: who.scope ?? '',
-        createdAt: at,
-        lastUsedAt: at,
-        expiresAt: at + ttl,
-        secretHash: hashRefreshSecret(secret),
-        previousHash: null,
-        rotatedAt: null,
-        rotationNonce: null,
-        generation: 0,
-        revokedAt: null,
-        clientAddress: bounded(who.clientAddress, MAX_ADDRESS),
-        userAgent: bounded(who.userAgent, MAX_USER_AGENT),
-      };
-      await store.createSession(session);
-      return { token: `${id}.${secret}`, session };
+      const issued = newSession(who, now(), ttl);
+      await store.createSession(issued.session);
+      return issued;
     },
 
     async refresh(token, refreshOptions = {}) {
