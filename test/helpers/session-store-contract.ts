@@ -51,7 +51,6 @@ function rotation(session: StoredSession, at: number, label: string, idle = 14 *
     secretHash: hash43(`${session.id}:${label}`),
     previousHash: session.secretHash,
     rotationNonce: hash43(`nonce:${label}`),
-    generation: session.generation + 1,
     at,
     usedSince: at - idle,
   };

@@ -116,7 +116,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
         secretHash: next.secretHash,
         previousHash: next.previousHash,
         rotationNonce: next.rotationNonce,
-        generation: next.generation,
+        generation: current.generation + 1,
         rotatedAt: next.at,
         lastUsedAt: next.at,
       });

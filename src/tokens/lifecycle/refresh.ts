@@ -269,33 +269,32 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
         return { ok: true, token: `${session.id}.${again}`, session, replayed: true };
       };
 
-      let session = await load(parsed.id);
-      if (session === null) return { ok: false, reason: 'unknown', session: null };
-      const dead = liveness(session, at);
-      if (dead !== null) return { ok: false, reason: dead, session };
-      if (!constantTimeEqualString(session.secretHash, hash)) return notCurrent(session);
-      if (!(await accepted(session))) return { ok: false, reason: 'refused', session };
-
+      // The common case in one statement: the presented secret is the current one, and the swap
+      // (keyed by the session id, matched on the secret's SHA-256, so no timing of the comparison
+      // tells anything of a secret) replaces it. Only a refused swap reads the session to say why.
       const nonce = base64url(randomBytes(32));
       const successor = successorSecret(parsed.secret, nonce);
-      const rotated = await store.rotateSession(session.id, hash, {
+      const rotated = await store.rotateSession(parsed.id, hash, {
         secretHash: hashRefreshSecret(successor),
         previousHash: hash,
         rotationNonce: nonce,
-        generation: session.generation + 1,
         at,
         usedSince: at - idleTtl + 1,
       });
       if (rotated !== null && rotated !== undefined) {
-        if (typeof rotated !== 'object' || rotated.id !== session.id) return { ok: false, reason: 'unknown', session: null };
-        return { ok: true, token: `${session.id}.${successor}`, session: rotated, replayed: false };
+        if (typeof rotated !== 'object' || rotated.id !== parsed.id || typeof rotated.username !== 'string') {
+          return { ok: false, reason: 'unknown', session: null };
+        }
+        // The user is checked after the swap: a refusal revokes the family, so the successor is never usable.
+        if (!(await accepted(rotated))) return { ok: false, reason: 'refused', session: rotated };
+        return { ok: true, token: `${rotated.id}.${successor}`, session: rotated, replayed: false };
       }
-      // Another refresh with the same token won the swap (or the family ended meanwhile): answer as
-      // that refresh's predecessor, within the grace window, else as a reuse.
-      session = await load(parsed.id);
+      // Not current (rotated away, forged), or the family ended, or another refresh with the same
+      // token won the swap: answer as a predecessor within the grace window, else as a reuse.
+      const session = await load(parsed.id);
       if (session === null) return { ok: false, reason: 'unknown', session: null };
-      const ended = liveness(session, at);
-      if (ended !== null) return { ok: false, reason: ended, session };
+      const dead = liveness(session, at);
+      if (dead !== null) return { ok: false, reason: dead, session };
       if (constantTimeEqualString(session.secretHash, hash)) return { ok: false, reason: 'expired', session }; // the swap refused a live, matching row: idle at the edge
       return notCurrent(session);
     },

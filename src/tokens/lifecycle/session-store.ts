@@ -68,16 +68,16 @@ export interface StoredSession {
 }
 
 /**
- * A rotation, as rotateSession saves it.
+ * A rotation, as rotateSession saves it. The store adds 1 to the stored `generation` itself: the
+ * rotation is one statement that needs nothing read before it.
  *
  * @example
- * await store.rotateSession(id, oldHash, { secretHash, previousHash: oldHash, rotationNonce, generation: 1, at: now, usedSince: now - idleTtl });
+ * await store.rotateSession(id, oldHash, { secretHash, previousHash: oldHash, rotationNonce, at: now, usedSince: now - idleTtl });
  */
 export interface SessionRotation {
   readonly secretHash: string;
   readonly previousHash: string;
   readonly rotationNonce: string;
-  readonly generation: number;
   /** Becomes rotatedAt and lastUsedAt. */
   readonly at: number;
   /**
@@ -104,7 +104,8 @@ export interface SessionStore {
   findSession(id: string): Awaitable<StoredSession | null>;
   /**
    * Compare-and-swap: replace the secret only while the stored `secretHash` is `expectedHash`, the
-   * session is not revoked, `expiresAt > next.at` and `lastUsedAt >= next.usedSince`. The session
+   * session is not revoked, `expiresAt > next.at` and `lastUsedAt >= next.usedSince`; `generation`
+   * goes up by 1, `rotatedAt` and `lastUsedAt` become `next.at`. The session
    * as it is after the change when this call made it (one statement where the database has
    * UPDATE ... RETURNING); null otherwise (another refresh won, revoked, expired, unknown id).
    * Exactly one of N concurrent calls with the same `expectedHash` gets a session.

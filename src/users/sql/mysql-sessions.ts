@@ -53,7 +53,7 @@ const SQL = {
   insert: `INSERT INTO ${SESSIONS_TABLE} (${COLUMNS}) VALUES (${COLUMNS.split(', ').map(() => '?').join(', ')})`,
   find: `SELECT ${COLUMNS} FROM ${SESSIONS_TABLE} WHERE id = ?`,
   rotate:
-    `UPDATE ${SESSIONS_TABLE} SET secret_hash = ?, previous_hash = ?, rotation_nonce = ?, generation = ?, rotated_at = ?, last_used_at = ? ` +
+    `UPDATE ${SESSIONS_TABLE} SET secret_hash = ?, previous_hash = ?, rotation_nonce = ?, generation = generation + 1, rotated_at = ?, last_used_at = ? ` +
     `WHERE id = ? AND secret_hash = ? AND ${LIVE} AND last_used_at >= ?`,
   touch: `UPDATE ${SESSIONS_TABLE} SET last_used_at = ? WHERE id = ? AND last_used_at = ? AND revoked_at IS NULL`,
   revoke: `UPDATE ${SESSIONS_TABLE} SET revoked_at = ? WHERE id = ? AND ${LIVE}`,
@@ -251,7 +251,6 @@ export function createMysqlSessionStore(source: MysqlSource, timeoutMs: number, 
         text(next.secretHash, 'secretHash', LIMITS.hash),
         text(next.previousHash, 'previousHash', LIMITS.hash),
         text(next.rotationNonce, 'rotationNonce', LIMITS.hash),
-        seconds(next.generation, 'generation'),
         seconds(next.at, 'at'),
         seconds(next.at, 'at'),
         id,

@@ -49,6 +49,12 @@ export interface SessionStatements {
   revokedEither: string;
   sweepSessions: string;
   sweepTokens: string;
+  /**
+   * PostgreSQL: a users-table lookup (`find`, its username as $1) with a `gatehouse_revoked` column
+   * added: $2 (a jti, or null) is revoked, or $3 (a session id, or null) names no live session.
+   * One statement for an authenticated request's user and revocation check.
+   */
+  unlessRevoked(find: string): string;
 }
 
 /**
@@ -111,10 +117,10 @@ export function buildSessionStatements(dialect: SqlDialect, tableName: string): 
     find: sql((q) => `SELECT ${all} FROM ${s} WHERE id = ${q()}`),
     // The compare-and-swap: one statement. PostgreSQL re-reads a row another UPDATE changed meanwhile
     // and checks the WHERE again (READ COMMITTED), SQLite runs writers one at a time: one winner.
-    // Values: secretHash, previousHash, rotationNonce, generation, at, at, id, expectedHash, at, usedSince.
+    // Values: secretHash, previousHash, rotationNonce, at, at, id, expectedHash, at, usedSince.
     rotate: sql(
       (q) =>
-        `UPDATE ${s} SET secret_hash = ${q()}, previous_hash = ${q()}, rotation_nonce = ${q()}, generation = ${q()}, ` +
+        `UPDATE ${s} SET secret_hash = ${q()}, previous_hash = ${q()}, rotation_nonce = ${q()}, generation = generation + 1, ` +
         `rotated_at = ${q()}, last_used_at = ${q()} WHERE id = ${q()} AND secret_hash = ${q()} AND ${live} ` +
         `AND expires_at > ${q()} AND last_used_at >= ${q()} RETURNING ${all}`,
     ),
@@ -138,6 +144,10 @@ export function buildSessionStatements(dialect: SqlDialect, tableName: string): 
         `SELECT 1 AS c0 WHERE EXISTS (SELECT 1 FROM ${r} WHERE jti = ${q()}) ` +
         `OR NOT EXISTS (SELECT 1 FROM ${s} WHERE id = ${q()} AND ${live})`,
     ),
+    unlessRevoked: (find) =>
+      `SELECT f.*, (($2::varchar IS NOT NULL AND EXISTS (SELECT 1 FROM ${r} WHERE jti = $2::varchar)) ` +
+      `OR ($3::varchar IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${s} WHERE id = $3::varchar AND ${live}))) ` +
+      `AS gatehouse_revoked FROM (${find}) AS f`,
     sweepSessions: sql(
       (q) => `DELETE FROM ${s} WHERE id IN (SELECT id FROM ${s} WHERE expires_at <= ${q()} LIMIT ${SWEEP_BATCH}) RETURNING 1 AS c0`,
     ),

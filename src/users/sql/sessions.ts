@@ -155,7 +155,6 @@ export class SqlTableSessionStore implements SqlSessionStore {
       checkHash(next.secretHash, 'the secret hash'),
       checkHash(next.previousHash, 'the previous hash'),
       checkHash(next.rotationNonce, 'the rotation nonce'),
-      checkTime(next.generation, 'generation'),
       at,
       at,
       id,
@@ -198,6 +197,22 @@ export class SqlTableSessionStore implements SqlSessionStore {
     const id = checkString(jti, 'the jti', MAX_JTI);
     if (id === '') throw invalid('the jti');
     await this.#runner.run('revokeAccessToken', this.#sql.revokeToken, [id, checkTime(expiresAt, 'expiresAt')]);
+  }
+
+  /**
+   * @internal What isAccessRevoked looks up: the jti and the session id as the tables can hold them
+   * (either null when not to be looked up), or true when the answer is known without a look-up.
+   */
+  revocationKeys(jti: string | null, sessionId: string | null): [string | null, string | null] | true {
+    // A jti the table cannot hold was never revoked; a session id that cannot exist names no live session.
+    const byJti = typeof jti === 'string' && jti !== '' && jti.length <= MAX_JTI ? jti : null;
+    if (sessionId === null || sessionId === undefined) return [byJti, null];
+    return typeof sessionId === 'string' && ID.test(sessionId) ? [byJti, sessionId] : true;
+  }
+
+  /** @internal The users-table lookup `find` with the revocation check beside it (PostgreSQL: see SessionStatements.unlessRevoked). */
+  unlessRevokedSql(find: string): string | null {
+    return this.#runner.dialect === 'postgres' ? this.#sql.unlessRevoked(find) : null;
   }
 
   isAccessRevoked(jti: string | null, sessionId: string | null, now: number): boolean | Promise<boolean> {

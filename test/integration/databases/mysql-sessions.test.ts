@@ -48,7 +48,6 @@ const rotation = (secret: string, previous: string, at = NOW + 60) => ({
   secretHash: hash(secret),
   previousHash: hash(previous),
   rotationNonce: hash('n'),
-  generation: 1,
   at,
   usedSince: at - 3600,
 });

@@ -345,7 +345,6 @@ describe('PostgreSQL stopped and started again (sessions)', () => {
         secretHash: session.previousHash ?? session.secretHash.replace(/^./, 'Z'),
         previousHash: session.secretHash,
         rotationNonce: session.secretHash,
-        generation: 1,
         at: now + 1,
         usedSince: now - 100,
       }))()).rejects.toMatchObject({ name: 'UserStoreError', code: 'ERR_USER_STORE_UNAVAILABLE' });

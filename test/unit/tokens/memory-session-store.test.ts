@@ -26,11 +26,10 @@ function session(overrides: Partial<StoredSession> = {}): StoredSession {
   };
 }
 
-const rotation = (secretHash: string, previousHash: string, at: number, generation = 1, usedSince = at - 500): SessionRotation => ({
+const rotation = (secretHash: string, previousHash: string, at: number, usedSince = at - 500): SessionRotation => ({
   secretHash,
   previousHash,
   rotationNonce: `n-${secretHash}`,
-  generation,
   at,
   usedSince,
 });
@@ -48,6 +47,8 @@ describe('createMemorySessionStore', () => {
     // The old hash no longer matches: the swap is refused.
     expect(await store.rotateSession('AAAAAAAAAAAAAAAAAAAAAA', 'h0', rotation('h2', 'h0', NOW + 11))).toBeNull();
     expect((await store.findSession('AAAAAAAAAAAAAAAAAAAAAA'))?.secretHash).toBe('h1');
+    // The store counts rotations itself: the rotation carries no generation.
+    expect(await store.rotateSession('AAAAAAAAAAAAAAAAAAAAAA', 'h1', rotation('h3', 'h1', NOW + 12))).toMatchObject({ secretHash: 'h3', generation: 2 });
   });
 
   it('a duplicate id is an error', async () => {
@@ -74,9 +75,9 @@ describe('createMemorySessionStore', () => {
     await store.createSession(session({ id: 'idle', lastUsedAt: NOW }));
     expect(await store.rotateSession('revoked', 'h0', rotation('h1', 'h0', NOW + 1))).toBeNull();
     expect(await store.rotateSession('expired', 'h0', rotation('h1', 'h0', NOW + 100))).toBeNull();
-    expect(await store.rotateSession('idle', 'h0', rotation('h1', 'h0', NOW + 600, 1, NOW + 1))).toBeNull();
+    expect(await store.rotateSession('idle', 'h0', rotation('h1', 'h0', NOW + 600, NOW + 1))).toBeNull();
     // At the boundaries: usedSince equal to lastUsedAt passes, at one second before expiry passes.
-    expect(await store.rotateSession('idle', 'h0', rotation('h1', 'h0', NOW + 600, 1, NOW))).not.toBeNull();
+    expect(await store.rotateSession('idle', 'h0', rotation('h1', 'h0', NOW + 600, NOW))).not.toBeNull();
     expect(await store.rotateSession('expired', 'h0', rotation('h1', 'h0', NOW + 99))).not.toBeNull();
   });
 

@@ -137,6 +137,8 @@ describe('refresh tokens', () => {
     const { token, session } = await tokens.issue({ username: 'johndoe', userStamp: 's' });
     expect(await tokens.refresh(token, { accept: () => Promise.resolve(false) })).toMatchObject({ ok: false, reason: 'refused' });
     expect((await store.findSession(session.id))!.revokedAt).not.toBeNull();
+    // The swap ran before the user was asked: the family is revoked, so nothing of it refreshes again.
+    expect(await tokens.refresh(token)).toMatchObject({ ok: false, reason: 'revoked' });
   });
 
   it('malformed and unknown tokens are refused without touching anything', async () => {
@@ -160,10 +162,12 @@ describe('refresh tokens', () => {
 
   it('a store failure propagates (the handler answers 503)', async () => {
     const store = createMemorySessionStore();
-    const broken = { ...store, findSession: () => Promise.reject(new Error('down')) } as SessionStore;
-    const tokens = createRefreshTokens({ store: broken });
-    const { token } = await tokens.issue({ username: 'johndoe', userStamp: 's' });
-    await expect(tokens.refresh(token)).rejects.toThrow('down');
+    const rotateDown = { ...store, rotateSession: () => Promise.reject(new Error('down')) } as SessionStore;
+    const { token } = await createRefreshTokens({ store: rotateDown }).issue({ username: 'johndoe', userStamp: 's' });
+    await expect(createRefreshTokens({ store: rotateDown }).refresh(token)).rejects.toThrow('down');
+    // A refused swap reads the session to say why: that read failing propagates too.
+    const findDown = { ...store, findSession: () => Promise.reject(new Error('down')) } as SessionStore;
+    await expect(createRefreshTokens({ store: findDown }).refresh(token.slice(0, 23) + 'A'.repeat(43))).rejects.toThrow('down');
   });
 
   it('checks its options', () => {
