@@ -8,9 +8,22 @@
  */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * @internal Key of an adapter's own body reader on the Requests it makes (gatehouse/node reads
+ * the IncomingMessage directly, without building undici's Request and its stream):
+ * `(limit) => Promise<Uint8Array | null>`, same answers as readBodyLimited, or undefined when it
+ * cannot (the body was already handed out). Symbol.for, so that separately bundled entry points agree.
+ */
+export const READ_BODY_LIMITED: unique symbol = Symbol.for('gatehouse.read-body-limited') as never;
+
+type BodyReader = (limit: number) => Promise<Uint8Array | null> | undefined;
+
 /** The body of `request`, or null when it is (or announces itself as) longer than `limit`. */
 export async function readBodyLimited(request: Request, limit: number): Promise<Uint8Array | null> {
   if (declaredLength(request) > limit) return null;
+  const own = (request as unknown as { [READ_BODY_LIMITED]?: BodyReader })[READ_BODY_LIMITED];
+  const read = typeof own === 'function' ? own.call(request, limit) : undefined;
+  if (read !== undefined) return read;
   const stream = request.body;
   if (stream === null) return new Uint8Array(0);
   const reader = stream.getReader();

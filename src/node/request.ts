@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { READ_BODY_LIMITED } from '../http/body.js';
 import { CLIENT_ADDRESS, UNIX_SOCKET_PEER } from '../http/client-address.js';
 
 const INCOMING = Symbol('incoming');
@@ -14,6 +15,8 @@ const URL_TEXT = Symbol('url');
 const HEADERS = Symbol('headers');
 const REAL = Symbol('real');
 const RESPONSE = Symbol('response');
+/** The body as read by readBodyLimited's fast path: what the real Request gets, if one is built later. */
+const BODY_READ = Symbol('body read');
 
 export interface NodeRequest extends Request {
   [INCOMING]: IncomingMessage;
@@ -21,6 +24,7 @@ export interface NodeRequest extends Request {
   [HEADERS]?: Headers;
   [REAL]?: Request;
   [RESPONSE]: ServerResponse;
+  [BODY_READ]?: Promise<Uint8Array | null>;
 }
 
 /** The IncomingMessage's headers as Headers (Node already keeps only the first Authorization). */
@@ -133,11 +137,62 @@ function bodyStream(incoming: IncomingMessage): ReadableStream<Uint8Array> {
   });
 }
 
+/**
+ * The body straight from the IncomingMessage, at most `limit` bytes (null past it: reading stops
+ * and the response closes the connection, see closeIfUnread); rejects when the client goes away.
+ */
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const settle = (error: Error | null, body: Uint8Array | null = null) => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onClose);
+      if (error) reject(error);
+      else resolve(body);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > limit) {
+        incoming.pause();
+        settle(null, null);
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+      settle(null, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+    };
+    const onAbort = () => settle(new Error('request body aborted'));
+    const onClose = () => {
+      if (!incoming.complete) onAbort();
+    };
+    if (incoming.readableEnded) return resolve(new Uint8Array(0));
+    incoming.on('data', onData).once('end', onEnd).once('error', onAbort).once('close', onClose);
+    incoming.resume();
+  });
+}
+
+/** Bytes the fast path read, as a stream for a real Request built after it. */
+function replayBody(read: Promise<Uint8Array | null>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        const body = await read;
+        if (body === null) throw new Error('request body too large');
+        if (body.byteLength > 0) controller.enqueue(body);
+        controller.close();
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+  });
+}
+
 function real(self: NodeRequest): Request {
   if (!self[REAL]) {
     const incoming = self[INCOMING];
     const method = incoming.method ?? 'GET';
     const hasBody = method !== 'GET' && method !== 'HEAD';
+    const read = self[BODY_READ];
     // The signal aborts when the client goes away before the response is complete.
     const abort = new AbortController();
     const res = self[RESPONSE];
@@ -147,7 +202,7 @@ function real(self: NodeRequest): Request {
     self[REAL] = new Request(self[URL_TEXT], {
       method,
       headers: realHeaders(self.headers as NodeHeaders),
-      body: hasBody ? bodyStream(incoming) : null,
+      body: hasBody ? (read ? replayBody(read) : bodyStream(incoming)) : null,
       signal: abort.signal,
       // @ts-expect-error: undici needs duplex for a streamed body; DOM's RequestInit lacks it.
       duplex: 'half',
@@ -195,6 +250,16 @@ function makePrototype(): object {
       return (real(this) as unknown as Record<string, unknown>)[name];
     });
   }
+  // readBodyLimited's fast path: the first read of the body, before anything built the real Request.
+  Object.defineProperty(proto, READ_BODY_LIMITED, {
+    value(this: NodeRequest, limit: number): Promise<Uint8Array | null> | undefined {
+      if (this[REAL] || this[BODY_READ]) return undefined;
+      const method = this[INCOMING].method ?? 'GET';
+      if (method === 'GET' || method === 'HEAD') return undefined;
+      return (this[BODY_READ] = readIncoming(this[INCOMING], limit));
+    },
+    configurable: true,
+  });
   for (const name of ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json', 'text']) {
     Object.defineProperty(proto, name, {
       value(this: NodeRequest, ...args: unknown[]) {
