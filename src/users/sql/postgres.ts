@@ -42,6 +42,12 @@ export interface PostgresQueryable {
 export interface PostgresUserStoreOptions extends SqlUserStoreOptions {
   /** With a URL: connections the pool keeps at most. Default 10. */
   poolSize?: number;
+  /**
+   * With a URL: run the store's statements as named prepared statements, parsed and planned once per
+   * connection. Default true; false for a pooler that cannot keep them (PgBouncer before 1.21 in
+   * transaction mode).
+   */
+  prepare?: boolean;
 }
 
 // SQLSTATE classes: connection exception, insufficient resources, operator intervention (shutdown,
@@ -59,11 +65,36 @@ function postgresUnavailable(error: unknown): boolean {
   return true;
 }
 
-function driverFor(client: PostgresQueryable, close?: () => unknown): SqlDriver {
+/** pg's query config: a named statement is parsed and planned once per connection. */
+interface NamedQuery {
+  name: string;
+  text: string;
+  values: SqlValue[];
+}
+
+/**
+ * The statements' names: the store's SQL is a fixed set of texts (values are always parameters),
+ * so the map stays small; a text past the bound is sent unnamed.
+ */
+function statementNamer(): (sql: string) => string | null {
+  const names = new Map<string, string>();
+  return (sql) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < 256) names.set(sql, (name = `gatehouse_${names.size}`));
+    return name ?? null;
+  };
+}
+
+function driverFor(client: PostgresQueryable, close?: () => unknown, prepare = false): SqlDriver {
+  const nameOf = prepare ? statementNamer() : null;
   return {
     dialect: 'postgres',
     async query(sql, params: readonly SqlValue[]) {
-      const result = await client.query(sql, params as SqlValue[]);
+      const name = nameOf?.(sql) ?? null;
+      const result =
+        name === null
+          ? await client.query(sql, params as SqlValue[])
+          : await (client.query as unknown as (query: NamedQuery) => Promise<{ rows?: unknown[] }>)({ name, text: sql, values: params as SqlValue[] });
       return result?.rows;
     },
     // No parameters: the simple protocol, which runs several statements as one transaction.
@@ -98,7 +129,7 @@ async function openPool(url: string, options: PostgresUserStoreOptions): Promise
       // a failing reporter changes nothing
     }
   });
-  return driverFor(pool, () => pool.end());
+  return driverFor(pool, () => pool.end(), options.prepare !== false);
 }
 
 /**
