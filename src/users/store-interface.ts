@@ -71,9 +71,17 @@ export interface UserStore<U extends UserRecord = UserRecord> {
   updatePasswordHash?(username: string, newHash: string, oldHash: string): void | boolean | PromiseLike<void | boolean>;
   /** Add a user; UserStoreError ERR_USER_EXISTS when the name is taken. Resolves with the stored user. */
   createUser?(user: NewUser): Promise<U>;
-  /** Replace a user's hash whatever it is now (a password change). ERR_USER_NOT_FOUND for unknown users. */
+  /**
+   * Replace a user's hash whatever it is now (a password change). ERR_USER_NOT_FOUND for unknown
+   * users. A store that keeps a token stamp (one with renewTokenStamp) renews it in the same change,
+   * so that every token issued before is refused: the memory and SQL stores do, and auth.setPassword
+   * counts on it.
+   */
   setPassword?(username: string, hashedPassword: string): Promise<void>;
-  /** Disable (true) or enable (false) a user. ERR_USER_NOT_FOUND for unknown users. */
+  /**
+   * Disable (true) or enable (false) a user. ERR_USER_NOT_FOUND for unknown users. Disabling renews
+   * the token stamp as setPassword does (where the store keeps one).
+   */
   setDisabled?(username: string, disabled: boolean): Promise<void>;
   /** Remove a user. ERR_USER_NOT_FOUND for unknown users. */
   deleteUser?(username: string): Promise<void>;

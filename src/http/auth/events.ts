@@ -14,7 +14,9 @@ import { isThenable, notify } from '../../internal/await.js';
  * - `refresh_reuse_detected`: a rotated refresh token came back; its family was revoked.
  * - `token_revoked`: POST /revoke ended a refresh family or an access token's `jti`.
  * - `logout`: POST /logout ended a session (`everywhere` for all of the user's).
- * - `password_changed`, `user_disabled`, `tokens_revoked`: every token of the user ended.
+ * - `password_changed` (auth.setPassword), `user_disabled` (auth.setDisabled(name, true)),
+ *   `tokens_revoked` (auth.revokeAllTokens): every token of the user ended; `count` is the number
+ *   of sessions revoked, `clientAddress` is null (no request).
  * - `hash_upgraded`: a login re-hashed the stored password with the context's current scheme.
  *
  * @example

@@ -36,7 +36,8 @@ import { createLifecycle, type RefreshTokensOptions } from './lifecycle.js';
 import { type SessionAuthResult, type SessionsOptions, checkSessionsOption, createCookieSessions } from './cookie-sessions.js';
 import { type SessionRoutes, createSessionRoutes, withCookieSessions } from './sessions-routes.js';
 import { type LoginDependencies, createPasswordCheck } from './login.js';
-import { createMemorySessionStore } from '../../tokens/index.js';
+import { createMemorySessionStore, type SessionStore } from '../../tokens/index.js';
+import { createAccountChanges } from './account.js';
 
 export type { RequireUserOptions } from './require-user.js';
 export type { RefreshTokensOptions } from './lifecycle.js';
@@ -138,7 +139,8 @@ export interface AuthOptions<U extends UserRecord = UserRecord> {
   /**
    * Told about every auth event (login succeeded / failed / throttled, token refreshed, refresh reuse
    * detected, token revoked, logout, password changed, user disabled, hash upgraded): names and ids,
-   * never a password, hash or token. Not awaited; what it throws goes to `onError`.
+   * never a password, hash or token. Not awaited; what it throws goes to `onError` (to the console
+   * for the events of setPassword, setDisabled and revokeAllTokens, which have no request).
    */
   onEvent?: AuthEventHook;
   /**
@@ -207,9 +209,39 @@ export interface Auth<U extends UserRecord = UserRecord> {
   readonly throttle: LoginThrottle | null;
   /**
    * Logout everywhere: renews the user's token stamp (where the store keeps one) and revokes every
-   * session; resolves with the number of sessions revoked. Rejects with the store's UserStoreError.
+   * session; resolves with the number of sessions revoked and tells `onEvent` (`tokens_revoked`,
+   * with `count`). Rejects with the store's UserStoreError (ERR_USER_INVALID for an empty username).
+   *
+   * @example
+   * const count = await auth.revokeAllTokens('johndoe'); // every token and session of johndoe ends
    */
   revokeAllTokens(username: string): Promise<number>;
+  /**
+   * A password change: hashes `password` with the `context` option (default getDefaultContext()),
+   * saves it with the store's `setPassword` (which renews the user's token stamp where the store
+   * keeps one) and revokes every session of the user, so that every token issued before is refused;
+   * then tells `onEvent` once: `password_changed`, with `count` (the sessions revoked), never the
+   * password or the hash. Rejects with PasswordPolicyError for a password the context refuses (not a
+   * string, empty, longer than its maxPasswordBytes), UserStoreError ERR_USER_INVALID for an empty
+   * username, the store's ERR_USER_NOT_FOUND for an unknown user, and ConfigurationError for a store
+   * without `setPassword`. The sessions end before the store's change: should it fail, the user is
+   * logged out with the old password.
+   *
+   * @example
+   * await auth.setPassword('johndoe', newPassword); // after your route checked the current one
+   */
+  setPassword(username: string, password: string): Promise<void>;
+  /**
+   * Disable (true) or enable (false) a user with the store's `setDisabled`. Disabling ends every
+   * token and session of the user (as setPassword does) and tells `onEvent` once: `user_disabled`,
+   * with `count`; enabling ends nothing and is no event. Rejects with UserStoreError ERR_USER_INVALID
+   * for an empty username or a `disabled` that is not a boolean, the store's ERR_USER_NOT_FOUND for
+   * an unknown user, and ConfigurationError for a store without `setDisabled`.
+   *
+   * @example
+   * await auth.setDisabled('johndoe', true); // logged out everywhere, and refused until enabled
+   */
+  setDisabled(username: string, disabled: boolean): Promise<void>;
 }
 
 const NO_SCOPES: readonly string[] = [];
@@ -346,6 +378,11 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     if (result.parts) return { response: toResponse(result.parts) };
     return result.setCookie === undefined ? { user: result.user, claims: result.claims } : { user: result.user, claims: result.claims, setCookie: result.setCookie };
   };
+  // Every store a session of the user may be in, each once (cookie sessions may have their own).
+  const sessionStores = [lifecycle.sessionStore, cookieSessions?.store ?? null].filter(
+    (found, index, all): found is SessionStore => found !== null && all.indexOf(found) === index,
+  );
+  const account = createAccountChanges<U>({ users: store, context: options.context, sessionStores, now: lifecycle.now, emit });
   const auth: Auth<U> = {
     scopes,
     ready: key.ready,
@@ -353,7 +390,9 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     issueToken,
     requireUser,
     throttle: loginThrottle.policy,
-    revokeAllTokens: (username) => lifecycle.revokeAllTokens(username),
+    revokeAllTokens: account.revokeAllTokens,
+    setPassword: account.setPassword,
+    setDisabled: account.setDisabled,
   };
   Object.defineProperty(auth, AUTHENTICATE_PARTS, { value: authenticate });
   const logout = lifecycle.refresh

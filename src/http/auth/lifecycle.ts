@@ -1,10 +1,10 @@
 /**
  * The token lifecycle in the handler: refresh tokens (grant_type=refresh_token, with rotation and
- * reuse detection), POST /revoke (RFC 7009), POST /logout, the revocation check of requireUser and
- * logout everywhere. On only with the `refreshTokens` option; revokeAllTokens and the `stp` claim
- * work without it.
+ * reuse detection), POST /revoke (RFC 7009), POST /logout and the revocation check of requireUser.
+ * On only with the `refreshTokens` option; the `stp` claim works without it, as do the account
+ * changes that end every session (account.ts).
  */
-import { ConfigurationError, UserStoreError } from '../../errors.js';
+import { ConfigurationError } from '../../errors.js';
 import { isThenable } from '../../internal/await.js';
 import { randomBytes } from '../../internal/bytes.js';
 import { platform } from '../../platform/runtime.js';
@@ -85,8 +85,10 @@ export interface Lifecycle<U extends UserRecord> {
   stampMatches(user: U, claims: VerifiedClaims): boolean;
   /** requireUser's revocation check (one store call), or undefined when refresh tokens are off. */
   readonly isRevoked: ((claims: VerifiedClaims) => boolean | PromiseLike<boolean>) | undefined;
-  /** Logout everywhere: the number of sessions revoked. */
-  revokeAllTokens(username: string): Promise<number>;
+  /** Where the account changes end a user's sessions: the refresh families' store, else the user store's, else null. */
+  readonly sessionStore: SessionStore | null;
+  /** Unix seconds, as the refresh tokens count them. */
+  now(): number;
 }
 
 const NO_CONTENT_HEADERS: HeaderList = [['cache-control', 'no-store']];
@@ -273,20 +275,7 @@ export function createLifecycle<U extends UserRecord>(deps: LifecycleDependencie
             return isThenable(revoked) ? Promise.resolve(revoked).then(Boolean) : Boolean(revoked);
           },
 
-    async revokeAllTokens(username) {
-      if (typeof username !== 'string' || username === '') throw new UserStoreError('ERR_USER_INVALID', 'revokeAllTokens: a username is required');
-      if (typeof users.renewTokenStamp === 'function') {
-        try {
-          await users.renewTokenStamp(username);
-        } catch (error) {
-          // A removed user has no stamp to renew; their sessions still end below.
-          if (!(error instanceof UserStoreError && error.code === 'ERR_USER_NOT_FOUND')) throw error;
-        }
-      }
-      const store = sessions ?? users.sessions ?? null;
-      const count = store === null ? 0 : Number(await store.revokeUserSessions(username, now())) || 0;
-      emit({ type: 'tokens_revoked', username, clientAddress: null, count }, null);
-      return count;
-    },
+    sessionStore: sessions ?? users.sessions ?? null,
+    now,
   };
 }
