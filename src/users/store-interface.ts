@@ -159,6 +159,42 @@ export async function findStoredUser<U extends UserRecord>(store: UserStore<U>, 
 }
 
 /**
+ * @internal Key of a store's own lookup of a user together with the revocation check of a token
+ * (`(username, jti, sid) => user | null | REVOKED`, maybe a promise), in one statement where the
+ * users and the sessions share a database: the SQL stores on PostgreSQL. It answers undefined, at
+ * once, when it cannot (a cached user, a synchronous driver): then the two are asked apart.
+ * Symbol.for, so that separately bundled entry points agree.
+ */
+export const FIND_USER_UNLESS_REVOKED: unique symbol = Symbol.for('gatehouse.find-user-unless-revoked') as never;
+
+/** @internal FIND_USER_UNLESS_REVOKED's answer for a token that was revoked. */
+export const REVOKED: unique symbol = Symbol.for('gatehouse.revoked') as never;
+
+/** @internal The signature behind FIND_USER_UNLESS_REVOKED. */
+export type FindUserUnlessRevoked<U> = (
+  username: string,
+  jti: string | null,
+  sessionId: string | null,
+) => U | null | typeof REVOKED | Promise<U | null | typeof REVOKED> | undefined;
+
+/**
+ * @internal The store's FIND_USER_UNLESS_REVOKED, its record checked by recordFor; undefined when the
+ * store has none or cannot answer this one at once.
+ */
+export function findUserUnlessRevoked<U extends UserRecord>(
+  store: UserStore<U>,
+  username: string,
+  jti: string | null,
+  sessionId: string | null,
+): U | null | typeof REVOKED | Promise<U | null | typeof REVOKED> | undefined {
+  const own = (store as { [FIND_USER_UNLESS_REVOKED]?: FindUserUnlessRevoked<U> })[FIND_USER_UNLESS_REVOKED];
+  if (typeof own !== 'function') return undefined;
+  const found = own.call(store, username, jti, sessionId);
+  const check = (value: unknown) => (value === REVOKED ? REVOKED : recordFor<U>(value, username));
+  return found === undefined ? undefined : isThenable(found) ? Promise.resolve(found).then(check) : check(found);
+}
+
+/**
  * @internal findStoredUser without a promise when the store answers with a value (the memory store,
  * SQLite): anything `await` would treat as a promise (isThenable: native, cross-realm, a query
  * builder) is awaited; either way the record is checked by recordFor. Throws synchronously what a

@@ -68,7 +68,7 @@ async function fromUrl(adminUrl: string): Promise<TestPostgres> {
   return { url: url.href, controllable: false, stop: unavailable, start: unavailable, destroy: () => dropDatabase(adminUrl, name) };
 }
 
-async function ownCluster(bin: string): Promise<TestPostgres> {
+async function ownCluster(bin: string, settings: readonly string[] = []): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-pg-'));
   const root = userInfo().uid === 0;
   // initdb refuses to run as root: the cluster belongs to the postgres user.
@@ -84,7 +84,7 @@ async function ownCluster(bin: string): Promise<TestPostgres> {
   const data = join(dir, 'data');
   await as('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const options = [`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, ...settings.map((setting) => `-c ${setting}`)].join(' ');
   const start = async () => {
     await as('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
   };
@@ -107,17 +107,53 @@ async function ownCluster(bin: string): Promise<TestPostgres> {
   };
 }
 
-/** A PostgreSQL for this test file, or why there is none (outside CI only). */
-export async function startTestPostgres(): Promise<TestPostgres | { skip: string }> {
+/**
+ * A PostgreSQL for this test file, or why there is none (outside CI only). `settings` are server
+ * settings (`shared_preload_libraries=pg_stat_statements`) for the tests' own cluster; a PG_URL
+ * server is used as it is.
+ */
+export async function startTestPostgres(options: { settings?: readonly string[] } = {}): Promise<TestPostgres | { skip: string }> {
   const inCi = process.env.CI === 'true';
   try {
     if (process.env.PG_URL) return await fromUrl(process.env.PG_URL);
     const bin = findBinDir();
     if (!bin) throw new Error('no PostgreSQL under /usr/lib/postgresql (apt-get install postgresql, or set PG_URL)');
-    return await ownCluster(bin);
+    return await ownCluster(bin, options.settings);
   } catch (error) {
     const reason = `PostgreSQL unavailable: ${(error as Error).message}`;
     if (inCi) throw new Error(`${reason} (CI=true: PostgreSQL tests must run)`);
     return { skip: reason };
   }
+}
+
+/** Server settings that make statementCounter work (for startTestPostgres). */
+export const COUNT_STATEMENTS = ['shared_preload_libraries=pg_stat_statements'];
+
+/**
+ * Statements run in `url`'s database, read from pg_stat_statements (counted as each ends, unlike
+ * pg_stat_database, which a backend reports up to seconds later). Needs a server started with
+ * COUNT_STATEMENTS; its own queries are not counted.
+ */
+export async function statementCounter(
+  url: string,
+): Promise<{ reset(): Promise<void>; count(containing?: string): Promise<number>; close(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  return {
+    async reset() {
+      await client.query('SELECT pg_stat_statements_reset()');
+    },
+    /** Statements run since reset; with `containing`, only those whose text contains it. */
+    async count(containing = '') {
+      const { rows } = await client.query(
+        `SELECT COALESCE(sum(calls), 0)::int AS calls FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
+         AND strpos(query, $1) > 0`,
+        [containing],
+      );
+      return Number(rows[0].calls);
+    },
+    close: () => client.end(),
+  };
 }

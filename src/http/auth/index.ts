@@ -355,7 +355,7 @@ export function createAuthCore<U extends UserRecord = UserRecord>(options: AuthO
     if (failure !== undefined) report(failure, request);
     return oauth2Exit ? oauth2Exit(parts) : parts;
   };
-  const bearerAuthenticate = createAuthenticate(store, key.verify, report, { stampMatches: lifecycle.stampMatches, isRevoked: lifecycle.isRevoked });
+  const bearerAuthenticate = createAuthenticate(store, key.verify, report, { stampMatches: lifecycle.stampMatches, isRevoked: lifecycle.isRevoked, findUnlessRevoked: lifecycle.findUnlessRevoked });
   const sessionsOption = options.sessions === undefined || options.sessions === false ? null : checkSessionsOption(options.sessions);
   const cookieSessions =
     sessionsOption === null

@@ -17,7 +17,7 @@ import {
 } from '../../tokens/index.js';
 import { createRefreshTokens, parseRefreshToken, type RefreshTokens } from '../../tokens/lifecycle/refresh.js';
 import type { TokenVerifier } from '../../tokens/verify.js';
-import { findUserNow, type UserRecord, type UserStore } from '../../users/store-interface.js';
+import { findUserNow, findUserUnlessRevoked, type UserRecord, type UserStore } from '../../users/store-interface.js';
 import type { LoginClient } from '../client-address.js';
 import { type RefreshForm, readFormFields } from '../form.js';
 import { type HeaderList, PRIVATE_JSON_HEADERS, ResponseParts, TOKEN_HEADERS, detailParts } from '../response.js';
@@ -85,6 +85,12 @@ export interface Lifecycle<U extends UserRecord> {
   stampMatches(user: U, claims: VerifiedClaims): boolean;
   /** requireUser's revocation check (one store call), or undefined when refresh tokens are off. */
   readonly isRevoked: ((claims: VerifiedClaims) => boolean | PromiseLike<boolean>) | undefined;
+  /**
+   * requireUser's user and revocation check in one store call, where the user store keeps the
+   * sessions on the same database (PostgreSQL): undefined when off, or when it answers undefined
+   * (then isRevoked and findUser run apart).
+   */
+  readonly findUnlessRevoked: ((claims: VerifiedClaims) => ReturnType<typeof findUserUnlessRevoked<U>>) | undefined;
   /** Where the account changes end a user's sessions: the refresh families' store, else the user store's, else null. */
   readonly sessionStore: SessionStore | null;
   /** Unix seconds, as the refresh tokens count them. */
@@ -263,6 +269,15 @@ export function createLifecycle<U extends UserRecord>(deps: LifecycleDependencie
       const claimed = claims[STAMP_CLAIM];
       return claimed === undefined || claimed === stampOf(user);
     },
+
+    findUnlessRevoked:
+      sessions === null || sessions !== users.sessions
+        ? undefined
+        : (claims) => {
+            const jti = typeof claims.jti === 'string' ? claims.jti : null;
+            const sid = typeof claims.sid === 'string' ? claims.sid : null;
+            return jti === null && sid === null ? undefined : findUserUnlessRevoked(users, claims.sub, jti, sid);
+          },
 
     isRevoked:
       sessions === null

@@ -8,7 +8,7 @@ import { UserStoreError } from '../../errors.js';
 import { InvalidTokenError, TokenKeyError, TokenSigningError, type VerifiedClaims } from '../../tokens/index.js';
 import type { TokenVerifier } from '../../tokens/verify.js';
 import { isThenable } from '../../internal/await.js';
-import { findUserNow, type UserRecord, type UserStore } from '../../users/store-interface.js';
+import { REVOKED, findUserNow, findUserUnlessRevoked, type UserRecord, type UserStore } from '../../users/store-interface.js';
 import { readBearerToken } from '../bearer.js';
 import { type HeaderList, type ResponseParts, detailParts } from '../response.js';
 import type { Reporter } from './report.js';
@@ -101,6 +101,8 @@ export interface TokenChecks<U extends UserRecord> {
   readonly stampMatches: (user: U, claims: VerifiedClaims) => boolean;
   /** One revocation look-up (jti, sid), after the verified-token cache; undefined when off. */
   readonly isRevoked: ((claims: VerifiedClaims) => boolean | PromiseLike<boolean>) | undefined;
+  /** The user and the revocation look-up in one store call, when the store can (see lifecycle.ts). */
+  readonly findUnlessRevoked?: ((claims: VerifiedClaims) => ReturnType<typeof findUserUnlessRevoked<U>>) | undefined;
 }
 
 function checkUser<U extends UserRecord>(
@@ -152,6 +154,17 @@ function afterVerify<U extends UserRecord>(
 ): AuthPartsResult<U> | Promise<AuthPartsResult<U>> {
   const isRevoked = checks?.isRevoked;
   if (isRevoked === undefined) return findUser(store, required, claims, request, report, checks);
+  let together: ReturnType<typeof findUserUnlessRevoked<U>>;
+  try {
+    together = checks?.findUnlessRevoked?.(claims);
+  } catch (error) {
+    return unavailable(error, request, report);
+  }
+  if (together !== undefined) {
+    const decide = (found: U | null | typeof REVOKED) =>
+      found === REVOKED ? unauthorized(required.scopes ?? NO_SCOPES, 'Could not validate credentials') : checkUser(required, claims, found, checks);
+    return isThenable(together) ? together.then(decide, (error: unknown) => unavailable(error, request, report)) : decide(together);
+  }
   let revoked: boolean | PromiseLike<boolean>;
   try {
     revoked = isRevoked(claims);

@@ -107,6 +107,53 @@ function driverFor(client: PostgresQueryable, close?: () => unknown, prepare = f
 interface PgPool extends PostgresQueryable {
   on(event: 'error', listener: (error: Error) => void): unknown;
   end(): Promise<void>;
+  connect(): Promise<PgPoolClient>;
+}
+
+/** The part of pg's PoolClient that LISTEN uses. */
+interface PgPoolClient extends PostgresQueryable {
+  on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+  on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
+  release(error?: Error | boolean): void;
+  connection?: { stream?: { unref?: () => void } };
+}
+
+/**
+ * LISTEN on a connection taken from the pool for good (given back by the function it resolves
+ * with). Its socket does not keep the process alive, as the pool's idle ones do not.
+ */
+async function listenOn(pool: PgPool, channel: string, onNotify: () => void, onLost: (error: unknown) => void): Promise<() => Promise<void>> {
+  if (!/^[a-z_]{1,63}$/.test(channel)) throw new ConfigurationError('a channel is a lower-case name');
+  const client = await pool.connect();
+  let ended = false;
+  const lost = (error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    client.release(error instanceof Error ? error : true);
+    onLost(error);
+  };
+  client.on('notification', (message) => {
+    if (!ended && message?.channel === channel) onNotify();
+  });
+  client.on('error', lost);
+  client.on('end', () => lost(new Error('the LISTEN connection ended')));
+  try {
+    await client.query(`LISTEN ${channel}`);
+  } catch (error) {
+    lost(error);
+    throw error;
+  }
+  client.connection?.stream?.unref?.();
+  return async () => {
+    if (ended) return;
+    ended = true;
+    try {
+      await client.query(`UNLISTEN ${channel}`);
+      client.release();
+    } catch (error) {
+      client.release(error instanceof Error ? error : true);
+    }
+  };
 }
 
 async function openPool(url: string, options: PostgresUserStoreOptions): Promise<SqlDriver> {
@@ -119,6 +166,9 @@ async function openPool(url: string, options: PostgresUserStoreOptions): Promise
     query_timeout: timeout,
     // Idle connections do not keep the process alive (a CLI command, a server that stopped).
     allowExitOnIdle: true,
+    // A connection the network dropped without a word is found out (the revocation LISTEN's above all).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // An idle connection the server dropped (a restart): pg removes it from the pool and emits this;
   // without a listener the process would exit. The next query connects anew.
@@ -129,7 +179,8 @@ async function openPool(url: string, options: PostgresUserStoreOptions): Promise
       // a failing reporter changes nothing
     }
   });
-  return driverFor(pool, () => pool.end(), options.prepare !== false);
+  const driver = driverFor(pool, () => pool.end(), options.prepare !== false);
+  return { ...driver, listen: (channel, onNotify, onLost) => listenOn(pool, channel, onNotify, onLost) };
 }
 
 /**

@@ -55,7 +55,19 @@ export interface SessionStatements {
    * One statement for an authenticated request's user and revocation check.
    */
   unlessRevoked(find: string): string;
+  /** PostgreSQL: whether both notify triggers exist (one row each); null elsewhere. */
+  notifyTriggers: string | null;
 }
+
+/**
+ * The channel the lifecycle tables' triggers notify (PostgreSQL) when a session is revoked or
+ * deleted, or an access token revoked, by any writer: servers then drop their cached "not revoked"
+ * answers. No payload: every revocation clears everything (they are rare next to requests).
+ */
+export const REVOCATION_CHANNEL = 'gatehouse_revocations';
+const NOTIFY_FUNCTION = 'gatehouse_notify_revocation';
+const SESSIONS_TRIGGER = 'gatehouse_sessions_revoked';
+const TOKENS_TRIGGER = 'gatehouse_revoked_tokens_added';
 
 /**
  * The statements for the users table `tableName` (unquoted, maybe `schema.table`): the lifecycle
@@ -102,6 +114,19 @@ export function buildSessionStatements(dialect: SqlDialect, tableName: string): 
 )`,
     index('gatehouse_revoked_tokens_expires_at', 'gatehouse_revoked_tokens', 'expires_at'),
   ];
+  if (pg) {
+    // Statement-level triggers: a revocation by any writer (another server, the CLI, plain SQL)
+    // tells every listening server at commit. `UPDATE OF revoked_at`: a rotation does not fire it.
+    const fn = qualified(NOTIFY_FUNCTION);
+    const trigger = (name: string, when: string, table: string) =>
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '${name}' AND tgrelid = to_regclass('${table}')) THEN ` +
+      `CREATE TRIGGER ${name} AFTER ${when} ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}(); END IF; END $$`;
+    create.push(
+      `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('${REVOCATION_CHANNEL}', ''); RETURN NULL; END $$`,
+      trigger(SESSIONS_TRIGGER, 'UPDATE OF revoked_at OR DELETE', s),
+      trigger(TOKENS_TRIGGER, 'INSERT', r),
+    );
+  }
   const exists = pg
     ? `SELECT 1 AS c0 WHERE to_regclass($1) IS NOT NULL`
     : `SELECT 1 AS c0 FROM ${schema ?? 'main'}.sqlite_master WHERE type = 'table' AND name = ?`;
@@ -144,6 +169,10 @@ export function buildSessionStatements(dialect: SqlDialect, tableName: string): 
         `SELECT 1 AS c0 WHERE EXISTS (SELECT 1 FROM ${r} WHERE jti = ${q()}) ` +
         `OR NOT EXISTS (SELECT 1 FROM ${s} WHERE id = ${q()} AND ${live})`,
     ),
+    notifyTriggers: pg
+      ? `SELECT tgname AS c0 FROM pg_trigger WHERE (tgname = '${SESSIONS_TRIGGER}' AND tgrelid = to_regclass('${s}')) ` +
+        `OR (tgname = '${TOKENS_TRIGGER}' AND tgrelid = to_regclass('${r}'))`
+      : null,
     unlessRevoked: (find) =>
       `SELECT f.*, (($2::varchar IS NOT NULL AND EXISTS (SELECT 1 FROM ${r} WHERE jti = $2::varchar)) ` +
       `OR ($3::varchar IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${s} WHERE id = $3::varchar AND ${live}))) ` +

@@ -6,9 +6,11 @@
  */
 import { UserStoreError } from '../../errors.js';
 import { isThenable } from '../../internal/await.js';
+import { BoundedMap } from '../../internal/bounded-map.js';
+import { unrefTimer } from '../../platform/runtime.js';
 import type { SessionKind, SessionRotation, SessionStore, StoredSession } from '../../tokens/lifecycle/session-store.js';
 import type { SqlValue } from './layouts.js';
-import { SESSION_COLUMNS, type SessionStatements, buildSessionStatements } from './session-statements.js';
+import { REVOCATION_CHANNEL, SESSION_COLUMNS, type SessionStatements, buildSessionStatements } from './session-statements.js';
 import type { SqlDialect } from './statements.js';
 import { LONE_SURROGATE, validUsername } from './values.js';
 
@@ -39,7 +41,20 @@ export interface SqlRunner {
   exec(op: string, sql: string): Promise<unknown>;
   /** A UserStoreError of malformed data, reported as the store reports its errors. */
   report(error: UserStoreError): UserStoreError;
+  /** LISTEN on `channel` where the driver can (PostgreSQL pools the store opened), else null. */
+  listen?(channel: string, onNotify: () => void, onLost: (error: unknown) => void): Promise<(() => Promise<void>) | null>;
 }
+
+/** "Not revoked" answers kept at most (a token's jti and session id each). */
+const MAX_REMEMBERED = 100_000;
+/**
+ * How long one is kept (ms) even while listening: the bound on a revocation's delay should the
+ * LISTEN connection die without the store hearing of it (TCP keepalive also watches it).
+ */
+const REMEMBER_MS = 10_000;
+/** After the LISTEN connection failed, or without the triggers: when to try again (ms). */
+const LISTEN_RETRY_MS = [1000, 5000, 30_000] as const;
+const TRIGGER_RECHECK_MS = 60_000;
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A new session's id: 16 random bytes in base64url, the column's VARCHAR(22). */
@@ -90,6 +105,18 @@ export class SqlTableSessionStore implements SqlSessionStore {
   readonly #runner: SqlRunner;
   readonly #sql: SessionStatements;
   readonly #tableName: string;
+  /**
+   * "Not revoked" answers, kept only while this store LISTENs to the tables' triggers (PostgreSQL):
+   * any revocation anywhere clears them all at its commit; losing the connection clears them and
+   * stops keeping any until listening again. `#epoch` changes at each of those: an answer whose
+   * look-up began in an earlier epoch is not kept (it may predate the revocation).
+   */
+  readonly #notRevoked = new BoundedMap<string, number>(MAX_REMEMBERED);
+  #epoch = 0;
+  #listening = false;
+  #listenState: 'idle' | 'starting' | 'waiting' | 'on' | 'closed' = 'idle';
+  #stopListening: (() => Promise<void>) | null = null;
+  #failures = 0;
 
   constructor(runner: SqlRunner, usersTableName: string) {
     this.#runner = runner;
@@ -174,7 +201,9 @@ export class SqlTableSessionStore implements SqlSessionStore {
   revokeSession(id: string, at: number): boolean | Promise<boolean> {
     if (typeof id !== 'string' || !ID.test(id)) return false;
     const when = checkTime(at, 'the revocation time');
+    this.#forget();
     return after(this.#runner.run('revokeSession', this.#sql.revoke, [when, id]), (rows) => {
+      this.#forget();
       const expires = rows.length === 1 ? this.#number(rows[0], 'expires_at') : null;
       return expires !== null && expires > when;
     });
@@ -184,7 +213,11 @@ export class SqlTableSessionStore implements SqlSessionStore {
     if (!validUsername(username)) return 0;
     const when = checkTime(at, 'the revocation time');
     const except = exceptId === undefined ? '' : checkId(exceptId, 'exceptId');
-    return after(this.#runner.run('revokeUserSessions', this.#sql.revokeUser, [when, username, when, except]), (rows) => rows.length);
+    this.#forget();
+    return after(this.#runner.run('revokeUserSessions', this.#sql.revokeUser, [when, username, when, except]), (rows) => {
+      this.#forget();
+      return rows.length;
+    });
   }
 
   listSessions(username: string, now: number): StoredSession[] | Promise<StoredSession[]> {
@@ -196,7 +229,12 @@ export class SqlTableSessionStore implements SqlSessionStore {
   async revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
     const id = checkString(jti, 'the jti', MAX_JTI);
     if (id === '') throw invalid('the jti');
-    await this.#runner.run('revokeAccessToken', this.#sql.revokeToken, [id, checkTime(expiresAt, 'expiresAt')]);
+    this.#forget();
+    try {
+      await this.#runner.run('revokeAccessToken', this.#sql.revokeToken, [id, checkTime(expiresAt, 'expiresAt')]);
+    } finally {
+      this.#forget();
+    }
   }
 
   /**
@@ -217,15 +255,111 @@ export class SqlTableSessionStore implements SqlSessionStore {
 
   isAccessRevoked(jti: string | null, sessionId: string | null, now: number): boolean | Promise<boolean> {
     void now; // a revoked jti stays in the table until sweep; its token's exp refuses it from then on
-    // A jti the table cannot hold was never revoked; a session id that cannot exist names no live session.
-    const byJti = typeof jti === 'string' && jti !== '' && jti.length <= MAX_JTI ? jti : null;
-    if (sessionId !== null && sessionId !== undefined) {
-      if (typeof sessionId !== 'string' || !ID.test(sessionId)) return true;
-      const [sql, values] = byJti === null ? [this.#sql.revokedSession, [sessionId]] : [this.#sql.revokedEither, [byJti, sessionId]];
-      return after(this.#runner.run('isAccessRevoked', sql, values), (rows) => rows.length > 0);
+    const keys = this.revocationKeys(jti, sessionId);
+    if (keys === true) return true;
+    const [byJti, bySession] = keys;
+    if (byJti === null && bySession === null) return false;
+    if (this.knownNotRevoked(byJti, bySession)) return false;
+    const [sql, values] =
+      bySession === null
+        ? [this.#sql.revokedJti, [byJti]]
+        : byJti === null
+          ? [this.#sql.revokedSession, [bySession]]
+          : [this.#sql.revokedEither, [byJti, bySession]];
+    const epoch = this.#epoch;
+    return after(this.#runner.run('isAccessRevoked', sql, values), (rows) => {
+      if (rows.length > 0) return true;
+      this.rememberNotRevoked(byJti, bySession, epoch);
+      return false;
+    });
+  }
+
+  /**
+   * @internal Whether a look-up of these keys (as revocationKeys gave them) answered "not revoked"
+   * since the last revocation anywhere; false when not listening. Starts listening when it can.
+   */
+  knownNotRevoked(jti: string | null, sessionId: string | null): boolean {
+    if (!this.#listening) {
+      if (this.#listenState === 'idle') this.#listen();
+      return false;
     }
-    if (byJti === null) return false;
-    return after(this.#runner.run('isAccessRevoked', this.#sql.revokedJti, [byJti]), (rows) => rows.length > 0);
+    const until = this.#notRevoked.get(`${jti ?? ''}\n${sessionId ?? ''}`);
+    return until !== undefined && until > Date.now();
+  }
+
+  /** @internal The current epoch: take it before a look-up, give it to rememberNotRevoked after. */
+  get revocationEpoch(): number {
+    return this.#epoch;
+  }
+
+  /** @internal Keep a "not revoked" answer of a look-up begun in `epoch` (dropped if anything changed since). */
+  rememberNotRevoked(jti: string | null, sessionId: string | null, epoch: number): void {
+    if (this.#listening && epoch === this.#epoch) this.#notRevoked.set(`${jti ?? ''}\n${sessionId ?? ''}`, Date.now() + REMEMBER_MS);
+  }
+
+  /**
+   * @internal This process revoked something: its "not revoked" answers go at once (the trigger's
+   * notification, which tells every other server, comes a moment later).
+   */
+  forgetRevocationAnswers(): void {
+    this.#forget();
+  }
+
+  /** Forget every "not revoked" answer, and refuse to keep those of look-ups already under way. */
+  #forget(): void {
+    this.#epoch++;
+    this.#notRevoked.clear();
+  }
+
+  /** LISTEN for the triggers' notifications (PostgreSQL pools the store opened; else never). */
+  #listen(): void {
+    const listen = this.#runner.listen;
+    if (this.#runner.dialect !== 'postgres' || listen === undefined || this.#sql.notifyTriggers === null) {
+      this.#listenState = 'closed';
+      return;
+    }
+    this.#listenState = 'starting';
+    const retry = (ms: number) => {
+      if (this.#listenState === 'closed') return;
+      this.#listenState = 'waiting';
+      unrefTimer(setTimeout(() => this.#listenState === 'waiting' && this.#listen(), ms));
+    };
+    const start = async (): Promise<void> => {
+      // Without both triggers (a database not migrated since), a revocation would not be told.
+      const triggers = await this.#runner.run('isAccessRevoked', this.#sql.notifyTriggers!, []);
+      if (triggers.length < 2) return retry(TRIGGER_RECHECK_MS);
+      const stop = await listen(
+        REVOCATION_CHANNEL,
+        () => this.#forget(),
+        () => {
+          this.#listening = false;
+          this.#stopListening = null;
+          this.#forget();
+          retry(LISTEN_RETRY_MS[Math.min(this.#failures++, LISTEN_RETRY_MS.length - 1)]!);
+        },
+      );
+      if (stop === null) {
+        this.#listenState = 'closed';
+        return;
+      }
+      if (this.#listenState === 'closed') return void (await stop());
+      this.#stopListening = stop;
+      this.#failures = 0;
+      this.#forget();
+      this.#listening = true;
+      this.#listenState = 'on';
+    };
+    start().catch(() => retry(LISTEN_RETRY_MS[Math.min(this.#failures++, LISTEN_RETRY_MS.length - 1)]!));
+  }
+
+  /** @internal Stop listening and forget every answer (the store closes). */
+  async stopListening(): Promise<void> {
+    this.#listenState = 'closed';
+    this.#listening = false;
+    this.#forget();
+    const stop = this.#stopListening;
+    this.#stopListening = null;
+    if (stop) await stop().catch(() => undefined);
   }
 
   async sweep(now: number): Promise<number> {
@@ -234,6 +368,7 @@ export class SqlTableSessionStore implements SqlSessionStore {
     for (const sql of [this.#sql.sweepSessions, this.#sql.sweepTokens]) {
       for (;;) {
         const rows = await this.#runner.run('sweep', sql, [at]);
+        if (rows.length > 0) this.#forget();
         deleted += rows.length;
         if (rows.length === 0) break;
       }

@@ -11,7 +11,7 @@ import { BASE64URL_ALPHABET, encodeBase64 } from '../../internal/base64.js';
 import { randomBytes } from '../../internal/bytes.js';
 import { BoundedMap } from '../../internal/bounded-map.js';
 import { unrefTimer } from '../../platform/runtime.js';
-import type { ListUsersOptions, NewUser, UserRecord, UserStore } from '../store-interface.js';
+import { FIND_USER_UNLESS_REVOKED, REVOKED, type ListUsersOptions, type NewUser, type UserRecord, type UserStore } from '../store-interface.js';
 import { type LayoutOptions, type LoginBy, type ResolvedField, type ResolvedLayout, type SqlValue, insertValueFor, resolveLayout } from './layouts.js';
 import { LAYOUTS } from './known-layouts.js';
 import { type FieldSlot, type SqlDialect, type Statements, backticked, buildStatements, createTableSql, foldIndexSql, mysqlFoldColumn, mysqlFoldIndex, sqliteTableParts } from './statements.js';
@@ -48,6 +48,11 @@ export interface SqlDriver {
   unavailable(error: unknown): boolean;
   /** Present when the store opened the database itself and so closes it. */
   close?(): unknown;
+  /**
+   * PostgreSQL pools the store opened: LISTEN on `channel` on a connection of its own. Resolves once
+   * listening, with the function that stops; `onLost` is called once if the connection fails.
+   */
+  listen?(channel: string, onNotify: () => void, onLost: (error: unknown) => void): Promise<() => Promise<void>>;
   /**
    * Present on synchronous drivers: `sql` (one `?` parameter) prepared now, once, as a function
    * giving its rows at once. findUser runs through it on every request.
@@ -208,6 +213,8 @@ export class SqlTableUserStore implements SqlUserStore {
   readonly dialect: SqlDialect;
   readonly #layout: ResolvedLayout;
   #sql: Statements;
+  /** findUser's statement with the revocation check beside it, and the find it was made of. */
+  #unlessRevoked: { find: string; sql: string | null } | undefined;
   /** The statements with the token stamp column (tables gatehouse owns), switched to once the column is seen. */
   readonly #stampedSql: { sql: Statements; stampAt: number | null } | null;
   /** Whether the table has the token stamp column: undefined until looked at (once, or by migrate). */
@@ -269,6 +276,10 @@ export class SqlTableUserStore implements SqlUserStore {
         return this.#await(op, () => opened.exec(sql));
       },
       report: (error) => this.#report(error),
+      listen: async (channel, onNotify, onLost) => {
+        const opened = await this.#open();
+        return opened.listen ? opened.listen(channel, onNotify, onLost) : null;
+      },
     };
     this.sessions = sessions ?? new SqlTableSessionStore(runner, layout.tableName);
   }
@@ -352,6 +363,46 @@ export class SqlTableUserStore implements SqlUserStore {
     return isThenable(found)
       ? Promise.resolve(found).then((user) => user ?? this.#findAlternate(username, cache, writes))
       : (found ?? this.#findAlternate(username, cache, writes));
+  }
+
+  /**
+   * @internal findUser and the revocation check of a token in one statement (PostgreSQL, with this
+   * store's own session tables); undefined when it cannot: a user in the cache, a table whose stamp
+   * column is not known yet, a name that may be an email, another dialect (see store-interface.ts).
+   */
+  [FIND_USER_UNLESS_REVOKED](
+    username: string,
+    jti: string | null,
+    sessionId: string | null,
+  ): UserRecord | null | typeof REVOKED | Promise<UserRecord | null | typeof REVOKED> | undefined {
+    const sessions = this.sessions;
+    if (this.dialect !== 'postgres' || !(sessions instanceof SqlTableSessionStore) || this.#stamped === undefined) return undefined;
+    if (this.#stamped === false && this.#stampedSql && Date.now() >= this.#stampRecheckAt) return undefined;
+    if (!validUsername(username)) return null;
+    if (this.#byEmail(username)) return undefined;
+    const cache = this.#cache;
+    const hit = cache?.users.peek(username);
+    if (hit && hit.expires > Date.now()) return undefined;
+    const keys = sessions.revocationKeys(jti, sessionId);
+    if (keys === true) return REVOKED;
+    // Known not revoked since the last revocation anywhere (see SqlTableSessionStore): the user alone.
+    if ((keys[0] === null && keys[1] === null) || sessions.knownNotRevoked(keys[0], keys[1])) return this.#findUser(username);
+    const find = this.#sql.find;
+    if (this.#unlessRevoked?.find !== find) this.#unlessRevoked = { find, sql: sessions.unlessRevokedSql(find) };
+    const sql = this.#unlessRevoked.sql;
+    if (sql === null) return undefined;
+    const writes = this.#writes;
+    const epoch = sessions.revocationEpoch;
+    return this.#run('findUser', sql, [username, keys[0], keys[1]], (rows) => {
+      const user = this.#found(rows, false, cache, writes);
+      const revoked = rows.length === 1 && (rows[0] as { gatehouse_revoked?: unknown }).gatehouse_revoked;
+      if (revoked !== true && revoked !== false && user !== null) {
+        throw this.#report(new UserStoreError('ERR_USER_STORE_DATA', 'findUser: the revocation check gave no boolean'));
+      }
+      if (revoked === true) return REVOKED;
+      if (user !== null) sessions.rememberNotRevoked(keys[0], keys[1], epoch);
+      return user;
+    });
   }
 
   /** 'username or email': a name with an @ that is no login name is looked for as an email, as WordPress does. */
@@ -527,7 +578,11 @@ export class SqlTableUserStore implements SqlUserStore {
     const now = Math.floor(Date.now() / 1000);
     if (this.#stamped && this.dialect === 'postgres') {
       // migrate() adds the stamp column after the lifecycle tables: they are there.
-      return this.#change(op, withSessionsRevoked(sql, this.#layout.tableName, params.length + 1), [...params, now], name);
+      try {
+        return await this.#change(op, withSessionsRevoked(sql, this.#layout.tableName, params.length + 1), [...params, now], name);
+      } finally {
+        if (this.sessions instanceof SqlTableSessionStore) this.sessions.forgetRevocationAnswers();
+      }
     }
     await this.#change(op, sql, params, name);
     if (this.#stamped || (await this.sessions.exists())) await this.sessions.revokeUserSessions(name, now);
@@ -665,6 +720,7 @@ export class SqlTableUserStore implements SqlUserStore {
 
   async close(): Promise<void> {
     this.#cache?.users.clear();
+    if (this.sessions instanceof SqlTableSessionStore) await this.sessions.stopListening();
     const driver = this.#driver ?? (this.#pending ? await this.#pending.catch(() => undefined) : undefined);
     this.#driver = undefined;
     this.#find = undefined;
