@@ -23,7 +23,8 @@ import { readPassword } from './password-input.js';
 import { HELP, UsageError, parse, unknown } from './usage.js';
 import { migrateKeyTable } from './keys.js';
 
-export const DATABASE_USAGE = `  db migrate         Create the users table and the session tables (if missing) in --database
+export const DATABASE_USAGE = `  db migrate         Create the users table and the session tables (if missing) in --database;
+                     with --layout or --preset of an old app, only the session tables beside its table
   user add NAME      Add a user; password from stdin or a hidden prompt (an empty one is refused)
     --email E  --full-name F  --disabled
   user import FILE   Add the users of a fake_users_db-shaped JSON file (existing names are skipped);
@@ -216,10 +217,6 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
   const layout = databaseLayout(values.preset, values.layout);
   const tablePrefix = tablePrefixOption(values['table-prefix'], layout);
   wordpressFormatOption(values['wordpress-format']);
-  if (action === 'migrate' && layout !== undefined) {
-    const creator = layout === 'django' ? 'python manage.py migrate creates it' : 'the app creates it';
-    throw new UsageError(`${values.layout ? `--layout ${values.layout}` : `--preset ${values.preset}`}: the table is the old app's (${creator}); gatehouse never alters it`);
-  }
   // Read the file before touching the database: a bad file changes nothing.
   const imported = action === 'import' ? await readUsersFile(positionals[0]!) : null;
   const store = openDatabase(url, { create: action === 'migrate' && layout === undefined, layout, tablePrefix });
@@ -228,6 +225,14 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
     const name = positionals[0]!;
     switch (action) {
       case 'migrate':
+        if (layout !== undefined) {
+          // The old app's table is its own (gatehouse never alters it): only gatehouse's tables beside it.
+          const creator = layout === 'django' ? 'python manage.py migrate creates it' : 'the app creates it';
+          await store.sessions.migrate();
+          say(`${LAYOUT_TABLES[layout] ?? "the app's users table"} left as it is (${creator}); the session tables (gatehouse_sessions, gatehouse_revoked_tokens) are in ${describeDatabase(url)}`);
+          await migrateKeyTable(url);
+          return 0;
+        }
         say((await store.migrate()) ? `created the users table in ${describeDatabase(url)}` : `the users table exists in ${describeDatabase(url)}`);
         warnLookAlikes(await store.listLookAlikes());
         await migrateKeyTable(url); // the key ring's table (gatehouse keys)

@@ -56,9 +56,17 @@ export interface MysqlUserStore extends SqlUserStore {
 
 class MysqlTableUserStore extends SqlTableUserStore implements MysqlUserStore {
   declare readonly sessions: MysqlSessionStore;
+  readonly #closeSource: SqlDriverClose | undefined;
 
-  constructor(driver: SqlDriver | (() => Promise<SqlDriver>), source: MysqlSource, options: MysqlUserStoreOptions) {
+  constructor(driver: SqlDriver | (() => Promise<SqlDriver>), source: MysqlSource, options: MysqlUserStoreOptions, closeSource?: SqlDriverClose) {
     super('mysql', driver, options, createMysqlSessionStore(source, options.timeoutMs ?? 5000, options.onError));
+    this.#closeSource = closeSource;
+  }
+
+  /** The pool ends even when only the sessions used it (`gatehouse db migrate --layout`: sessions.migrate() alone). */
+  override async close(): Promise<void> {
+    await super.close();
+    await this.#closeSource?.();
   }
 }
 
@@ -108,7 +116,7 @@ export function createMysqlUserStore(urlOrPool: string | MysqlQueryable, options
       pool = undefined;
       await opened?.end();
     };
-    return new MysqlTableUserStore(async () => mysqlDriver(await source(), close), source, options);
+    return new MysqlTableUserStore(async () => mysqlDriver(await source(), close), source, options, close);
   }
   const client = asQueryable(urlOrPool);
   if (!client) {

@@ -15,7 +15,6 @@ describe('--layout, --table-prefix, --wordpress-format', () => {
       [['user', 'list', '--layout', 'rails', ...DB], /unknown --layout "rails" \(known: django\|wordpress\|laravel\|fastapi-users\|better-auth\)/],
       [['user', 'list', '--layout', 'laravel', '--table-prefix', 'x_', ...DB], /--table-prefix is for --layout wordpress/],
       [['user', 'list', '--preset', 'wordpress', '--wordpress-format', 'md5', ...DB], /--wordpress-format is phpass/],
-      [['db', 'migrate', '--layout', 'fastapi-users', ...DB], /--layout fastapi-users: the table is the old app's/],
     ];
     for (const [args, message] of cases) {
       const result = await run(args, '', ENV);

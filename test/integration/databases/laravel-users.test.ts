@@ -137,9 +137,20 @@ for (const target of targets) {
       expect((await cli(['user', 'add', 'carol@example.com', '--database', url, '--layout', 'laravel'], 'x\n')).code).toBe(1);
       const listed = await cli(['user', 'list', '--json', '--database', url, '--layout', 'laravel']);
       expect(listed.stdout.trim().split('\n').map((line) => JSON.parse(line).username)).toEqual(['ann@example.com', 'bob@example.com', 'carol@example.com']);
+      // db migrate leaves Laravel's table as it is and puts gatehouse's session tables beside it.
       const migrate = await cli(['db', 'migrate', '--database', url, '--layout', 'laravel']);
-      expect(migrate.code).toBe(2);
-      expect(migrate.stderr).toContain('never alters it');
+      expect(migrate.code, migrate.stderr).toBe(0);
+      expect(migrate.stdout).toContain("Laravel's users table left as it is");
+      const { createSqliteUserStore } = await import('../../../src/users/sql/sqlite.js');
+      const { createMysqlUserStore } = await import('../../../src/users/sql/mysql.js');
+      const after = path ? createSqliteUserStore(path, { layout: 'laravel', create: false }) : createMysqlUserStore(url, { layout: 'laravel' });
+      try {
+        expect(await after.sessions.listSessions('ann@example.com', 0)).toEqual([]); // the table is there
+        expect((await after.listUsers()).map((user) => user.username)).toEqual(['ann@example.com', 'bob@example.com', 'carol@example.com']);
+      } finally {
+        await after.close();
+      }
+      expect(attempt('carol@example.com', 'carol new')).toBe(true); // Laravel still reads its table
     }, 60_000);
 
     it('refuses hashes Laravel could not read, and has no disabled column', async () => {
