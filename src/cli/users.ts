@@ -227,9 +227,9 @@ export async function runDatabaseCommand(command: 'db' | 'user', args: string[],
       case 'migrate':
         if (layout !== undefined) {
           // The old app's table is its own (gatehouse never alters it): only gatehouse's tables beside it.
-          const creator = layout === 'django' ? 'python manage.py migrate creates it' : 'the app creates it';
+          const maker = layout === 'django' ? 'python manage.py migrate' : 'the app';
           await store.sessions.migrate();
-          say(`${LAYOUT_TABLES[layout] ?? "the app's users table"} left as it is (${creator}); the session tables (gatehouse_sessions, gatehouse_revoked_tokens) are in ${describeDatabase(url)}`);
+          say(`${LAYOUT_TABLES[layout] ?? "the app's users table"}: not altered (made by ${maker}); the session tables (gatehouse_sessions, gatehouse_revoked_tokens) are in ${describeDatabase(url)}`);
           await migrateKeyTable(url);
           return 0;
         }

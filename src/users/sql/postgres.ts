@@ -48,6 +48,12 @@ export interface PostgresUserStoreOptions extends SqlUserStoreOptions {
    * transaction mode).
    */
   prepare?: boolean;
+  /**
+   * With a URL: LISTEN for the lifecycle tables' revocation notifications on a connection of its own,
+   * and meanwhile keep "not revoked" answers (docs/tokens.md). Default true; false behind a pooler in
+   * transaction mode (PgBouncer), where a LISTEN does not stay on one server connection.
+   */
+  listen?: boolean;
 }
 
 // SQLSTATE classes: connection exception, insufficient resources, operator intervention (shutdown,
@@ -180,6 +186,7 @@ async function openPool(url: string, options: PostgresUserStoreOptions): Promise
     }
   });
   const driver = driverFor(pool, () => pool.end(), options.prepare !== false);
+  if (options.listen === false) return driver;
   return { ...driver, listen: (channel, onNotify, onLost) => listenOn(pool, channel, onNotify, onLost) };
 }
 

@@ -138,7 +138,7 @@ old.save()`);
       expect(schema()).toEqual(before); // never altered
     }, 60_000);
 
-    it('gatehouse user add / passwd / disable --preset django write what Django reads; db migrate is refused', async () => {
+    it('gatehouse user add / passwd / disable --preset django write what Django reads; db migrate leaves auth_user as it is', async () => {
       const added = await cli(['user', 'add', 'carol', '--email', 'carol@example.com', '--full-name', 'Carol Ray', '--database', url, '--preset', 'django'], 'carol pw\n');
       expect(added).toMatchObject({ code: 0, stdout: 'gatehouse: added carol\n' });
       expect(django.run(DJANGO_USER, { username: 'carol', password: 'carol pw' })).toEqual({
@@ -161,9 +161,16 @@ old.save()`);
       const users = listed.stdout.trim().split('\n').map((line) => JSON.parse(line));
       expect(users.map((u: { username: string }) => u.username)).toEqual(['admin', 'ann', 'bob', 'carol', 'nopw', 'old']);
       expect(users.find((u: { username: string }) => u.username === 'bob')).toMatchObject({ disabled: true, full_name: null });
+      // db migrate creates gatehouse's own tables beside auth_user and leaves auth_user as Django made it.
+      const before = schema();
       const migrate = await cli(['db', 'migrate', '--database', url, '--preset', 'django']);
-      expect(migrate.code).toBe(2);
-      expect(migrate.stderr).toContain('manage.py migrate');
+      expect(migrate.code, migrate.stderr).toBe(0);
+      expect(migrate.stdout).toContain("Django's auth_user: not altered (made by python manage.py migrate)");
+      expect(schema()).toEqual(before);
+      expect(
+        django.run<string[]>("from django.db import connection\nresult = sorted(t for t in connection.introspection.table_names() if t.startswith('gatehouse_'))"),
+      ).toEqual(expect.arrayContaining(['gatehouse_revoked_tokens', 'gatehouse_sessions']));
+      expect(django.run(DJANGO_USER, { username: 'carol', password: 'carol new' })).toMatchObject({ is_active: false });
     }, 60_000);
 
     it('a user gatehouse adds without a password gets Django’s unusable one', async () => {

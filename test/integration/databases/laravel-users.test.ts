@@ -140,7 +140,7 @@ for (const target of targets) {
       // db migrate leaves Laravel's table as it is and puts gatehouse's session tables beside it.
       const migrate = await cli(['db', 'migrate', '--database', url, '--layout', 'laravel']);
       expect(migrate.code, migrate.stderr).toBe(0);
-      expect(migrate.stdout).toContain("Laravel's users table left as it is");
+      expect(migrate.stdout).toContain("Laravel's users table: not altered (made by the app)");
       const { createSqliteUserStore } = await import('../../../src/users/sql/sqlite.js');
       const { createMysqlUserStore } = await import('../../../src/users/sql/mysql.js');
       const after = path ? createSqliteUserStore(path, { layout: 'laravel', create: false }) : createMysqlUserStore(url, { layout: 'laravel' });

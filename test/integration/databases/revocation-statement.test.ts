@@ -91,6 +91,22 @@ suite(`PostgreSQL: statements per request with refresh tokens${'skip' in postgre
     expect(await counter.count()).toBe(20);
   });
 
+  it('with listen: false (a pooler in transaction mode) nothing is kept: every request asks, in the one statement', async () => {
+    const unlistened = createPostgresUserStore(url, { listen: false });
+    try {
+      const handle = handlerOn(unlistened);
+      const { access_token } = await login(handle);
+      for (let i = 0; i < 5; i++) expect(await me(handle, access_token)).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await resetAfterSweep();
+      for (let i = 0; i < 10; i++) expect(await me(handle, access_token)).toBe(200);
+      expect(await counter.count('gatehouse_revoked')).toBe(10);
+      expect(await counter.count()).toBe(10);
+    } finally {
+      await unlistened.close();
+    }
+  });
+
   it('a refresh is two statements: the swap and the user', async () => {
     const handle = handlerOn(store);
     let { refresh_token } = await login(handle);
