@@ -57,12 +57,12 @@ suite(`PostgreSQL: statements per request with refresh tokens${'skip' in postgre
     return check();
   }
   /** Requests on every handler until none runs the revocation look-up: each one LISTENs and remembers. */
-  async function remembered(handles: ((request: Request) => Promise<Response>)[], access: string): Promise<boolean> {
+  async function remembered(handles: ((request: Request) => Promise<Response>)[], access: string, ms = 3000): Promise<boolean> {
     return eventually(async () => {
       await counter.reset();
       for (const handle of handles) for (let i = 0; i < 3; i++) expect(await me(handle, access)).toBe(200);
       return (await counter.count('gatehouse_revoked')) === 0;
-    });
+    }, ms);
   }
   const refresh = (handle: (request: Request) => Promise<Response>, token: string) =>
     handle(new Request('http://t/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }) }));
@@ -203,4 +203,32 @@ suite(`PostgreSQL: statements per request with refresh tokens${'skip' in postgre
       await sql.end();
     }
   });
+  it('PostgreSQL stopped and started again: 503 while down, then every request asks until the store listens again', async () => {
+    if ('skip' in postgres || !postgres.controllable) return;
+    const here = handlerOn(store);
+    const { access_token } = await login(here);
+    expect(await remembered([here], access_token)).toBe(true);
+    await postgres.stop();
+    try {
+      expect(await me(here, access_token)).toBe(503);
+    } finally {
+      await postgres.start();
+    }
+    expect(await eventually(async () => (await me(here, access_token)) === 200, 10_000)).toBe(true);
+    await counter.close().catch(() => undefined); // its connection went with the server
+    counter = await statementCounter(url);
+    // A revocation written after the restart is refused: by the look-up while nothing listens, else through the new LISTEN.
+    const sql = new pg.Client({ connectionString: url });
+    await sql.connect();
+    try {
+      const doomed = await login(here);
+      expect(await me(here, doomed.access_token)).toBe(200);
+      const sid = JSON.parse(Buffer.from(doomed.access_token.split('.')[1]!, 'base64url').toString()).sid as string;
+      await sql.query('UPDATE gatehouse_sessions SET revoked_at = 1 WHERE id = $1', [sid]);
+      expect(await eventually(async () => (await me(here, doomed.access_token)) === 401, 1000)).toBe(true);
+    } finally {
+      await sql.end();
+    }
+    expect(await remembered([here], access_token, 40_000)).toBe(true); // listening again (retried after 1, 5, then 30 s)
+  }, 90_000);
 });
