@@ -68,6 +68,21 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const jsonContent = (schema: object) => ({ 'application/json': { schema } });
 const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
 
+/** FastAPI's `User` model (GET /users/me/, and POST /login's answer), a fresh object each time. */
+function userSchema(): Record<string, unknown> {
+  return {
+    properties: {
+      username: { type: 'string', title: 'Username' },
+      email: { ...nullable({ type: 'string' }), title: 'Email' },
+      full_name: { ...nullable({ type: 'string' }), title: 'Full Name' },
+      disabled: { ...nullable({ type: 'boolean' }), title: 'Disabled' },
+    },
+    type: 'object',
+    required: ['username'],
+    title: 'User',
+  };
+}
+
 /** FastAPI's operationId: function name + path, non-word characters as '_', then the method. */
 function operationId(name: string, path: string, method: string): string {
   return `${name}${path}`.replace(/[^A-Za-z0-9_]/g, '_') + `_${method}`;
@@ -148,17 +163,7 @@ export function createOpenApiDocument(options: OpenApiOptions): Record<string, u
     };
   }
   if (listed.has('me')) {
-    schemas.User = {
-      properties: {
-        username: { type: 'string', title: 'Username' },
-        email: { ...nullable({ type: 'string' }), title: 'Email' },
-        full_name: { ...nullable({ type: 'string' }), title: 'Full Name' },
-        disabled: { ...nullable({ type: 'boolean' }), title: 'Disabled' },
-      },
-      type: 'object',
-      required: ['username'],
-      title: 'User',
-    };
+    schemas.User = userSchema();
     operations[paths.me] = {
       get: {
         summary: 'Read Users Me',
@@ -228,17 +233,7 @@ function addSessionOperations(
   const originRefused = { description: 'Cross-origin request refused (the origin rule)', content: jsonContent(ref('Detail')) };
   schemas.Detail = DETAIL;
   if (sessions.login) {
-    schemas.User ??= {
-      properties: {
-        username: { type: 'string', title: 'Username' },
-        email: { ...nullable({ type: 'string' }), title: 'Email' },
-        full_name: { ...nullable({ type: 'string' }), title: 'Full Name' },
-        disabled: { ...nullable({ type: 'boolean' }), title: 'Disabled' },
-      },
-      type: 'object',
-      required: ['username'],
-      title: 'User',
-    };
+    schemas.User ??= userSchema();
     schemas.SessionLogin = {
       properties: { username: { type: 'string', title: 'Username' }, password: { type: 'string', format: 'password', title: 'Password' } },
       type: 'object',

@@ -25,7 +25,7 @@ export type NodeArgon2 = (
 
 /** One Argon2 derivation for a native implementation; parameters already checked (RFC 9106 and the caps). */
 export interface NativeArgon2Job {
-  /** 0 argon2d, 1 argon2i, 2 argon2id. */
+  /** 0 argon2d, 1 argon2i, 2 argon2id (RFC 9106's y). */
   typeCode: 0 | 1 | 2;
   version: 0x10 | 0x13;
   m: number;

@@ -114,6 +114,13 @@ function sessionStoreOf<U extends UserRecord>(option: RefreshTokensOptions, user
   return chosen;
 }
 
+/** What a token's revocation is looked up by: its `jti` and its session (`sid`), or null when it has neither. */
+function revocationIds(claims: VerifiedClaims): { jti: string | null; sid: string | null } | null {
+  const jti = typeof claims.jti === 'string' ? claims.jti : null;
+  const sid = typeof claims.sid === 'string' ? claims.sid : null;
+  return jti === null && sid === null ? null : { jti, sid };
+}
+
 /** @internal */
 export function createLifecycle<U extends UserRecord>(deps: LifecycleDependencies<U>): Lifecycle<U> {
   const { option, store: users, sign, verify, tokenTtl, emit, clientOf } = deps;
@@ -274,19 +281,17 @@ export function createLifecycle<U extends UserRecord>(deps: LifecycleDependencie
       sessions === null || sessions !== users.sessions
         ? undefined
         : (claims) => {
-            const jti = typeof claims.jti === 'string' ? claims.jti : null;
-            const sid = typeof claims.sid === 'string' ? claims.sid : null;
-            return jti === null && sid === null ? undefined : findUserUnlessRevoked(users, claims.sub, jti, sid);
+            const ids = revocationIds(claims);
+            return ids === null ? undefined : findUserUnlessRevoked(users, claims.sub, ids.jti, ids.sid);
           },
 
     isRevoked:
       sessions === null
         ? undefined
         : (claims) => {
-            const jti = typeof claims.jti === 'string' ? claims.jti : null;
-            const sid = typeof claims.sid === 'string' ? claims.sid : null;
-            if (jti === null && sid === null) return false;
-            const revoked = sessions.isAccessRevoked(jti, sid, now());
+            const ids = revocationIds(claims);
+            if (ids === null) return false;
+            const revoked = sessions.isAccessRevoked(ids.jti, ids.sid, now());
             return isThenable(revoked) ? Promise.resolve(revoked).then(Boolean) : Boolean(revoked);
           },
 

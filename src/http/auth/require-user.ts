@@ -121,29 +121,23 @@ function checkUser<U extends UserRecord>(
   return { user, claims };
 }
 
-function findUser<U extends UserRecord>(
-  store: UserStore<U>,
-  required: RequireUserOptions,
-  claims: VerifiedClaims,
-  request: Request,
-  report: Reporter,
-  checks: TokenChecks<U> | undefined,
-): AuthPartsResult<U> | Promise<AuthPartsResult<U>> {
-  let found: ReturnType<typeof findUserNow<U>>;
+type Answer<U> = AuthPartsResult<U> | Promise<AuthPartsResult<U>>;
+
+/**
+ * A store look-up, then `next` with its value: without a promise when the store answers at once
+ * (memory, SQLite); a failure, thrown or rejected, is the 503 of `unavailable`.
+ */
+function afterLookup<T, U>(look: () => T | PromiseLike<T>, next: (value: T) => Answer<U>, request: Request, report: Reporter): Answer<U> {
+  let value: T | PromiseLike<T>;
   try {
-    found = findUserNow(store, claims.sub); // a value for stores that answer at once (memory, SQLite)
+    value = look();
   } catch (error) {
     return unavailable(error, request, report);
   }
-  return isThenable(found)
-    ? found.then(
-        (user) => checkUser(required, claims, user, checks),
-        (error: unknown) => unavailable(error, request, report),
-      )
-    : checkUser(required, claims, found, checks);
+  return isThenable(value) ? Promise.resolve(value).then(next, (error: unknown) => unavailable(error, request, report)) : next(value);
 }
 
-/** The revocation check (when on), then the user. */
+/** The revocation check (when on), then the user: in one store call where the store can. */
 function afterVerify<U extends UserRecord>(
   store: UserStore<U>,
   required: RequireUserOptions,
@@ -151,9 +145,12 @@ function afterVerify<U extends UserRecord>(
   request: Request,
   report: Reporter,
   checks: TokenChecks<U> | undefined,
-): AuthPartsResult<U> | Promise<AuthPartsResult<U>> {
+): Answer<U> {
+  const byUser = (user: U | null) => checkUser(required, claims, user, checks);
+  const findUser = () => afterLookup(() => findUserNow(store, claims.sub), byUser, request, report);
+  const revoked = () => unauthorized(required.scopes ?? NO_SCOPES, 'Could not validate credentials');
   const isRevoked = checks?.isRevoked;
-  if (isRevoked === undefined) return findUser(store, required, claims, request, report, checks);
+  if (isRevoked === undefined) return findUser();
   let together: ReturnType<typeof findUserUnlessRevoked<U>>;
   try {
     together = checks?.findUnlessRevoked?.(claims);
@@ -161,19 +158,10 @@ function afterVerify<U extends UserRecord>(
     return unavailable(error, request, report);
   }
   if (together !== undefined) {
-    const decide = (found: U | null | typeof REVOKED) =>
-      found === REVOKED ? unauthorized(required.scopes ?? NO_SCOPES, 'Could not validate credentials') : checkUser(required, claims, found, checks);
-    return isThenable(together) ? together.then(decide, (error: unknown) => unavailable(error, request, report)) : decide(together);
+    const found = together;
+    return afterLookup(() => found, (user) => (user === REVOKED ? revoked() : byUser(user)), request, report);
   }
-  let revoked: boolean | PromiseLike<boolean>;
-  try {
-    revoked = isRevoked(claims);
-  } catch (error) {
-    return unavailable(error, request, report);
-  }
-  const next = (yes: boolean) =>
-    yes ? unauthorized(required.scopes ?? NO_SCOPES, 'Could not validate credentials') : findUser(store, required, claims, request, report, checks);
-  return isThenable(revoked) ? Promise.resolve(revoked).then(next, (error: unknown) => unavailable(error, request, report)) : next(revoked);
+  return afterLookup(() => isRevoked(claims), (yes) => (yes ? revoked() : findUser()), request, report);
 }
 
 /**

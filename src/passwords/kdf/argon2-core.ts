@@ -7,6 +7,7 @@
  * drives the segments in pieces and yields to the event loop every ~5 ms (or never, in a
  * hashing-pool worker).
  */
+import type { NativeArgon2Job } from '../../platform/platform.js';
 import { unrefTimer, wasmSimdSupported, yieldToEventLoop } from '../../platform/runtime.js';
 import { monotonicNow } from '../../internal/clock.js';
 import { B64_STANDARD, decodeBase64 } from '../encodings.js';
@@ -14,20 +15,8 @@ import { ARGON2_SCALAR_WASM_BASE64, ARGON2_SIMD_WASM_BASE64 } from './argon2-was
 
 export type Argon2WasmBuild = 'simd' | 'scalar';
 
-/** Everything the C core needs, checked by the caller (kdf/argon2.ts). */
-export interface Argon2Job {
-  /** 0 argon2d, 1 argon2i, 2 argon2id (RFC 9106's y). */
-  typeCode: 0 | 1 | 2;
-  version: 0x10 | 0x13;
-  m: number;
-  t: number;
-  p: number;
-  dkLen: number;
-  password: Uint8Array;
-  salt: Uint8Array;
-  secret: Uint8Array;
-  ad: Uint8Array;
-}
+/** Everything the C core needs, checked by the caller (kdf/argon2.ts): the job a native module takes too. */
+export type Argon2Job = NativeArgon2Job;
 
 interface Exports {
   heap_base(): number;

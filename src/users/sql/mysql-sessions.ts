@@ -1,6 +1,6 @@
 /**
  * The token lifecycle's tables on MySQL/MariaDB (`store.sessions` of gatehouse/mysql): sessions and
- * revoked access tokens, as /work/notes/schema.md lays them out, created on first use (or by the
+ * revoked access tokens, the tables of the other SQL stores (session-statements.ts), created on first use (or by the
  * user store's migrate()). Every value a bound parameter; ids, hashes and names compared exactly
  * (utf8mb4_bin).
  *
@@ -13,31 +13,14 @@ import { unrefTimer } from '../../platform/runtime.js';
 import type { SessionKind, SessionRotation, StoredSession } from '../../tokens/lifecycle/session-store.js';
 import type { SqlSessionStore } from './sessions.js';
 import { type MysqlQueryable, matchedRows, mysqlUnavailable } from './mysql-driver.js';
+import { SESSION_COLUMNS, SESSION_COLUMN_DEFINITIONS } from './session-statements.js';
 
 export const SESSIONS_TABLE = 'gatehouse_sessions';
 export const REVOKED_TABLE = 'gatehouse_revoked_tokens';
 
-const COLUMNS =
-  'id, username, kind, user_stamp, scope, created_at, last_used_at, expires_at, secret_hash, previous_hash, ' +
-  'rotated_at, rotation_nonce, generation, revoked_at, client_address, user_agent';
+const COLUMNS = SESSION_COLUMNS.join(', ');
 
-const CREATE_SESSIONS = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (
-  id VARCHAR(22) NOT NULL PRIMARY KEY,
-  username VARCHAR(256) NOT NULL,
-  kind VARCHAR(8) NOT NULL,
-  user_stamp VARCHAR(64) NOT NULL,
-  scope TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  last_used_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  secret_hash VARCHAR(43) NOT NULL,
-  previous_hash VARCHAR(43) NULL,
-  rotated_at BIGINT NULL,
-  rotation_nonce VARCHAR(43) NULL,
-  generation INTEGER NOT NULL DEFAULT 0,
-  revoked_at BIGINT NULL,
-  client_address VARCHAR(64) NULL,
-  user_agent VARCHAR(256) NULL,
+const CREATE_SESSIONS = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${SESSION_COLUMN_DEFINITIONS},
   INDEX ${SESSIONS_TABLE}_username (username),
   INDEX ${SESSIONS_TABLE}_expires_at (expires_at)
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`;

@@ -1,5 +1,5 @@
 /**
- * The SQL of the lifecycle tables (docs: /work/notes/schema.md, docs/databases.md): gatehouse_sessions
+ * The SQL of the lifecycle tables (docs/databases.md, "Sessions and revoked tokens"): gatehouse_sessions
  * and gatehouse_revoked_tokens, beside the users table (in its schema when the table name has one).
  * Every value is a bound parameter; the names are fixed.
  */
@@ -25,6 +25,25 @@ export const SESSION_COLUMNS = [
   'client_address',
   'user_agent',
 ] as const;
+
+/** The sessions table's columns as CREATE TABLE lists them: the same on every database (MySQL's too). */
+export const SESSION_COLUMN_DEFINITIONS = `
+  id VARCHAR(22) NOT NULL PRIMARY KEY,
+  username VARCHAR(256) NOT NULL,
+  kind VARCHAR(8) NOT NULL,
+  user_stamp VARCHAR(64) NOT NULL,
+  scope TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  secret_hash VARCHAR(43) NOT NULL,
+  previous_hash VARCHAR(43) NULL,
+  rotated_at BIGINT NULL,
+  rotation_nonce VARCHAR(43) NULL,
+  generation INTEGER NOT NULL DEFAULT 0,
+  revoked_at BIGINT NULL,
+  client_address VARCHAR(64) NULL,
+  user_agent VARCHAR(256) NULL`;
 
 /** Rows sweep deletes per statement (the count comes back as rows: bounded). */
 export const SWEEP_BATCH = 5000;
@@ -88,23 +107,7 @@ export function buildSessionStatements(dialect: SqlDialect, tableName: string): 
   const all = SESSION_COLUMNS.join(', ');
   const live = `revoked_at IS NULL`;
   const create = [
-    `CREATE TABLE IF NOT EXISTS ${s} (
-  id VARCHAR(22) NOT NULL PRIMARY KEY,
-  username VARCHAR(256) NOT NULL,
-  kind VARCHAR(8) NOT NULL,
-  user_stamp VARCHAR(64) NOT NULL,
-  scope TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  last_used_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  secret_hash VARCHAR(43) NOT NULL,
-  previous_hash VARCHAR(43) NULL,
-  rotated_at BIGINT NULL,
-  rotation_nonce VARCHAR(43) NULL,
-  generation INTEGER NOT NULL DEFAULT 0,
-  revoked_at BIGINT NULL,
-  client_address VARCHAR(64) NULL,
-  user_agent VARCHAR(256) NULL
+    `CREATE TABLE IF NOT EXISTS ${s} (${SESSION_COLUMN_DEFINITIONS}
 )`,
     index('gatehouse_sessions_username', 'gatehouse_sessions', 'username'),
     index('gatehouse_sessions_expires_at', 'gatehouse_sessions', 'expires_at'),

@@ -56,6 +56,9 @@ const REMEMBER_MS = 10_000;
 const LISTEN_RETRY_MS = [1000, 5000, 30_000] as const;
 const TRIGGER_RECHECK_MS = 60_000;
 
+/** A "not revoked" answer's key: a session id never holds a newline, so the pair reads back one way. */
+const answerKey = (jti: string | null, sessionId: string | null): string => `${jti ?? ''}\n${sessionId ?? ''}`;
+
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A new session's id: 16 random bytes in base64url, the column's VARCHAR(22). */
 const NEW_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -201,7 +204,6 @@ export class SqlTableSessionStore implements SqlSessionStore {
   revokeSession(id: string, at: number): boolean | Promise<boolean> {
     if (typeof id !== 'string' || !ID.test(id)) return false;
     const when = checkTime(at, 'the revocation time');
-    this.#forget();
     return after(this.#runner.run('revokeSession', this.#sql.revoke, [when, id]), (rows) => {
       this.#forget();
       const expires = rows.length === 1 ? this.#number(rows[0], 'expires_at') : null;
@@ -213,7 +215,6 @@ export class SqlTableSessionStore implements SqlSessionStore {
     if (!validUsername(username)) return 0;
     const when = checkTime(at, 'the revocation time');
     const except = exceptId === undefined ? '' : checkId(exceptId, 'exceptId');
-    this.#forget();
     return after(this.#runner.run('revokeUserSessions', this.#sql.revokeUser, [when, username, when, except]), (rows) => {
       this.#forget();
       return rows.length;
@@ -229,11 +230,10 @@ export class SqlTableSessionStore implements SqlSessionStore {
   async revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
     const id = checkString(jti, 'the jti', MAX_JTI);
     if (id === '') throw invalid('the jti');
-    this.#forget();
     try {
       await this.#runner.run('revokeAccessToken', this.#sql.revokeToken, [id, checkTime(expiresAt, 'expiresAt')]);
     } finally {
-      this.#forget();
+      this.#forget(); // also after a failure: the insert may have committed before the answer was lost
     }
   }
 
@@ -283,7 +283,7 @@ export class SqlTableSessionStore implements SqlSessionStore {
       if (this.#listenState === 'idle') this.#listen();
       return false;
     }
-    const until = this.#notRevoked.get(`${jti ?? ''}\n${sessionId ?? ''}`);
+    const until = this.#notRevoked.get(answerKey(jti, sessionId));
     return until !== undefined && until > Date.now();
   }
 
@@ -294,7 +294,7 @@ export class SqlTableSessionStore implements SqlSessionStore {
 
   /** @internal Keep a "not revoked" answer of a look-up begun in `epoch` (dropped if anything changed since). */
   rememberNotRevoked(jti: string | null, sessionId: string | null, epoch: number): void {
-    if (this.#listening && epoch === this.#epoch) this.#notRevoked.set(`${jti ?? ''}\n${sessionId ?? ''}`, Date.now() + REMEMBER_MS);
+    if (this.#listening && epoch === this.#epoch) this.#notRevoked.set(answerKey(jti, sessionId), Date.now() + REMEMBER_MS);
   }
 
   /**
@@ -324,6 +324,7 @@ export class SqlTableSessionStore implements SqlSessionStore {
       this.#listenState = 'waiting';
       unrefTimer(setTimeout(() => this.#listenState === 'waiting' && this.#listen(), ms));
     };
+    const retryAfterFailure = () => retry(LISTEN_RETRY_MS[Math.min(this.#failures++, LISTEN_RETRY_MS.length - 1)]!);
     const start = async (): Promise<void> => {
       // Without both triggers (a database not migrated since), a revocation would not be told.
       const triggers = await this.#runner.run('isAccessRevoked', this.#sql.notifyTriggers!, []);
@@ -335,7 +336,7 @@ export class SqlTableSessionStore implements SqlSessionStore {
           this.#listening = false;
           this.#stopListening = null;
           this.#forget();
-          retry(LISTEN_RETRY_MS[Math.min(this.#failures++, LISTEN_RETRY_MS.length - 1)]!);
+          retryAfterFailure();
         },
       );
       if (stop === null) {
@@ -349,7 +350,7 @@ export class SqlTableSessionStore implements SqlSessionStore {
       this.#listening = true;
       this.#listenState = 'on';
     };
-    start().catch(() => retry(LISTEN_RETRY_MS[Math.min(this.#failures++, LISTEN_RETRY_MS.length - 1)]!));
+    start().catch(retryAfterFailure);
   }
 
   /** @internal Stop listening and forget every answer (the store closes). */

@@ -111,7 +111,7 @@ function mysqlTableParts(name: string): [string | null, string] {
   return parts.length === 2 ? [parts[0]!, parts[1]!] : [null, name];
 }
 
-/** The token stamp column of tables gatehouse owns (schema.md): quoted, and as the catalog names it. */
+/** The token stamp column of tables gatehouse owns (docs/databases.md): quoted, and as the catalog names it. */
 const STAMP_NAME = 'token_stamp';
 const STAMP_COLUMN = '"token_stamp"';
 /** A table without the stamp column is looked at again after this long (a migrate by another process shows). */
@@ -326,12 +326,17 @@ export class SqlTableUserStore implements SqlUserStore {
 
   findUser(username: string): UserRecord | null | Promise<UserRecord | null> {
     if (!validUsername(username)) return null;
-    if (this.#stamped === undefined || (this.#stamped === false && this.#stampedSql && Date.now() >= this.#stampRecheckAt)) {
+    if (this.#stampToLookUp()) {
       if (this.#stamped === false) this.#stamped = undefined;
       const known = this.#hasStamp('findUser');
       if (isThenable(known)) return known.then(() => this.#findUser(username));
     }
     return this.#findUser(username);
+  }
+
+  /** Whether findUser must first look for the stamp column: not known yet, or missing and due for another look. */
+  #stampToLookUp(): boolean {
+    return this.#stamped === undefined || (this.#stamped === false && this.#stampedSql !== null && Date.now() >= this.#stampRecheckAt);
   }
 
   #findUser(username: string): UserRecord | null | Promise<UserRecord | null> {
@@ -376,13 +381,12 @@ export class SqlTableUserStore implements SqlUserStore {
     sessionId: string | null,
   ): UserRecord | null | typeof REVOKED | Promise<UserRecord | null | typeof REVOKED> | undefined {
     const sessions = this.sessions;
-    if (this.dialect !== 'postgres' || !(sessions instanceof SqlTableSessionStore) || this.#stamped === undefined) return undefined;
-    if (this.#stamped === false && this.#stampedSql && Date.now() >= this.#stampRecheckAt) return undefined;
+    if (this.dialect !== 'postgres' || !(sessions instanceof SqlTableSessionStore) || this.#stampToLookUp()) return undefined;
     if (!validUsername(username)) return null;
     if (this.#byEmail(username)) return undefined;
     const cache = this.#cache;
     const hit = cache?.users.peek(username);
-    if (hit && hit.expires > Date.now()) return undefined;
+    if (hit && hit.expires > Date.now()) return undefined; // the user from the cache, the check apart
     const keys = sessions.revocationKeys(jti, sessionId);
     if (keys === true) return REVOKED;
     // Known not revoked since the last revocation anywhere (see SqlTableSessionStore): the user alone.
