@@ -10,9 +10,8 @@ import { ConfigurationError } from '../../errors.js';
 import { isThenable } from '../../internal/await.js';
 import { BoundedMap } from '../../internal/bounded-map.js';
 import { constantTimeEqualString } from '../../internal/bytes.js';
-import { parseDuration } from '../../tokens/claims.js';
 import type { VerifiedClaims } from '../../tokens/index.js';
-import { hashRefreshSecret, newSession } from '../../tokens/lifecycle/refresh.js';
+import { hashRefreshSecret, lifetimeOption, newSession, parseRefreshToken, sessionEnded } from '../../tokens/lifecycle/refresh.js';
 import type { SessionStore, StoredSession } from '../../tokens/lifecycle/session-store.js';
 import { rememberedTokenStamps, tokenStampOf } from '../../tokens/lifecycle/stamp.js';
 import { findUserNow, type UserRecord, type UserStore } from '../../users/store-interface.js';
@@ -87,16 +86,8 @@ export interface CookieSessions<U extends UserRecord> {
 }
 
 const DAY = 86400;
-const COOKIE_VALUE = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 const BEARER: HeaderList = [['www-authenticate', 'Bearer']];
 const OPTION_NAMES: ReadonlySet<string> = new Set(['cookie', 'ttl', 'idleTtl', 'updateAge', 'trustedOrigins', 'store', 'now']);
-
-function seconds(value: number | string | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  const parsed = parseDuration(value, `sessions.${name}`);
-  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new ConfigurationError(`sessions.${name} must be a whole number of seconds (at least 1)`);
-  return parsed;
-}
 
 /** @internal The `sessions` option, checked. */
 export function checkSessionsOption(option: unknown): SessionsOptions {
@@ -149,9 +140,9 @@ async function readLogin(request: Request, maxBodyBytes: number): Promise<{ user
 export function createCookieSessions<U extends UserRecord>(deps: CookieSessionDependencies<U>): CookieSessions<U> {
   const { option, users, store, check, emit, report } = deps;
   const cookie = resolveSessionCookie(option.cookie);
-  const ttl = seconds(option.ttl, 30 * DAY, 'ttl');
-  const idleTtl = seconds(option.idleTtl, 7 * DAY, 'idleTtl');
-  const updateAge = seconds(option.updateAge, DAY, 'updateAge');
+  const ttl = lifetimeOption(option.ttl, 30 * DAY, 'sessions.ttl');
+  const idleTtl = lifetimeOption(option.idleTtl, 7 * DAY, 'sessions.idleTtl');
+  const updateAge = lifetimeOption(option.updateAge, DAY, 'sessions.updateAge');
   if (option.now !== undefined && typeof option.now !== 'function') throw new ConfigurationError('sessions.now must be a function');
   const now = option.now ?? (() => Math.floor(Date.now() / 1000));
   const originRule: OriginCheckParts = createOriginCheckParts({ origin: deps.origin, trustedOrigins: option.trustedOrigins });
@@ -219,9 +210,10 @@ export function createCookieSessions<U extends UserRecord>(deps: CookieSessionDe
       const refused = originRule(request, true);
       if (refused !== null) return { parts: refused };
       const needed = required.scopes;
-      const match = COOKIE_VALUE.exec(value);
-      if (match === null) return stale(needed);
-      const [, id, secret] = match as unknown as [string, string, string];
+      // The cookie's value is a session's `<id>.<secret>`, as newSession makes it for refresh tokens too.
+      const parsed = parseRefreshToken(value);
+      if (parsed === null) return stale(needed);
+      const { id, secret } = parsed;
       const at = now();
       let session: StoredSession | null;
       let user: U | null;
@@ -235,9 +227,7 @@ export function createCookieSessions<U extends UserRecord>(deps: CookieSessionDe
           session.kind !== 'cookie' ||
           typeof session.secretHash !== 'string' ||
           !constantTimeEqualString(session.secretHash, hashOf(secret)) ||
-          session.revokedAt !== null ||
-          !(session.expiresAt > at) ||
-          !(session.lastUsedAt + idleTtl > at)
+          sessionEnded(session, at, idleTtl) !== null
         ) {
           return stale(needed);
         }

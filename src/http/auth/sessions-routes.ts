@@ -5,6 +5,7 @@
  * DELETE /sessions/{id} (one's own only: another user's id is 404, as an unknown one).
  */
 import type { SessionStore, StoredSession } from '../../tokens/lifecycle/session-store.js';
+import { sessionEnded } from '../../tokens/lifecycle/refresh.js';
 import { tokenStampOf } from '../../tokens/lifecycle/stamp.js';
 import type { UserRecord } from '../../users/store-interface.js';
 import { readBearerToken } from '../bearer.js';
@@ -54,7 +55,7 @@ export function withCookieSessions<U extends UserRecord>(bearer: Authenticate<U>
 }
 
 function isLive(session: StoredSession, at: number, idleTtl: number, stamp: string): boolean {
-  return session.revokedAt === null && session.expiresAt > at && session.lastUsedAt + idleTtl > at && session.userStamp === stamp;
+  return sessionEnded(session, at, idleTtl) === null && session.userStamp === stamp;
 }
 
 /** @internal */

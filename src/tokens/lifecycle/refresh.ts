@@ -123,7 +123,8 @@ export interface RefreshTokens {
   find(token: unknown): Promise<StoredSession | null>;
 }
 
-function seconds(value: number | string | undefined, fallback: number, name: string, allowZero = false): number {
+/** @internal A lifetime option (seconds, or a duration like '30d'), checked: `fallback` when absent; `name` in errors. */
+export function lifetimeOption(value: number | string | undefined, fallback: number, name: string, allowZero = false): number {
   if (value === undefined) return fallback;
   const parsed = typeof value === 'number' ? value : parseDuration(value, name);
   if (!Number.isSafeInteger(parsed) || parsed < (allowZero ? 0 : 1)) {
@@ -156,6 +157,18 @@ export function parseRefreshToken(token: unknown): { id: string; secret: string 
 
 function bounded(value: string | null | undefined, max: number): string | null {
   return typeof value === 'string' && value.length > 0 ? value.slice(0, max) : null;
+}
+
+/**
+ * @internal Why a session (a refresh family or a cookie session) is over at `at`, or null while it
+ * is live: revoked, past its absolute end, or unused for `idleTtl`. A time that is not a number
+ * (a store is untrusted in shape) ends it.
+ */
+export function sessionEnded(session: StoredSession, at: number, idleTtl: number): 'revoked' | 'expired' | 'idle' | null {
+  if (session.revokedAt !== null) return 'revoked';
+  if (!(session.expiresAt > at)) return 'expired';
+  if (!(session.lastUsedAt + idleTtl > at)) return 'idle';
+  return null;
 }
 
 /**
@@ -199,9 +212,9 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
   if (store === null || typeof store !== 'object' || typeof store.rotateSession !== 'function') {
     throw new ConfigurationError('refresh tokens need a session store');
   }
-  const ttl = seconds(options.ttl, DEFAULT_REFRESH_TTL, 'refreshTokens.ttl');
-  const idleTtl = seconds(options.idleTtl, DEFAULT_REFRESH_IDLE_TTL, 'refreshTokens.idleTtl');
-  const reuseGrace = seconds(options.reuseGrace, DEFAULT_REUSE_GRACE, 'refreshTokens.reuseGrace', true);
+  const ttl = lifetimeOption(options.ttl, DEFAULT_REFRESH_TTL, 'refreshTokens.ttl');
+  const idleTtl = lifetimeOption(options.idleTtl, DEFAULT_REFRESH_IDLE_TTL, 'refreshTokens.idleTtl');
+  const reuseGrace = lifetimeOption(options.reuseGrace, DEFAULT_REUSE_GRACE, 'refreshTokens.reuseGrace', true);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
 
   /** The stored session, checked to be one (a store is untrusted in shape). */
@@ -212,13 +225,6 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       return null;
     }
     return found;
-  }
-
-  function liveness(session: StoredSession, at: number): RefreshFailureReason | null {
-    if (session.revokedAt !== null) return 'revoked';
-    if (session.expiresAt <= at) return 'expired';
-    if (session.lastUsedAt + idleTtl <= at) return 'idle';
-    return null;
   }
 
   /** The grace window's answer for a predecessor, or null when it does not apply. */
@@ -293,7 +299,7 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       // token won the swap: answer as a predecessor within the grace window, else as a reuse.
       const session = await load(parsed.id);
       if (session === null) return { ok: false, reason: 'unknown', session: null };
-      const dead = liveness(session, at);
+      const dead = sessionEnded(session, at, idleTtl);
       if (dead !== null) return { ok: false, reason: dead, session };
       if (constantTimeEqualString(session.secretHash, hash)) return { ok: false, reason: 'expired', session }; // the swap refused a live, matching row: idle at the edge
       return notCurrent(session);

@@ -21,7 +21,6 @@ import { withSessionsRevoked } from './session-statements.js';
 import {
   MAX_FIELD_LENGTH,
   MAX_HASH_LENGTH,
-  MAX_USERNAME_LENGTH,
   checkText,
   checkUsername,
   disabledFlag,
