@@ -38,6 +38,18 @@ def wait_for_expiry(expires_at):
         time.sleep(delay)
 
 
+def call_after_expiry(session, url, first_access, first_refresh, updates):
+    """GET /users/me/ with an expired token: what the client's automatic refresh did."""
+    me = session.get(url + "/users/me/")
+    return {
+        "status": me.status_code,
+        "username": me.json().get("username"),
+        "refreshed": session.token["access_token"] != first_access,
+        "rotated": session.token.get("refresh_token") not in (None, first_refresh),
+        "update_token_calls": len(updates),
+    }
+
+
 def authlib_case(config):
     url = config["url"]
     token_url = url + "/token"
@@ -78,14 +90,7 @@ def authlib_case(config):
         wait_for_expiry(session.token["expires_at"])
         result["expired_before_call"] = bool(session.token.is_expired())
         # ensure_active_token: the session sees the expiry and refreshes before sending.
-        me = session.get(url + "/users/me/")
-        result["after_expiry"] = {
-            "status": me.status_code,
-            "username": me.json().get("username"),
-            "refreshed": session.token["access_token"] != first_access,
-            "rotated": session.token.get("refresh_token") not in (None, first_refresh),
-            "update_token_calls": len(updates),
-        }
+        result["after_expiry"] = call_after_expiry(session, url, first_access, first_refresh, updates)
         try:
             session.refresh_token(token_url, refresh_token="not-a-refresh-token")
             result["bad_refresh"] = {"raised": None}
@@ -141,14 +146,7 @@ def requests_oauthlib_case(config):
         wait_for_expiry(session.token["expires_at"])
         result["expired_before_call"] = session.token["expires_at"] < time.time()
         # add_token raises TokenExpiredError; with auto_refresh_url the session refreshes and retries.
-        me = session.get(url + "/users/me/")
-        result["after_expiry"] = {
-            "status": me.status_code,
-            "username": me.json().get("username"),
-            "refreshed": session.token["access_token"] != first_access,
-            "rotated": session.token.get("refresh_token") not in (None, first_refresh),
-            "update_token_calls": len(updates),
-        }
+        result["after_expiry"] = call_after_expiry(session, url, first_access, first_refresh, updates)
         try:
             session.refresh_token(token_url, refresh_token="not-a-refresh-token")
             result["bad_refresh"] = {"raised": None}
